@@ -1,0 +1,7 @@
+from dify_plugin import DifyPluginEnv, Plugin
+
+# Dify cancels a tool call after its own timeout; keep ours a little longer so Dify decides.
+plugin = Plugin(DifyPluginEnv(MAX_REQUEST_TIMEOUT=120))
+
+if __name__ == "__main__":
+    plugin.run()
