@@ -1,0 +1,82 @@
+"""The per-call entry point of the core: a transport plus per-account caches."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gcal.errors import InvalidInputError
+from gcal.oauth import OAuthClient, RefreshingTokenSource
+from gcal.times import resolve_zone
+from gcal.transport import CalendarTransport, calendar_path
+
+_ZONE_TTL = 3600.0
+_zone_cache: dict[str, tuple[float, str]] = {}
+_zone_lock = threading.Lock()
+
+
+class CalendarClient:
+    """Talks to one Google account. Cheap to build; caches live at module level per account."""
+
+    def __init__(self, transport: CalendarTransport, account_key: str) -> None:
+        self.transport = transport
+        self._account_key = account_key
+
+    def __repr__(self) -> str:
+        return "CalendarClient(account=<redacted>)"
+
+    def primary_time_zone(self) -> ZoneInfo:
+        """The zone of the primary calendar: the user's own zone, cached per account.
+
+        `settings.get` needs a broader scope; `calendarList.get(primary)` is covered by
+        calendar.calendarlist.readonly.
+        """
+        with _zone_lock:
+            cached = _zone_cache.get(self._account_key)
+        if cached and cached[0] > time.monotonic():
+            return ZoneInfo(cached[1])
+        entry = self.transport.get(calendar_path("users", "me", "calendarList", "primary"))
+        name = (entry or {}).get("timeZone") or "UTC"
+        self.remember_time_zone(name)
+        return ZoneInfo(name)
+
+    def remember_time_zone(self, name: str) -> None:
+        with _zone_lock:
+            _zone_cache[self._account_key] = (time.monotonic() + _ZONE_TTL, name)
+
+    def zone_or_primary(self, name: str | None, parameter: str = "time_zone") -> ZoneInfo:
+        zone = resolve_zone(name, parameter=parameter)
+        return zone if zone is not None else self.primary_time_zone()
+
+
+def _account_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def client_from_credentials(
+    credentials: Mapping[str, Any], credential_type: str | None
+) -> CalendarClient:
+    """Build a client from what Dify passes a tool: OAuth tokens or the manual credential."""
+    refresh_token = str(credentials.get("refresh_token") or "")
+    if credential_type == "oauth2" or credentials.get("access_token"):
+        access_token = str(credentials.get("access_token") or "")
+        if not access_token:
+            raise InvalidInputError(
+                "credentials", "the OAuth connection has no access token; reconnect the account"
+            )
+        return CalendarClient(
+            CalendarTransport(access_token), _account_key(refresh_token or access_token)
+        )
+    client_id = str(credentials.get("client_id") or "")
+    client_secret = str(credentials.get("client_secret") or "")
+    if not (client_id and client_secret and refresh_token):
+        raise InvalidInputError(
+            "credentials",
+            "the manual connection needs client ID, client secret and refresh token",
+        )
+    source = RefreshingTokenSource(OAuthClient(client_id, client_secret), refresh_token)
+    return CalendarClient(CalendarTransport(source), _account_key(refresh_token))

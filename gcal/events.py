@@ -1,0 +1,237 @@
+"""Reading events: one or several calendars, merged in start order, with stable paging."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from gcal.client import CalendarClient
+from gcal.errors import ApiError, GoogleCalendarError, InvalidInputError, NotFoundError
+from gcal.models import Event
+from gcal.pagination import Cursor, decode_token, encode_token
+from gcal.serializers import event_from_api
+from gcal.times import day_start, to_rfc3339
+from gcal.transport import calendar_path
+
+MAX_RESULTS_CAP = 2500
+_GOOGLE_PAGE_MAX = 2500
+_MAX_PAGES_PER_CALENDAR = 25
+_MAX_PARALLEL = 8
+
+
+@dataclass
+class _Page:
+    token: str | None
+    items: list[dict]
+    next_token: str | None
+
+
+@dataclass
+class _CalendarFeed:
+    calendar_id: str
+    pages: list[_Page] = field(default_factory=list)
+    skip: int = 0
+    time_zone: str | None = None
+
+    def items(self) -> Iterator[tuple[int, dict]]:
+        index = 0
+        for page in self.pages:
+            for item in page.items:
+                if index >= self.skip:
+                    yield index, item
+                index += 1
+
+    def cursor_after(self, consumed: int) -> Cursor | None:
+        """Where to resume once `consumed` items (counted from the first page) were used."""
+        remaining = consumed
+        for page in self.pages:
+            if remaining < len(page.items):
+                return Cursor(page.token, remaining)
+            remaining -= len(page.items)
+            if not page.next_token:
+                return None
+            start_token = page.next_token
+        return Cursor(start_token, remaining) if self.pages else None
+
+
+@dataclass
+class EventPage:
+    events: list[Event]
+    calendar_ids: list[str]
+    time_min: datetime
+    time_max: datetime
+    next_page_token: str | None
+    warnings: list[str]
+    _continuations: list[str | None] = field(default_factory=list, repr=False)
+
+    def truncate(self, count: int) -> None:
+        """Keep the first `count` events; the next token then resumes right after them."""
+        if count >= len(self.events):
+            return
+        self.events = self.events[:count]
+        self.next_page_token = self._continuations[count - 1] if count else None
+
+
+def _fetch(
+    client: CalendarClient,
+    feed: _CalendarFeed,
+    start_token: str | None,
+    need: int,
+    params: dict,
+) -> None:
+    token = start_token
+    path = calendar_path("calendars", feed.calendar_id, "events")
+    for _ in range(_MAX_PAGES_PER_CALENDAR):
+        query = dict(params, maxResults=min(_GOOGLE_PAGE_MAX, max(need, 1)))
+        if token:
+            query["pageToken"] = token
+        body = client.transport.get(path, params=query) or {}
+        feed.time_zone = feed.time_zone or body.get("timeZone")
+        page = _Page(token, body.get("items", []), body.get("nextPageToken"))
+        feed.pages.append(page)
+        have = sum(len(p.items) for p in feed.pages) - feed.skip
+        # Google may return short or even empty pages that still carry a next token.
+        if have >= need or not page.next_token:
+            return
+        token = page.next_token
+
+
+def _sort_key(item: dict, zone: ZoneInfo) -> datetime:
+    start = item.get("start") or {}
+    if "dateTime" in start:
+        return datetime.fromisoformat(start["dateTime"].replace("Z", "+00:00"))
+    if "date" in start:
+        return day_start(date.fromisoformat(start["date"]), zone)
+    return datetime.max.replace(tzinfo=zone)
+
+
+def _is_declined_by_me(item: dict) -> bool:
+    return any(
+        a.get("self") and a.get("responseStatus") == "declined" for a in item.get("attendees") or []
+    )
+
+
+def list_events(
+    client: CalendarClient,
+    calendar_ids: list[str],
+    *,
+    time_min: datetime,
+    time_max: datetime,
+    zone: ZoneInfo,
+    query: str | None = None,
+    max_results: int = 25,
+    page_token: str | None = None,
+    include_declined: bool = False,
+) -> EventPage:
+    if time_max <= time_min:
+        raise InvalidInputError("time_max", "must be later than time_min", "tomorrow")
+    window = (to_rfc3339(time_min), to_rfc3339(time_max))
+    cursors = {cal: Cursor(None, 0) for cal in calendar_ids}
+    if page_token:
+        cursors, window = decode_token(page_token)
+    params = {
+        "singleEvents": "true",
+        "orderBy": "startTime",
+        "timeMin": window[0],
+        "timeMax": window[1],
+        "timeZone": zone.key,
+    }
+    if query:
+        params["q"] = query
+    if include_declined is False:
+        params["showHiddenInvitations"] = "false"
+    feeds = {cal: _CalendarFeed(cal, skip=c.skip) for cal, c in cursors.items()}
+    warnings = _fetch_all(client, feeds, cursors, max_results, params)
+    page = _merge(feeds, zone, max_results, include_declined, window)
+    page.warnings = warnings
+    page.time_min = datetime.fromisoformat(window[0])
+    page.time_max = datetime.fromisoformat(window[1])
+    return page
+
+
+def _fetch_all(client, feeds, cursors, max_results, params) -> list[str]:
+    def run(cal: str) -> GoogleCalendarError | None:
+        try:
+            _fetch(client, feeds[cal], cursors[cal].google_token, max_results, params)
+        except (NotFoundError, ApiError) as exc:
+            if len(feeds) == 1:
+                raise
+            return exc
+        return None
+
+    if len(feeds) == 1:
+        results = {cal: run(cal) for cal in feeds}
+    else:
+        with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL, len(feeds))) as pool:
+            results = dict(zip(feeds, pool.map(run, feeds), strict=True))
+    failures = {cal: exc for cal, exc in results.items() if exc is not None}
+    if failures and len(failures) == len(feeds):
+        raise next(iter(failures.values()))
+    for cal in failures:
+        del feeds[cal]
+    return [f"calendar {cal} skipped: {exc.message}" for cal, exc in failures.items()]
+
+
+def _merge(feeds, zone, max_results, include_declined, window) -> EventPage:
+    streams = [_stream(feed, order, zone) for order, feed in enumerate(feeds.values())]
+    consumed = {cal: feed.skip for cal, feed in feeds.items()}
+    events: list[Event] = []
+    continuations: list[str | None] = []
+    exhausted = True
+    for _key, _order, index, cal, item in heapq.merge(*streams, key=lambda row: row[:3]):
+        if len(events) >= max_results or item is None:
+            # Limit reached, or one calendar's fetched items ran out while it has more pages:
+            # anything later could sort after that calendar's unseen events.
+            exhausted = False
+            break
+        consumed[cal] = index + 1
+        if not include_declined and _is_declined_by_me(item):
+            continue
+        events.append(event_from_api(item, cal))
+        continuations.append(_token(feeds, consumed, window))
+    next_token = _token(feeds, consumed, window) if not exhausted or _more(feeds) else None
+    if events and next_token is None:
+        continuations[-1] = None
+    return EventPage(
+        events=events,
+        calendar_ids=list(feeds),
+        time_min=datetime.min,
+        time_max=datetime.max,
+        next_page_token=next_token,
+        warnings=[],
+        _continuations=continuations,
+    )
+
+
+def _stream(feed: _CalendarFeed, order: int, zone: ZoneInfo) -> Iterator[tuple]:
+    key = None
+    index = feed.skip - 1
+    for index, item in feed.items():
+        key = _sort_key(item, zone)
+        yield key, order, index, feed.calendar_id, item
+    if feed.pages and feed.pages[-1].next_token:
+        end_key = key or datetime.min.replace(tzinfo=zone)
+        yield end_key, order, index + 1, feed.calendar_id, None
+
+
+def _more(feeds: dict[str, _CalendarFeed]) -> bool:
+    return any(feed.pages and feed.pages[-1].next_token for feed in feeds.values())
+
+
+def _token(feeds, consumed, window) -> str | None:
+    cursors = {}
+    for cal, feed in feeds.items():
+        cursor = feed.cursor_after(consumed[cal])
+        if cursor is not None:
+            cursors[cal] = cursor
+    return encode_token(cursors, window) if cursors else None
+
+
+def get_event(client: CalendarClient, calendar_id: str, event_id: str, zone: ZoneInfo) -> Event:
+    path = calendar_path("calendars", calendar_id, "events", event_id)
+    item = client.transport.get(path, params={"timeZone": zone.key}) or {}
+    return event_from_api(item, calendar_id)

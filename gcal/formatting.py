@@ -1,0 +1,235 @@
+"""Compact text for the model and structured records for workflow variables.
+
+The model reads the text; workflows read the records. They carry the same facts in two shapes
+so neither audience pays for the other's format (see README, "Output").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from gcal.models import Attendee, Calendar, Event, EventTime
+from gcal.serializers import COLOR_NAMES
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _offset(moment: datetime) -> str:
+    text = moment.strftime("%z")
+    return f"{text[:3]}:{text[3:]}" if text else "+00:00"
+
+
+def _day(d: date) -> str:
+    return f"{WEEKDAYS[d.weekday()]} {d.isoformat()}"
+
+
+def localize(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone)
+
+
+def inclusive_end_day(start: EventTime, end: EventTime) -> date | None:
+    """Google's all-day end date is exclusive; people (and models) think inclusively."""
+    if end.day is None:
+        return None
+    last = end.day - timedelta(days=1)
+    return max(last, start.day) if start.day else last
+
+
+def when_text(event: Event, zone: ZoneInfo) -> str:
+    if event.all_day:
+        last = inclusive_end_day(event.start, event.end)
+        if last is None or last == event.start.day:
+            return f"{_day(event.start.day)} all-day"
+        return f"{_day(event.start.day)} – {_day(last)} all-day"
+    if event.start.instant is None or event.end.instant is None:
+        return "time unknown"
+    start, end = localize(event.start.instant, zone), localize(event.end.instant, zone)
+    if start.date() == end.date() and _offset(start) == _offset(end):
+        return f"{_day(start.date())} {start:%H:%M}–{end:%H:%M} {_offset(start)}"
+    return (
+        f"{_day(start.date())} {start:%H:%M} {_offset(start)} – "
+        f"{_day(end.date())} {end:%H:%M} {_offset(end)}"
+    )
+
+
+def event_line(event: Event, zone: ZoneInfo, *, show_calendar: bool) -> str:
+    parts = [when_text(event, zone), event.summary, f"id:{event.id}"]
+    if show_calendar:
+        parts.append(f"cal:{event.calendar_id}")
+    if event.location:
+        parts.append(f"at {event.location}")
+    if event.meet_link:
+        parts.append(event.meet_link)
+    if event.my_response and not _is_organizer_self(event):
+        parts.append(f"you:{event.my_response}")
+    if event.organizer and not event.organizer_is_self:
+        parts.append(f"by {event.organizer}")
+    guests = _guest_count(event)
+    if guests:
+        parts.append(f"{guests} guests")
+    if event.recurring:
+        parts.append("recurring")
+    if event.status == "tentative":
+        parts.append("tentative")
+    return " | ".join(parts)
+
+
+def _is_organizer_self(event: Event) -> bool:
+    return event.organizer_is_self
+
+
+def _guest_count(event: Event) -> int:
+    return sum(1 for a in event.attendees if not a.resource)
+
+
+def _attendee_text(attendee: Attendee) -> str:
+    notes = []
+    if attendee.is_self:
+        notes.append("you")
+    if attendee.organizer:
+        notes.append("organizer")
+    if attendee.optional:
+        notes.append("optional")
+    notes.append(attendee.response)
+    name = f"{attendee.name} <{attendee.email}>" if attendee.name else attendee.email
+    comment = f' "{attendee.comment}"' if attendee.comment else ""
+    return f"{name} ({', '.join(notes)}){comment}"
+
+
+def event_detail(event: Event, zone: ZoneInfo) -> str:
+    lines = [event.summary, f"id: {event.id} | calendar: {event.calendar_id}"]
+    zone_name = str(zone.key) if hasattr(zone, "key") else str(zone)
+    lines.append(f"when: {when_text(event, zone)} ({zone_name})")
+    if event.status != "confirmed":
+        lines.append(f"status: {event.status}")
+    if event.location:
+        lines.append(f"where: {event.location}")
+    if event.meet_link:
+        lines.append(f"meet: {event.meet_link}")
+    phones = [p for p in event.entry_points if p.kind == "phone"]
+    for phone in phones[:1]:
+        pin = f" pin {phone.pin}" if phone.pin else ""
+        lines.append(f"dial-in: {phone.label or phone.uri}{pin}")
+    if event.organizer and not event.organizer_is_self:
+        lines.append(f"organizer: {event.organizer}")
+    if event.attendees:
+        people = "; ".join(_attendee_text(a) for a in event.attendees)
+        lines.append(f"attendees ({len(event.attendees)}): {people}")
+    if event.recurrence:
+        lines.append(f"repeats: {' '.join(event.recurrence)}")
+    if event.recurring_event_id:
+        lines.append(f"instance of series: {event.recurring_event_id}")
+    lines.append(f"reminders: {_reminder_text(event)}")
+    extras = [f"show as: {event.show_as}"]
+    if event.visibility and event.visibility != "default":
+        extras.append(f"visibility: {event.visibility}")
+    if event.color_id:
+        extras.append(f"color: {COLOR_NAMES.get(event.color_id, event.color_id)}")
+    lines.append(" | ".join(extras))
+    for title, url in event.attachments:
+        lines.append(f"attachment: {title} {url}".rstrip())
+    if event.html_link:
+        lines.append(f"link: {event.html_link}")
+    if event.description:
+        lines.append(f"description: {event.description.strip()}")
+    return "\n".join(lines)
+
+
+def _reminder_text(event: Event) -> str:
+    if event.uses_default_reminders or event.reminders is None:
+        return "calendar default"
+    return ", ".join(event.reminders) if event.reminders else "none"
+
+
+def time_value(point: EventTime, zone: ZoneInfo) -> str | None:
+    if point.day is not None:
+        return point.day.isoformat()
+    if point.instant is not None:
+        return localize(point.instant, zone).isoformat()
+    return None
+
+
+def event_record(event: Event, zone: ZoneInfo, *, detailed: bool = False) -> dict:
+    record = {
+        "id": event.id,
+        "calendar_id": event.calendar_id,
+        "summary": event.summary,
+        "start": time_value(event.start, zone),
+        "end": time_value(event.end, zone),
+        "all_day": event.all_day,
+        "status": event.status,
+        "location": event.location,
+        "meet_link": event.meet_link,
+        "html_link": event.html_link,
+        "my_response": event.my_response,
+        "organizer": event.organizer,
+        "attendee_count": _guest_count(event) or None,
+        "recurring": event.recurring or None,
+        "recurring_event_id": event.recurring_event_id,
+    }
+    if event.all_day:
+        last = inclusive_end_day(event.start, event.end)
+        record["end_inclusive"] = last.isoformat() if last else None
+    if detailed:
+        record.update(_detail_fields(event))
+    return {key: value for key, value in record.items() if value not in (None, "", [], ())}
+
+
+def _detail_fields(event: Event) -> dict:
+    return {
+        "description": event.description,
+        "attendees": [
+            {
+                key: value
+                for key, value in {
+                    "email": a.email,
+                    "name": a.name,
+                    "response": a.response,
+                    "optional": a.optional or None,
+                    "organizer": a.organizer or None,
+                    "self": a.is_self or None,
+                    "comment": a.comment,
+                }.items()
+                if value is not None
+            }
+            for a in event.attendees
+        ],
+        "recurrence": list(event.recurrence),
+        "reminders": "default" if event.uses_default_reminders else list(event.reminders or []),
+        "visibility": event.visibility,
+        "show_as": event.show_as,
+        "color": COLOR_NAMES.get(event.color_id or "", event.color_id),
+        "conference": [
+            {"type": p.kind, "uri": p.uri, **({"pin": p.pin} if p.pin else {})}
+            for p in event.entry_points
+        ],
+        "attachments": [{"title": t, "url": u} for t, u in event.attachments],
+        "etag": event.etag,
+        "ical_uid": event.ical_uid,
+    }
+
+
+def calendar_line(calendar: Calendar) -> str:
+    parts = [calendar.summary, f"id:{calendar.id}", calendar.access_role]
+    if calendar.time_zone:
+        parts.append(calendar.time_zone)
+    if calendar.primary:
+        parts.append("primary")
+    if calendar.hidden:
+        parts.append("hidden")
+    return " | ".join(parts)
+
+
+def calendar_record(calendar: Calendar) -> dict:
+    record = {
+        "id": calendar.id,
+        "name": calendar.summary,
+        "access_role": calendar.access_role,
+        "time_zone": calendar.time_zone,
+        "primary": calendar.primary,
+        "hidden": calendar.hidden,
+        "selected": calendar.selected,
+        "description": calendar.description,
+    }
+    return {key: value for key, value in record.items() if value is not None}

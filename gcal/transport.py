@@ -1,0 +1,321 @@
+"""HTTP for the Calendar v3 API: auth header, timeouts, retries, error mapping.
+
+Retry rules
+-----------
+Retried, with exponential backoff and full jitter, honouring ``Retry-After``, bounded by
+``RetryPolicy.max_attempts`` and ``RetryPolicy.total_budget``:
+
+* 429, and 403 with reason ``rateLimitExceeded`` / ``userRateLimitExceeded``;
+* 5xx;
+* connection failures and timeouts.
+
+Never retried: 400, 401 (except one re-mint through a ``TokenSource``), 403 permission or
+``quotaExceeded``, 404, 409, 410, 412.
+
+Writes: a request is *idempotent* when the ``idempotent`` argument says so, or by default
+for GET/HEAD/PUT/DELETE/OPTIONS and for PATCH carrying ``If-Match``. A non-idempotent
+request (POST, plain PATCH) is not resent once it may have reached Google: not after a
+read timeout or dropped connection, and not after a 500/502/504, because Google may already
+have acted on it. It is still retried when it certainly did not arrive or was refused
+unprocessed (connect failures, 429, rate-limit 403, 503). Creating an event with a
+client-generated id is safe to repeat, so that code passes ``idempotent=True``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from gcal import __version__
+from gcal._endpoints import google_endpoints
+from gcal.errors import (
+    GoogleCalendarError,
+    InvalidInputError,
+    RateLimitError,
+    TransportError,
+    error_from_response,
+)
+
+USER_AGENT = f"dify-google-calendar/{__version__} (gzip)"
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_RETRY_UNPROCESSED = frozenset({429, 503})  # Google did not act on the request
+
+
+@runtime_checkable
+class TokenSource(Protocol):
+    """Supplies access tokens; ``invalidate`` drops one Google has just rejected."""
+
+    def token(self) -> str: ...
+
+    def invalidate(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    total_budget: float = 20.0  # seconds, well inside Dify's tool timeout
+
+    def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        """Full-jitter delay before retry number ``attempt`` (1-based)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return ceiling * rand()
+
+
+def calendar_path(*segments: str, parameter: str = "id") -> str:
+    """``calendar_path("calendars", cid, "events")`` → ``/calendars/<cid>/events``.
+
+    Every segment is percent-encoded with nothing considered safe, so ``#``, ``@``, ``/``
+    and ``?`` in ids can never change the URL's structure.
+    """
+    encoded = []
+    for segment in segments:
+        if not isinstance(segment, str) or not segment.strip():
+            raise InvalidInputError(parameter, "must not be empty", "primary")
+        if segment in (".", ".."):
+            # requests turns %2E back into "." and servers collapse dot segments.
+            raise InvalidInputError(parameter, f"{segment!r} is not a valid id", "primary")
+        encoded.append(quote(segment, safe=""))
+    return "/" + "/".join(encoded)
+
+
+_session: requests.Session | None = None
+_session_lock = threading.Lock()
+
+
+def shared_session() -> requests.Session:
+    """The process-wide keep-alive Session, sized for many concurrent greenlets."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            _session = _new_session()
+        return _session
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"})
+    # One session serves every user of the plugin: never share cookies between them.
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
+class _StaticToken:
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def token(self) -> str:
+        return self._value
+
+    def invalidate(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "_StaticToken(<hidden>)"
+
+
+class CalendarTransport:
+    """Sends Calendar v3 requests for one user (one token)."""
+
+    def __init__(
+        self,
+        token: str | TokenSource,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (5.0, 20.0),
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._renewable = not isinstance(token, str)
+        self._tokens: TokenSource = _StaticToken(token) if isinstance(token, str) else token
+        self._session = session or shared_session()
+        self._timeout = timeout
+        self._retry = retry
+        self._sleep = sleep
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"CalendarTransport(token=<hidden>, timeout={self._timeout!r})"
+
+    def get(self, path: str, **kwargs: Any) -> dict | None:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> dict | None:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> dict | None:
+        return self.request("PATCH", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> dict | None:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> dict | None:
+        return self.request("DELETE", path, **kwargs)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: dict | None = None,
+        headers: dict | None = None,
+        idempotent: bool | None = None,
+    ) -> dict | None:
+        """Send one API call (with retries); the decoded JSON body, or None for 204."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = _idempotent_by_default(method, headers)
+        deadline = self._clock() + self._retry.total_budget
+        attempt = 0
+        reminted = False
+        while True:
+            attempt += 1
+            try:
+                response = self._send(method, path, params, json, headers, deadline)
+            except requests.RequestException as exc:
+                error: GoogleCalendarError = _transport_error(exc)
+                if not (idempotent or _never_sent(exc)):
+                    raise error from None
+                wait = None
+            else:
+                if response.ok:
+                    return _decode(response)
+                if response.status_code == 401 and self._renewable and not reminted:
+                    self._tokens.invalidate()
+                    reminted = True
+                    attempt -= 1
+                    continue
+                error = error_from_response(
+                    response.status_code, response.content, response.headers
+                )
+                if not _retryable(response.status_code, error, idempotent):
+                    raise error
+                wait = getattr(error, "retry_after", None)
+            self._pause_or_raise(error, attempt, wait, deadline)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict | None,
+        json: dict | None,
+        headers: dict | None,
+        deadline: float,
+    ) -> requests.Response:
+        connect, read = self._timeout
+        remaining = deadline - self._clock()
+        merged = dict(headers or {})
+        merged["Authorization"] = f"Bearer {self._tokens.token()}"
+        return self._session.request(
+            method,
+            google_endpoints().calendar_base + path,
+            params=_query(params),
+            json=json,
+            headers=merged,
+            timeout=(connect, min(read, max(remaining, 1.0))),
+            allow_redirects=False,
+        )
+
+    def _pause_or_raise(
+        self, error: GoogleCalendarError, attempt: int, wait: float | None, deadline: float
+    ) -> None:
+        if attempt >= self._retry.max_attempts:
+            raise error
+        delay = self._retry.backoff(attempt) if wait is None else wait
+        if delay > deadline - self._clock():
+            raise error
+        self._sleep(delay)
+
+
+def _idempotent_by_default(method: str, headers: Mapping[str, str] | None) -> bool:
+    if method in _IDEMPOTENT_METHODS:
+        return True
+    has_if_match = any(key.lower() == "if-match" for key in (headers or {}))
+    return method == "PATCH" and has_if_match
+
+
+def _retryable(status: int, error: GoogleCalendarError, idempotent: bool) -> bool:
+    if isinstance(error, RateLimitError) or status in _RETRY_UNPROCESSED:
+        return True
+    return idempotent and status >= 500
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly did not reach the server (safe to resend)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", None)  # urllib3's MaxRetryError wraps the real failure
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _transport_error(exc: requests.RequestException) -> TransportError:
+    # Built from the exception *type* only: its text may carry the URL, and its request
+    # object the Authorization header, so the original is not chained either.
+    if isinstance(exc, requests.Timeout):
+        problem = "timed out"
+    elif isinstance(exc, requests.ConnectionError):
+        problem = "failed (connection error)"
+    else:
+        problem = f"failed ({type(exc).__name__})"
+    return TransportError(
+        f"The request to Google Calendar {problem}. Check the network and try again."
+    )
+
+
+def _decode(response: requests.Response) -> dict | None:
+    if response.status_code == 204 or not response.content.strip():
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise TransportError(
+            f"Google Calendar returned a malformed response (HTTP {response.status_code}, "
+            "not a JSON object). Try again in a moment.",
+            status=response.status_code,
+        )
+    return body
+
+
+def _query(params: dict | None) -> dict | None:
+    """Google expects lowercase booleans and no empty parameters."""
+    if not params:
+        return None
+    return {key: _query_value(value) for key, value in params.items() if value is not None}
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return [_query_value(item) for item in value]
+    return value
+
+
+__all__ = [
+    "USER_AGENT",
+    "CalendarTransport",
+    "RetryPolicy",
+    "TokenSource",
+    "calendar_path",
+    "shared_session",
+]

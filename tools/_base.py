@@ -1,0 +1,37 @@
+"""Shared Dify glue for every tool: credentials → core client → messages.
+
+Tool modules import this module (not the class) so the SDK's loader, which takes the single
+`Tool` subclass defined in each tool file, does not see two candidates.
+"""
+
+from collections.abc import Generator, Mapping
+from typing import Any
+
+from dify_plugin import Tool
+from dify_plugin.entities.tool import ToolInvokeMessage
+
+from gcal.client import CalendarClient, client_from_credentials
+from gcal.replies import Reply
+
+
+class CalendarTool(Tool):
+    """Parse parameters → call the core → yield one text (for the model) and typed variables.
+
+    Variables are not shown to the model by Dify's agent runtimes, but workflow nodes expose
+    them as the outputs declared in each tool's `output_schema`; so the model reads each fact
+    once, and workflows still get structured data.
+    """
+
+    def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
+        credential_type = getattr(self.runtime.credential_type, "value", None)
+        client = client_from_credentials(self.runtime.credentials, credential_type)
+        reply = self.answer(client, tool_parameters)
+        yield from self.reply_messages(reply)
+
+    def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
+        raise NotImplementedError
+
+    def reply_messages(self, reply: Reply) -> Generator[ToolInvokeMessage, None, None]:
+        yield self.create_text_message(reply.text)
+        for name, value in reply.data.items():
+            yield self.create_variable_message(name, value)

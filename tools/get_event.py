@@ -1,0 +1,20 @@
+from collections.abc import Mapping
+from typing import Any
+
+from gcal.calendars import resolve_calendar_id
+from gcal.client import CalendarClient
+from gcal.errors import InvalidInputError
+from gcal.events import get_event
+from gcal.params import to_str
+from gcal.replies import Reply, event_reply
+from tools import _base
+
+
+class GetEventTool(_base.CalendarTool):
+    def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
+        event_id = to_str(parameters.get("event_id"), "event_id", max_length=1024)
+        if not event_id:
+            raise InvalidInputError("event_id", "is required", "the id: value from list_events")
+        zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
+        calendar_id = resolve_calendar_id(client, to_str(parameters.get("calendar_id"), "calendar_id"))
+        return event_reply(get_event(client, calendar_id, event_id, zone), zone)
