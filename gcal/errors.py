@@ -223,6 +223,12 @@ def error_from_response(
     status: int, body: bytes | str | dict | None, headers: Mapping[str, str] | None = None
 ) -> ApiError | TransportError:
     """Turn a non-2xx Calendar API response into the matching exception (not raised)."""
+    if 300 <= status < 400:
+        return TransportError(
+            f"Google Calendar answered with an unexpected redirect (HTTP {status}). "
+            "Check the network or proxy configuration.",
+            status=status,
+        )
     envelope = _decode_envelope(body)
     if envelope is None and _looks_unusable(status, body):
         return TransportError(

@@ -15,7 +15,11 @@ from gcal.formatting import (
     event_line,
     event_record,
 )
+from gcal.freebusy import FreeBusy
+from gcal.intervals import Interval
 from gcal.models import Calendar, Event
+from gcal.slots import SlotRules, SlotSearch, days_label
+from gcal.times import format_offset
 
 # Roughly 2,500 tokens: enough for ~60 events, small enough to leave the model room to think.
 TEXT_BUDGET = 10_000
@@ -39,7 +43,8 @@ def events_reply(page: EventPage, zone: ZoneInfo, *, budget: int = TEXT_BUDGET) 
         page.truncate(kept)
         lines = lines[:kept]
     scope = ", ".join(page.calendar_ids)
-    window = f"{_short_time(page.time_min.astimezone(zone))} → {_short_time(page.time_max.astimezone(zone))}"
+    start, end = page.time_min.astimezone(zone), page.time_max.astimezone(zone)
+    window = f"{_short_time(start)} → {_short_time(end)}"
     if page.events:
         head = f"{len(page.events)} events, {window} ({zone.key}), calendars: {scope}"
     else:
@@ -108,3 +113,56 @@ def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
         "unix": int(now.timestamp()),
     }
     return Reply(text, data)
+
+
+def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply:
+    zone = rules.zone
+    window = (f"{_short_time(search.start.astimezone(zone))} → "
+              f"{_short_time(search.end.astimezone(zone))} ({zone.key})")
+    minutes = int(rules.duration.total_seconds() // 60)
+    setting = f"working hours {rules.hours} {days_label(rules.days)}"
+    if rules.buffer:
+        setting += f", buffer {int(rules.buffer.total_seconds() // 60)} min"
+    if search.slots:
+        head = (f"{len(search.slots)} of {search.total} free {minutes}-min slots "
+                f"(earliest first), {window}, {setting}:")
+    else:
+        head = (f"No free {minutes}-min slot {window}, {setting}. Try a longer window, other "
+                "working hours or days, or a shorter meeting.")
+    text = [head, *(_slot_line(slot, zone) for slot in search.slots)]
+    if search.more:
+        resume = _short_time(search.slots[-1].end.astimezone(zone))
+        text.append(f"{search.more} more slots exist: raise max_results or call again with "
+                    f"time_min={resume}")
+    text.append("Considered: " + ", ".join(people.considered))
+    if people.unknown:
+        text.append("Unknown, NOT treated as free (Google gave no free/busy): " + "; ".join(
+            f"{name}: {reason}" for name, reason in people.unknown.items()))
+    data = {
+        "slots": [_slot_record(slot, zone) for slot in search.slots],
+        "total_found": search.total,
+        "considered": people.considered,
+        "unknown": [{"id": name, "reason": why} for name, why in people.unknown.items()],
+        "time_zone": zone.key,
+        "time_min": search.start.astimezone(zone).isoformat(),
+        "time_max": search.end.astimezone(zone).isoformat(),
+    }
+    return Reply("\n".join(text), data)
+
+
+def _slot_line(slot: Interval, zone: ZoneInfo) -> str:
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    day = f"{WEEKDAYS[start.weekday()]} {start.date().isoformat()}"
+    if start.date() == end.date() and start.utcoffset() == end.utcoffset():
+        return f"{day} {start:%H:%M}–{end:%H:%M} {format_offset(start)}"
+    return (f"{day} {start:%H:%M} {format_offset(start)} – {WEEKDAYS[end.weekday()]} "
+            f"{end.date().isoformat()} {end:%H:%M} {format_offset(end)}")
+
+
+def _slot_record(slot: Interval, zone: ZoneInfo) -> dict:
+    start = slot.start.astimezone(zone)
+    return {
+        "start": start.isoformat(),
+        "end": slot.end.astimezone(zone).isoformat(),
+        "weekday": start.strftime("%A"),
+    }

@@ -179,6 +179,8 @@ class CalendarTransport:
         idempotent: bool | None = None,
     ) -> dict | None:
         """Send one API call (with retries); the decoded JSON body, or None for 204."""
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {path!r}")
         method = method.upper()
         if idempotent is None:
             idempotent = _idempotent_by_default(method, headers)
@@ -195,7 +197,7 @@ class CalendarTransport:
                     raise error from None
                 wait = None
             else:
-                if response.ok:
+                if 200 <= response.status_code < 300:
                     return _decode(response)
                 if response.status_code == 401 and self._renewable and not reminted:
                     self._tokens.invalidate()
@@ -310,12 +312,3 @@ def _query_value(value: Any) -> Any:
         return [_query_value(item) for item in value]
     return value
 
-
-__all__ = [
-    "USER_AGENT",
-    "CalendarTransport",
-    "RetryPolicy",
-    "TokenSource",
-    "calendar_path",
-    "shared_session",
-]

@@ -16,5 +16,6 @@ class GetEventTool(_base.CalendarTool):
         if not event_id:
             raise InvalidInputError("event_id", "is required", "the id: value from list_events")
         zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
-        calendar_id = resolve_calendar_id(client, to_str(parameters.get("calendar_id"), "calendar_id"))
+        calendar_spec = to_str(parameters.get("calendar_id"), "calendar_id")
+        calendar_id = resolve_calendar_id(client, calendar_spec)
         return event_reply(get_event(client, calendar_id, event_id, zone), zone)

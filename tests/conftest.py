@@ -1,0 +1,139 @@
+"""Shared fixtures: the Google emulator, the real plugin process and ready-made credentials.
+
+* ``emulator``        session: a started ``GoogleEmulator`` (stopped at the end).
+* ``emu``             function: the emulator, reset, with user ``alice@example.com``
+                      (``Europe/Berlin``) and OAuth client ``test-client`` / ``test-secret``.
+* ``plugin``          session: ``PluginProcess`` running ``python -m main`` against the emulator.
+* ``plugin_factory``  function: ``plugin_factory(env={...})`` starts an extra plugin process
+                      (closed after the test), e.g. for other environment variables.
+* ``oauth_creds``     function: OAuth credentials as Dify stores them (access + refresh token).
+* ``manual_creds``    function: manual credentials (client_id, client_secret, refresh_token).
+
+Imports are guarded so the suite still collects when a piece is missing: tests that need a
+missing piece are skipped with the reason (a broken, as opposed to absent, emulator fails).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+# Importing anything from dify_plugin runs gevent's monkey.patch_all(sys=True) (the SDK's
+# dify_plugin/_gevent.py). In the test process that would turn pytest's threads, sockets,
+# subprocess pipes and sys.stdout into gevent objects for the whole session. Unit tests that
+# import provider/tool modules do not need it; the real plugin process (PluginProcess) still
+# runs with gevent exactly as in production. Set DIFY_TEST_GEVENT=1 to keep the patching.
+if os.environ.get("DIFY_TEST_GEVENT") != "1" and "dify_plugin" not in sys.modules:
+    sys.modules.setdefault("dify_plugin._gevent", types.ModuleType("dify_plugin._gevent"))
+
+try:
+    from tests.emulator import DEFAULT_SCOPES, GoogleEmulator
+except ModuleNotFoundError as exc:  # the emulator package is not there (yet)
+    GoogleEmulator = None  # type: ignore[assignment,misc]
+    DEFAULT_SCOPES = []  # type: ignore[assignment]
+    _EMULATOR_ERROR: BaseException | None = exc
+    _EMULATOR_ABSENT = exc.name in ("tests.emulator", "tests.emulator.server")
+except Exception as exc:  # the emulator exists but is broken: its tests must fail
+    GoogleEmulator = None  # type: ignore[assignment,misc]
+    DEFAULT_SCOPES = []  # type: ignore[assignment]
+    _EMULATOR_ERROR = exc
+    _EMULATOR_ABSENT = False
+else:
+    _EMULATOR_ERROR = None
+    _EMULATOR_ABSENT = False
+
+from tests.plugin_process import PluginProcess
+
+ALICE = "alice@example.com"
+ALICE_TIME_ZONE = "Europe/Berlin"
+TEST_CLIENT_ID = "test-client"
+TEST_CLIENT_SECRET = "test-secret"
+REDIRECT_URI = (
+    "http://localhost/console/api/oauth/plugin/"
+    "dify-google-calendar/google_calendar/google_calendar/tool/callback"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: takes several seconds (still in the default run)")
+
+
+def _require_emulator() -> None:
+    if _EMULATOR_ERROR is None:
+        return
+    if _EMULATOR_ABSENT:
+        pytest.skip(f"Google emulator not available: {_EMULATOR_ERROR}")
+    pytest.fail(f"Google emulator failed to import: {_EMULATOR_ERROR!r}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Any]:
+    _require_emulator()
+    emu = GoogleEmulator()
+    emu.start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture
+def emu(emulator: Any) -> Any:
+    emulator.reset()
+    emulator.add_user(ALICE, time_zone=ALICE_TIME_ZONE)
+    emulator.register_client(TEST_CLIENT_ID, TEST_CLIENT_SECRET)
+    return emulator
+
+
+@pytest.fixture(scope="session")
+def plugin(emulator: Any) -> Iterator[PluginProcess]:
+    process = PluginProcess(emulator_host=emulator.host)
+    try:
+        yield process
+    finally:
+        process.close()
+
+
+@pytest.fixture
+def plugin_factory(emulator: Any) -> Iterator[Callable[..., PluginProcess]]:
+    started: list[PluginProcess] = []
+
+    def start(**kwargs: Any) -> PluginProcess:
+        kwargs.setdefault("emulator_host", emulator.host)
+        process = PluginProcess(**kwargs)
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.close()
+
+
+@pytest.fixture
+def oauth_creds(emu: Any) -> dict[str, str]:
+    return {
+        "access_token": emu.issue_token(ALICE),
+        "refresh_token": emu.issue_refresh_token(ALICE, TEST_CLIENT_ID),
+    }
+
+
+@pytest.fixture
+def manual_creds(emu: Any) -> dict[str, str]:
+    return {
+        "client_id": TEST_CLIENT_ID,
+        "client_secret": TEST_CLIENT_SECRET,
+        "refresh_token": emu.issue_refresh_token(ALICE, TEST_CLIENT_ID),
+    }
+
+
+@pytest.fixture
+def system_credentials() -> dict[str, str]:
+    """The OAuth client as configured in Dify's plugin OAuth settings."""
+    return {"client_id": TEST_CLIENT_ID, "client_secret": TEST_CLIENT_SECRET}

@@ -1,0 +1,123 @@
+"""The provider's OAuth hooks and credential validation, through the Dify plugin protocol."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from gcal.oauth import SCOPES
+from tests.plugin_process import PluginInvokeError
+
+ALICE = "alice@example.com"
+REDIRECT = "https://dify.example.com/console/api/oauth/plugin/acme/google_calendar/google_calendar/tool/callback"
+SYSTEM = {"client_id": "test-client", "client_secret": "test-secret"}
+
+
+def authorize(plugin, emu, *, granted=None, system=SYSTEM):
+    url = plugin.oauth_authorization_url(REDIRECT, system)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    code = emu.consent(
+        system["client_id"], ALICE,
+        redirect_uri=query["redirect_uri"], scope=query["scope"], state=query["state"],
+        code_challenge=query["code_challenge"], granted_scopes=granted,
+    )
+    return url, query, code
+
+
+def test_authorization_url_is_least_privilege_offline_pkce(plugin, emu):
+    url, query, _ = authorize(plugin, emu)
+    assert urlsplit(url).netloc == emu.host
+    assert urlsplit(url).path == "/o/oauth2/v2/auth"
+    assert set(query["scope"].split()) == set(SCOPES)
+    assert "https://www.googleapis.com/auth/calendar" not in query["scope"].split()
+    assert query["access_type"] == "offline"
+    assert query["prompt"] == "consent"
+    assert query["include_granted_scopes"] == "true"
+    assert query["code_challenge_method"] == "S256"
+    assert query["response_type"] == "code"
+    assert query["redirect_uri"] == REDIRECT
+
+
+def test_code_exchange_returns_tokens_with_expiry(plugin, emu):
+    _, query, code = authorize(plugin, emu)
+    before = time.time()
+    result = plugin.oauth_get_credentials(
+        REDIRECT, SYSTEM, f"{REDIRECT}?code={code}&state={query['state']}&scope=x"
+    )
+    creds = result["credentials"]
+    assert creds["access_token"] and creds["refresh_token"]
+    assert before + 3000 < result["expires_at"] < time.time() + 3700
+    token_calls = [r for r in emu.requests if r.path == "/token"]
+    assert token_calls[-1].body["redirect_uri"] == REDIRECT
+    assert token_calls[-1].body.get("code_verifier")
+    listing = plugin.invoke_tool("list_calendars", {}, creds)
+    assert ALICE in listing.text
+
+
+def test_denied_consent_gives_clear_message(plugin, emu):
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.oauth_get_credentials(REDIRECT, SYSTEM, f"{REDIRECT}?error=access_denied&state=x")
+    assert "declined" in error.value.message.lower() or "denied" in error.value.message.lower()
+
+
+def test_forged_or_foreign_state_is_rejected(plugin, emu):
+    _, query, code = authorize(plugin, emu)
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.oauth_get_credentials(REDIRECT, SYSTEM, f"{REDIRECT}?code={code}&state=forged")
+    assert "state" in error.value.message.lower()
+    other = {"client_id": "test-client", "client_secret": "another-secret"}
+    with pytest.raises(PluginInvokeError):
+        plugin.oauth_get_credentials(
+            REDIRECT, other, f"{REDIRECT}?code={code}&state={query['state']}"
+        )
+
+
+def test_missing_scope_is_named(plugin, emu):
+    granted = [s for s in SCOPES if "freebusy" not in s]
+    _, query, code = authorize(plugin, emu, granted=granted)
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.oauth_get_credentials(
+            REDIRECT, SYSTEM, f"{REDIRECT}?code={code}&state={query['state']}"
+        )
+    assert "View your availability in your calendars" in error.value.message
+
+
+def test_refresh_keeps_refresh_token_and_revocation_asks_to_reauthorize(plugin, emu):
+    _, query, code = authorize(plugin, emu)
+    creds = plugin.oauth_get_credentials(
+        REDIRECT, SYSTEM, f"{REDIRECT}?code={code}&state={query['state']}"
+    )["credentials"]
+    refreshed = plugin.oauth_refresh_credentials(REDIRECT, SYSTEM, creds)
+    assert refreshed["credentials"]["refresh_token"] == creds["refresh_token"]
+    assert refreshed["credentials"]["access_token"] != creds["access_token"]
+    assert refreshed["expires_at"] > time.time() + 3000
+    emu.revoke_user_tokens(ALICE)
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.oauth_refresh_credentials(REDIRECT, SYSTEM, creds)
+    message = error.value.message
+    assert "re-authorize" in message.lower() or "reconnect" in message.lower()
+    assert "7 days" in message or "7-day" in message
+    assert creds["refresh_token"] not in message
+
+
+def test_manual_credentials_validate_and_work_for_tools(plugin, emu):
+    refresh_token = emu.issue_refresh_token(ALICE, "test-client")
+    manual = {"client_id": "test-client", "client_secret": "test-secret",
+              "refresh_token": refresh_token}
+    plugin.validate_credentials(manual)
+    result = plugin.invoke_tool("get_current_time", {}, manual, credential_type="api-key")
+    assert result.variables["time_zone"] == "Europe/Berlin"
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.validate_credentials({**manual, "refresh_token": "1//revoked-or-wrong"})
+    assert "1//revoked-or-wrong" not in error.value.message
+
+
+def test_manual_credentials_missing_a_scope_are_refused(plugin, emu):
+    scopes = [s for s in SCOPES if "calendar.events" not in s]
+    refresh_token = emu.issue_refresh_token(ALICE, "test-client", scopes=scopes)
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.validate_credentials({"client_id": "test-client", "client_secret": "test-secret",
+                                     "refresh_token": refresh_token})
+    assert "Missing" in error.value.message

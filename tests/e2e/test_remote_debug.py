@@ -1,0 +1,183 @@
+"""Remote debugging: the plugin connects to Dify's debug port as configured in `.env`.
+
+A local TCP listener plays the plugin daemon's debug port. The SDK (core/server/tcp and
+plugin.py) must send, in order: the handshake line with the key, then the manifest
+declaration, the tool provider declarations, the `_assets` files as asset chunks and `end`;
+afterwards the connection is full duplex and carries the same session frames as stdio.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.plugin_process import REPO_ROOT, default_python
+
+REPO = Path(REPO_ROOT)
+
+
+class DebugPort:
+    """Minimal stand-in for the daemon's remote-debug listener."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(30)
+        self.port = self.server.getsockname()[1]
+        self.conn: socket.socket | None = None
+        self.buffer = b""
+
+    def accept(self) -> None:
+        self.conn, _ = self.server.accept()
+        self.conn.settimeout(30)
+
+    def frame(self, deadline: float) -> dict:
+        """Next JSON object (frames are separated by one or two newlines)."""
+        assert self.conn is not None
+        while True:
+            line, sep, rest = self.buffer.partition(b"\n")
+            if sep:
+                self.buffer = rest
+                if line.strip():
+                    return json.loads(line)
+                continue
+            if time.monotonic() > deadline:
+                raise TimeoutError("no complete frame from the plugin")
+            chunk = self.conn.recv(65536)
+            if not chunk:
+                raise ConnectionError("plugin closed the connection")
+            self.buffer += chunk
+
+    def send(self, obj: dict) -> None:
+        assert self.conn is not None
+        self.conn.sendall(json.dumps(obj).encode() + b"\n")
+
+    def close(self) -> None:
+        for s in (self.conn, self.server):
+            if s is not None:
+                with contextlib.suppress(OSError):
+                    s.close()
+
+
+@pytest.fixture
+def debug_port():
+    port = DebugPort()
+    try:
+        yield port
+    finally:
+        port.close()
+
+
+def _plugin_dir_with_env(tmp_path: Path, env_text: str) -> Path:
+    """The plugin tree (symlinked) plus a developer's `.env`, as after `cp .env.example .env`."""
+    work = tmp_path / "plugin"
+    work.mkdir()
+    for entry in REPO.iterdir():
+        if entry.name in (".env", ".git"):
+            continue
+        (work / entry.name).symlink_to(entry)
+    (work / ".env").write_text(env_text)
+    return work
+
+
+def test_remote_debug_handshake_declarations_and_invoke(debug_port: DebugPort, tmp_path) -> None:
+    key = str(uuid.uuid4())
+    work = _plugin_dir_with_env(
+        tmp_path,
+        "INSTALL_METHOD=remote\n"
+        f"REMOTE_INSTALL_URL=127.0.0.1:{debug_port.port}\n"
+        f"REMOTE_INSTALL_KEY={key}\n"
+        "GOOGLE_CALENDAR_EMULATOR_HOST=127.0.0.1:9\n",
+    )
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("INSTALL_METHOD", "REMOTE_INSTALL", "GOOGLE_CALENDAR"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    log = tmp_path / "plugin.log"
+    with open(log, "wb") as out:
+        plugin = subprocess.Popen([default_python(), "-m", "main"], cwd=work, env=env,
+                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        try:
+            debug_port.accept()
+        except TimeoutError:
+            pytest.fail(f"plugin never connected:\n{log.read_text(errors='replace')}")
+        deadline = time.monotonic() + 30
+
+        handshake = debug_port.frame(deadline)
+        assert handshake == {"type": "handshake", "data": {"key": key}}
+
+        frames = []
+        while True:
+            frame = debug_port.frame(deadline)
+            frames.append(frame)
+            if frame["type"] == "end":
+                break
+        kinds = [f["type"] for f in frames]
+        assert kinds[0] == "manifest_declaration"
+        assert kinds[1] == "tool_declaration"
+        assert kinds[-1] == "end"
+        assert set(kinds[2:-1]) <= {"asset_chunk"}
+
+        manifest = frames[0]["data"]
+        assert manifest["name"] == "google_calendar"
+        assert manifest["plugins"]["tools"] == ["provider/google_calendar.yaml"]
+        providers = frames[1]["data"]
+        assert [p["identity"]["name"] for p in providers] == ["google_calendar"]
+        declared = yaml.safe_load((REPO / "provider" / "google_calendar.yaml").read_text())
+        names = [t["identity"]["name"] for t in providers[0]["tools"]]
+        assert names == [Path(p).stem for p in declared["tools"]]
+        assert providers[0]["oauth_schema"] is not None
+
+        assets: dict[str, bytes] = {}
+        for f in frames[2:-1]:
+            chunk = f["data"]
+            assets[chunk["filename"]] = assets.get(chunk["filename"], b"") + base64.b64decode(
+                chunk["data"]
+            )
+        icon = manifest["icon"]
+        assert assets.get(icon) == (REPO / "_assets" / icon).read_bytes()
+
+        # Full duplex afterwards: a request over the same socket gets session frames back.
+        if "get_current_time" in names:
+            session_id = str(uuid.uuid4())
+            debug_port.send({
+                "session_id": session_id, "conversation_id": None, "message_id": None,
+                "app_id": None, "endpoint_id": None, "context": {}, "event": "request",
+                "data": {"user_id": "u", "type": "tool", "action": "invoke_tool",
+                         "provider": "google_calendar", "tool": "get_current_time",
+                         "credentials": {"access_token": "x"}, "credential_type": "oauth2",
+                         "tool_parameters": {"time_zone": "Asia/Tokyo"}},
+            })
+            replies = []
+            while True:
+                frame = debug_port.frame(time.monotonic() + 30)
+                if frame.get("event") != "session" or frame.get("session_id") != session_id:
+                    continue
+                replies.append(frame["data"])
+                if frame["data"]["type"] == "end":
+                    break
+            streamed = [r["data"] for r in replies if r["type"] == "stream"]
+            assert not [r for r in replies if r["type"] == "error"], replies
+            assert any("Asia/Tokyo" in json.dumps(m) for m in streamed)
+    finally:
+        if plugin.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(plugin.pid, signal.SIGTERM)
+            try:
+                plugin.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(plugin.pid, signal.SIGKILL)
+                plugin.wait(10)
+    assert key not in log.read_text(errors="replace"), "the debug key was logged"

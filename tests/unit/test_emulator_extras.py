@@ -1,0 +1,147 @@
+"""Emulator extras: real google-api-python-client, batch, fields, sync tokens, seeding."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build_from_document
+from googleapiclient.errors import HttpError
+
+from tests.emulator import GoogleEmulator
+from tests.emulator.discovery import document
+
+ALICE = "alice@example.com"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with GoogleEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(server):
+    server.reset()
+    server.add_user(ALICE, "Europe/Berlin")
+    return server
+
+
+@pytest.fixture
+def token(emu):
+    return emu.issue_token(ALICE)
+
+
+@pytest.fixture
+def service(emu, token):
+    doc = dict(document())
+    doc["rootUrl"] = emu.base_url + "/"
+    doc["baseUrl"] = emu.base_url + "/calendar/v3/"
+    return build_from_document(doc, credentials=Credentials(token))
+
+
+def get(emu, token, path, **params):
+    return requests.get(emu.base_url + "/calendar/v3" + path, params=params, timeout=5,
+                        headers={"Authorization": f"Bearer {token}"})
+
+
+def test_official_client_round_trip(emu, service):
+    body = {"summary": "Official", "start": {"dateTime": "2026-03-10T10:00:00Z"},
+            "end": {"dateTime": "2026-03-10T11:00:00Z"}}
+    ev = service.events().insert(calendarId="primary", body=body, sendUpdates="none").execute()
+    patched = service.events().patch(calendarId="primary", eventId=ev["id"],
+                                     body={"location": "Room 1"}).execute()
+    assert patched["location"] == "Room 1"
+    listed = service.events().list(calendarId="primary", singleEvents=True,
+                                   orderBy="startTime").execute()
+    assert [e["id"] for e in listed["items"]] == [ev["id"]]
+    with pytest.raises(HttpError) as exc:
+        service.events().get(calendarId="primary", eventId="missing0001").execute()
+    assert exc.value.resp.status == 404
+    service.events().delete(calendarId="primary", eventId=ev["id"]).execute()
+    with pytest.raises(HttpError) as exc:
+        service.events().delete(calendarId="primary", eventId=ev["id"]).execute()
+    assert exc.value.resp.status == 410
+
+
+def test_batch_requests(emu, service):
+    results = {}
+
+    def cb(rid, resp, exc):
+        results[rid] = (resp, exc)
+
+    batch = service.new_batch_http_request(callback=cb)
+    batch.add(service.calendarList().get(calendarId="primary"))
+    batch.add(service.events().list(calendarId="primary"))
+    batch.add(service.events().get(calendarId="primary", eventId="missing0001"))
+    batch.execute()
+    assert results["1"][0]["id"] == ALICE
+    assert results["2"][0]["kind"] == "calendar#events"
+    assert results["3"][1].resp.status == 404
+    paths = [r.path for r in emu.requests]
+    assert "/batch/calendar/v3" in paths
+    assert "/calendar/v3/users/me/calendarList/primary" in paths
+
+
+def test_fields_partial_response(emu, token):
+    emu.add_event(ALICE, {"summary": "x", "start": {"dateTime": "2026-03-10T10:00:00Z"},
+                          "end": {"dateTime": "2026-03-10T11:00:00Z"}})
+    body = get(emu, token, "/calendars/primary/events",
+               fields="items(id,start/dateTime),nextPageToken").json()
+    assert set(body) == {"items"}
+    assert set(body["items"][0]) == {"id", "start"} and set(body["items"][0]["start"]) == {
+        "dateTime"}
+    r = get(emu, token, "/calendars/primary/events", fields="items(id")
+    assert r.status_code == 400
+
+
+def test_sync_token_and_updated_min(emu, token):
+    ev = emu.add_event(ALICE, {"summary": "a", "start": {"dateTime": "2026-03-10T10:00:00Z"},
+                               "end": {"dateTime": "2026-03-10T11:00:00Z"}})
+    first = get(emu, token, "/calendars/primary/events").json()
+    sync = first["nextSyncToken"]
+    assert get(emu, token, "/calendars/primary/events", syncToken=sync).json()["items"] == []
+    requests.delete(emu.base_url + f"/calendar/v3/calendars/primary/events/{ev['id']}",
+                    headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    changed = get(emu, token, "/calendars/primary/events", syncToken=sync).json()["items"]
+    assert [(e["id"], e["status"]) for e in changed] == [(ev["id"], "cancelled")]
+    r = get(emu, token, "/calendars/primary/events", syncToken=sync, q="a")
+    assert r.status_code == 400
+    assert get(emu, token, "/calendars/primary/events", syncToken="CPjunk").status_code == 410
+    future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    assert get(emu, token, "/calendars/primary/events", updatedMin=future).json()["items"] == []
+
+
+def test_open_ended_recurrence_is_bounded(emu, token):
+    emu.add_event(ALICE, {"summary": "forever",
+                          "start": {"dateTime": "2026-01-05T09:00:00", "timeZone": "UTC"},
+                          "end": {"dateTime": "2026-01-05T09:30:00", "timeZone": "UTC"},
+                          "recurrence": ["RRULE:FREQ=DAILY"]})
+    body = get(emu, token, "/calendars/primary/events", singleEvents="true",
+               maxResults=2500).json()
+    assert 700 <= len(body["items"]) <= 1200
+
+
+def test_outside_owner_calendar_and_idempotent_add_user(emu, token):
+    hol = "en.german#holiday@group.v.calendar.google.com"
+    emu.add_calendar("bob@example.com", "Holidays", calendar_id=hol)  # bob is no emulator user
+    emu.share_calendar(hol, ALICE, role="reader")
+    ids = [c["id"] for c in get(emu, token, "/users/me/calendarList").json()["items"]]
+    assert hol in ids
+    emu.add_event(ALICE, {"summary": "keep", "start": {"date": "2026-03-10"},
+                          "end": {"date": "2026-03-11"}})
+    emu.add_user(ALICE, "Asia/Tokyo")
+    assert len(emu.stored_events(ALICE)) == 1
+    assert get(emu, token, "/users/me/calendarList/primary").json()["timeZone"] == "Asia/Tokyo"
+
+
+def test_colors_and_settings_with_full_scope(emu):
+    full = emu.issue_token(ALICE, scopes=["https://www.googleapis.com/auth/calendar"])
+    assert get(emu, full, "/colors").json()["event"]["11"]["background"]
+    assert get(emu, full, "/users/me/settings/timezone").json()["value"] == "Europe/Berlin"
+    assert get(emu, full, "/calendars/primary").json()["timeZone"] == "Europe/Berlin"
+    r = requests.post(emu.base_url + "/calendar/v3/calendars/primary/clear", timeout=5,
+                      headers={"Authorization": f"Bearer {full}"})
+    assert r.status_code == 501

@@ -1,0 +1,544 @@
+import base64
+import hashlib
+import json
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from gcal import _endpoints, oauth
+from gcal.errors import (
+    GoogleCalendarError,
+    MissingScopesError,
+    OAuthError,
+    OAuthStateError,
+    ReauthorizationRequiredError,
+)
+from gcal.oauth import (
+    SCOPE_DESCRIPTIONS,
+    SCOPES,
+    OAuthClient,
+    RefreshingTokenSource,
+    TokenSet,
+    authorization_url,
+    code_verifier_for,
+    exchange_code,
+    make_state,
+    parse_callback,
+    refresh,
+    revoke,
+    verify_state,
+)
+from gcal.transport import TokenSource
+
+CLIENT = OAuthClient("client-123.apps.googleusercontent.com", "GOCSPX-CLIENT-SECRET")
+REDIRECT = "https://dify.example.com/console/api/oauth/plugin/x/google_calendar/tool/callback"
+NOW = 1_770_000_000.0
+REFRESH = "1//REFRESH-TOKEN-SECRET"
+ACCESS = "ya29.ACCESS-TOKEN-SECRET"
+
+
+class TokenEndpoint(BaseAdapter):
+    """Scripted token endpoint: (status, json body) tuples or exceptions."""
+
+    def __init__(self, *replies):
+        super().__init__()
+        self.replies = list(replies)
+        self.forms: list[dict] = []
+        self.urls: list[str] = []
+        self.lock = threading.Lock()
+
+    def send(self, request, **kwargs):
+        with self.lock:
+            self.urls.append(request.url)
+            self.forms.append({k: v[0] for k, v in parse_qs(request.body).items()})
+            reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        status, body = reply
+        response = requests.Response()
+        response.status_code = status
+        response._content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        response.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
+        response.request = request
+        return response
+
+    def close(self):
+        pass
+
+
+def session_with(*replies):
+    endpoint = TokenEndpoint(*replies)
+    session = requests.Session()
+    session.mount("https://", endpoint)
+    session.mount("http://", endpoint)
+    return session, endpoint
+
+
+ALL_SCOPES = " ".join(SCOPES)
+URL_SAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def granted(*, refresh_token=REFRESH, scope=ALL_SCOPES, expires_in=3599):
+    body = {"access_token": ACCESS, "expires_in": expires_in, "token_type": "Bearer"}
+    if scope is not None:
+        body["scope"] = scope
+    if refresh_token:
+        body["refresh_token"] = refresh_token
+    return (200, body)
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch):
+    monkeypatch.delenv(_endpoints.EMULATOR_HOST_ENV, raising=False)
+    monkeypatch.setattr(oauth, "_sleep", lambda seconds: None)
+    oauth._cache.clear()
+
+
+def callback(**extra):
+    state = make_state(CLIENT, now=NOW)
+    return {"code": "4/CODE", "state": state, "scope": " ".join(SCOPES), **extra}
+
+
+# --- authorization URL, state, PKCE ---------------------------------------------------
+
+
+def test_authorization_url_parameters():
+    url = authorization_url(CLIENT, REDIRECT, now=NOW)
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == (
+        "https://accounts.google.com/o/oauth2/v2/auth"
+    )
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert query["client_id"] == CLIENT.client_id
+    assert query["redirect_uri"] == REDIRECT
+    assert query["response_type"] == "code"
+    assert query["access_type"] == "offline"
+    assert query["prompt"] == "consent"
+    assert query["include_granted_scopes"] == "true"
+    assert query["scope"].split(" ") == list(SCOPES)
+    assert query["code_challenge_method"] == "S256"
+    verify_state(CLIENT, query["state"], now=NOW + 10)
+    verifier = code_verifier_for(CLIENT, query["state"])
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    assert query["code_challenge"] == challenge.rstrip(b"=").decode()
+    assert CLIENT.client_secret not in url
+
+
+def test_authorization_url_uses_emulator(monkeypatch):
+    monkeypatch.setenv(_endpoints.EMULATOR_HOST_ENV, "localhost:9999")
+    assert authorization_url(CLIENT, REDIRECT).startswith("http://localhost:9999/o/oauth2/v2/auth?")
+
+
+def test_scopes_are_least_privilege_and_described():
+    assert "https://www.googleapis.com/auth/calendar" not in SCOPES
+    assert set(SCOPE_DESCRIPTIONS) == set(SCOPES)
+
+
+def test_states_are_unique_and_valid():
+    first, second = make_state(CLIENT, now=NOW), make_state(CLIENT, now=NOW)
+    assert first != second
+    verify_state(CLIENT, first, now=NOW)
+    verify_state(CLIENT, second, now=NOW + 899)
+
+
+def test_stale_state_is_rejected():
+    state = make_state(CLIENT, now=NOW)
+    with pytest.raises(OAuthStateError, match="15 minutes"):
+        verify_state(CLIENT, state, now=NOW + 901)
+    verify_state(CLIENT, state, now=NOW + 1000, max_age=2000)
+
+
+def test_state_from_the_future_is_rejected():
+    with pytest.raises(OAuthStateError):
+        verify_state(CLIENT, make_state(CLIENT, now=NOW + 3600), now=NOW)
+
+
+def test_state_of_another_client_is_rejected():
+    other_id = OAuthClient("other.apps.googleusercontent.com", CLIENT.client_secret)
+    other_secret = OAuthClient(CLIENT.client_id, "another-secret")
+    for other in (other_id, other_secret):
+        with pytest.raises(OAuthStateError):
+            verify_state(CLIENT, make_state(other, now=NOW), now=NOW)
+
+
+def test_forged_state_is_rejected():
+    state = make_state(CLIENT, now=NOW)
+    payload, signature = state.split(".")
+    decoded = base64.urlsafe_b64decode(payload + "==").decode()
+    version, timestamp, nonce = decoded.split(".")
+    newer = f"{version}.{int(timestamp) + 5000}.{nonce}".encode()
+    forged = base64.urlsafe_b64encode(newer).rstrip(b"=").decode() + "." + signature
+    with pytest.raises(OAuthStateError):
+        verify_state(CLIENT, forged, now=NOW + 5000)
+    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    with pytest.raises(OAuthStateError):
+        verify_state(CLIENT, f"{payload}.{flipped}", now=NOW)
+
+
+@pytest.mark.parametrize(
+    "garbled", ["", "abc", "a.b.c", "!!!.???", "\u00e9.\u00e9", "djE.", None, 42,
+                base64.urlsafe_b64encode(b"v2.1.n").decode() + ".sig"],
+)
+def test_garbled_state_is_rejected(garbled):
+    with pytest.raises(OAuthStateError):
+        verify_state(CLIENT, garbled, now=NOW)
+
+
+def test_pkce_verifier_is_deterministic_and_valid():
+    state = make_state(CLIENT, now=NOW)
+    verifier = code_verifier_for(CLIENT, state)
+    assert verifier == code_verifier_for(CLIENT, state)
+    assert verifier != code_verifier_for(CLIENT, make_state(CLIENT, now=NOW))
+    assert verifier != code_verifier_for(OAuthClient(CLIENT.client_id, "x"), state)
+    assert 43 <= len(verifier) <= 128
+    assert set(verifier) <= URL_SAFE
+
+
+# --- callback parsing -----------------------------------------------------------------
+
+
+def test_parse_callback_crlf():
+    raw = (
+        "GET /console/api/oauth/plugin/x/tool/callback?state=s%2B1&code=4%2F0Ab&scope="
+        "https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcalendar.events HTTP/1.1\r\n"
+        "Host: dify.example.com\r\nCookie: session=abc\r\n\r\n"
+    )
+    assert parse_callback(raw) == {
+        "state": "s+1", "code": "4/0Ab",
+        "scope": "https://www.googleapis.com/auth/calendar.events",
+    }
+
+
+def test_parse_callback_lf_bytes_and_errors():
+    raw = b"GET /cb?error=access_denied&state=xyz HTTP/1.1\nHost: a\n\n"
+    assert parse_callback(raw) == {"error": "access_denied", "state": "xyz"}
+
+
+def test_parse_callback_absolute_target_and_blank_values():
+    raw = "GET https://dify.example.com/cb?code=&state=a&state=b HTTP/1.1\r\n\r\n"
+    assert parse_callback(raw) == {"code": "", "state": "a"}
+
+
+def test_parse_callback_form_post():
+    raw = (
+        "POST /cb?state=q HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        "Content-Length: 17\r\n\r\ncode=abc&state=b"
+    )
+    assert parse_callback(raw) == {"code": "abc", "state": "q"}
+
+
+def test_parse_callback_without_query():
+    assert parse_callback("GET /cb HTTP/1.1\r\nHost: x\r\n\r\n") == {}
+    assert parse_callback("") == {}
+
+
+# --- code exchange --------------------------------------------------------------------
+
+
+def test_exchange_code_posts_everything_google_needs():
+    session, endpoint = session_with(granted())
+    params = callback()
+    tokens = exchange_code(CLIENT, REDIRECT, params, session=session, now=NOW + 30)
+    assert tokens == TokenSet(ACCESS, REFRESH, int(NOW + 30) + 3599, SCOPES)
+    assert endpoint.urls == ["https://oauth2.googleapis.com/token"]
+    assert endpoint.forms[0] == {
+        "grant_type": "authorization_code",
+        "code": "4/CODE",
+        "redirect_uri": REDIRECT,
+        "client_id": CLIENT.client_id,
+        "client_secret": CLIENT.client_secret,
+        "code_verifier": code_verifier_for(CLIENT, params["state"]),
+    }
+
+
+def test_access_denied_is_checked_first():
+    session, endpoint = session_with()
+    with pytest.raises(OAuthError, match="You declined access") as caught:
+        exchange_code(CLIENT, REDIRECT, {"error": "access_denied", "state": "forged"},
+                      session=session, now=NOW)
+    assert caught.value.error == "access_denied"
+    assert endpoint.forms == []
+
+
+def test_other_callback_error_is_named():
+    session, _ = session_with()
+    with pytest.raises(OAuthError, match="admin_policy_enforced"):
+        exchange_code(CLIENT, REDIRECT, {"error": "admin_policy_enforced"}, session=session)
+
+
+def test_missing_code():
+    session, endpoint = session_with()
+    with pytest.raises(OAuthError, match="no authorization code"):
+        exchange_code(CLIENT, REDIRECT, {"state": make_state(CLIENT)}, session=session)
+    assert endpoint.forms == []
+
+
+def test_bad_state_stops_the_exchange():
+    session, endpoint = session_with(granted())
+    with pytest.raises(OAuthStateError):
+        exchange_code(CLIENT, REDIRECT, callback(state="forged.state"), session=session, now=NOW)
+    assert endpoint.forms == []
+
+
+def test_missing_scopes_are_explained():
+    partial = granted(scope=f"{SCOPES[0]} openid")
+    session, _ = session_with(partial)
+    with pytest.raises(MissingScopesError) as caught:
+        exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW)
+    error = caught.value
+    assert error.missing == [SCOPES[1], SCOPES[2]]
+    assert SCOPE_DESCRIPTIONS[SCOPES[1]] in error.message
+    assert SCOPE_DESCRIPTIONS[SCOPES[2]] in error.message
+    assert "tick every box" in error.message
+    assert ACCESS not in error.message
+
+
+def test_omitted_scope_means_as_requested():
+    session, _ = session_with(granted(scope=None))
+    assert exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW).scope == SCOPES
+
+
+def test_no_refresh_token_is_explained():
+    session, _ = session_with(granted(refresh_token=None))
+    with pytest.raises(OAuthError, match=r"myaccount\.google\.com/permissions"):
+        exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW)
+
+
+def test_used_code_is_not_a_reauthorization_error():
+    session, _ = session_with((400, {"error": "invalid_grant", "error_description": "Bad"}))
+    with pytest.raises(OAuthError, match="expired or was already used") as caught:
+        exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW)
+    assert not isinstance(caught.value, ReauthorizationRequiredError)
+
+
+def test_exchange_is_not_resent_after_a_read_timeout():
+    session, endpoint = session_with(requests.ReadTimeout("slow"), granted())
+    with pytest.raises(OAuthError, match="Could not reach"):
+        exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW)
+    assert len(endpoint.forms) == 1
+
+
+def test_exchange_retries_when_google_did_not_act():
+    session, endpoint = session_with(
+        requests.ConnectTimeout("connect"), (503, {"error": "unavailable"}), granted()
+    )
+    assert exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW).access_token
+    assert len(endpoint.forms) == 3
+
+
+# --- refresh --------------------------------------------------------------------------
+
+
+def test_refresh_carries_the_refresh_token_forward():
+    session, endpoint = session_with(granted(refresh_token=None))
+    tokens = refresh(CLIENT, REFRESH, session=session, now=NOW)
+    assert tokens.refresh_token == REFRESH
+    assert tokens.access_token == ACCESS
+    assert tokens.expires_at == int(NOW) + 3599
+    assert endpoint.forms[0] == {
+        "grant_type": "refresh_token",
+        "refresh_token": REFRESH,
+        "client_id": CLIENT.client_id,
+        "client_secret": CLIENT.client_secret,
+    }
+
+
+def test_refresh_takes_a_rotated_refresh_token():
+    session, _ = session_with(granted(refresh_token="1//NEW"))
+    assert refresh(CLIENT, REFRESH, session=session, now=NOW).refresh_token == "1//NEW"
+
+
+def test_invalid_grant_requires_reauthorization():
+    session, _ = session_with(
+        (400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
+    )
+    with pytest.raises(ReauthorizationRequiredError) as caught:
+        refresh(CLIENT, REFRESH, session=session, now=NOW)
+    message = caught.value.message
+    assert "Re-authorize" in message
+    assert "7 days" in message
+    assert caught.value.error == "invalid_grant"
+
+
+def test_invalid_client_names_the_configuration():
+    failure = (401, {"error": "invalid_client", "error_description": "Unauthorized"})
+    session, _ = session_with(failure)
+    with pytest.raises(OAuthError, match="client ID") as caught:
+        refresh(CLIENT, REFRESH, session=session, now=NOW)
+    assert "client secret" in caught.value.message
+    assert CLIENT.client_secret not in caught.value.message
+
+
+def test_refresh_retries_transient_failures():
+    session, endpoint = session_with(
+        requests.ReadTimeout("slow"), (500, b"<html>oops</html>"), granted()
+    )
+    assert refresh(CLIENT, REFRESH, session=session, now=NOW).access_token == ACCESS
+    assert len(endpoint.forms) == 3
+
+
+def test_refresh_gives_up_after_three_attempts():
+    session, endpoint = session_with(*[(503, {"error": "backend"})] * 5)
+    with pytest.raises(OAuthError, match="temporarily unavailable"):
+        refresh(CLIENT, REFRESH, session=session, now=NOW)
+    assert len(endpoint.forms) == 3
+
+
+def test_refresh_connection_errors_exhausted():
+    session, endpoint = session_with(*[requests.ConnectionError("reset")] * 3)
+    with pytest.raises(OAuthError, match="Could not reach"):
+        refresh(CLIENT, REFRESH, session=session, now=NOW)
+    assert len(endpoint.forms) == 3
+
+
+def test_refresh_without_token():
+    with pytest.raises(ReauthorizationRequiredError):
+        refresh(CLIENT, "", now=NOW)
+
+
+def test_unknown_token_error_is_reported_without_secrets():
+    description = f"weird {REFRESH} {CLIENT.client_secret}"
+    session, _ = session_with((400, {"error": "unsupported_grant_type",
+                                     "error_description": description}))
+    with pytest.raises(OAuthError, match="unsupported_grant_type") as caught:
+        refresh(CLIENT, REFRESH, session=session, now=NOW)
+    assert REFRESH not in caught.value.message
+    assert CLIENT.client_secret not in caught.value.message
+
+
+def test_non_json_success_is_an_error():
+    session, _ = session_with((200, b"<html>captive portal</html>"))
+    with pytest.raises(OAuthError):
+        refresh(CLIENT, REFRESH, session=session, now=NOW)
+
+
+# --- revoke ---------------------------------------------------------------------------
+
+
+def test_revoke():
+    session, endpoint = session_with((200, {}))
+    revoke(ACCESS, session=session)
+    assert endpoint.urls == ["https://oauth2.googleapis.com/revoke"]
+    assert endpoint.forms == [{"token": ACCESS}]
+
+
+def test_revoke_already_invalid_token_is_fine():
+    session, _ = session_with((400, {"error": "invalid_token"}))
+    revoke(ACCESS, session=session)
+
+
+def test_revoke_failure():
+    session, _ = session_with((500, {"error": "server_error"}))
+    with pytest.raises(OAuthError) as caught:
+        revoke(ACCESS, session=session)
+    assert ACCESS not in caught.value.message
+
+
+# --- token source ---------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def test_refreshing_token_source_caches_until_shortly_before_expiry():
+    session, endpoint = session_with(granted(expires_in=3600), (200, {
+        "access_token": "ya29.SECOND", "expires_in": 3600}))
+    clock = Clock(NOW)
+    source = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
+    assert isinstance(source, TokenSource)
+    assert source.token() == ACCESS
+    clock.now = NOW + 3600 - 61
+    assert source.token() == ACCESS
+    assert len(endpoint.forms) == 1
+    clock.now = NOW + 3600 - 59
+    assert source.token() == "ya29.SECOND"
+    assert len(endpoint.forms) == 2
+
+
+def test_cache_is_process_wide_and_keyed_by_account():
+    session, endpoint = session_with(granted(), (200, {"access_token": "ya29.OTHER",
+                                                       "expires_in": 3600}))
+    clock = Clock(NOW)
+    first = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
+    again = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
+    other = RefreshingTokenSource(CLIENT, "1//OTHER", session=session, clock=clock)
+    assert first.token() == again.token() == ACCESS
+    assert other.token() == "ya29.OTHER"
+    assert len(endpoint.forms) == 2
+
+
+def test_invalidate_drops_the_cached_token():
+    session, _ = session_with(granted(), (200, {"access_token": "ya29.FRESH",
+                                                       "expires_in": 3600}))
+    source = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=Clock(NOW))
+    assert source.token() == ACCESS
+    source.invalidate()
+    assert source.token() == "ya29.FRESH"
+
+
+def test_invalidate_keeps_a_token_refreshed_by_someone_else():
+    session, endpoint = session_with(granted(), (200, {"access_token": "ya29.FRESH",
+                                                       "expires_in": 3600}))
+    clock = Clock(NOW)
+    stale = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
+    other = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
+    stale.token()
+    other.token()
+    other.invalidate()
+    assert other.token() == "ya29.FRESH"
+    stale.invalidate()  # still holds ACCESS, which is no longer cached
+    assert stale.token() == "ya29.FRESH"
+    assert len(endpoint.forms) == 2
+
+
+def test_concurrent_token_calls_refresh_once():
+    session, endpoint = session_with(granted())
+    source = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=Clock(NOW))
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(source.token()))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [ACCESS] * 8
+    assert len(endpoint.forms) == 1
+
+
+# --- secrets in reprs -----------------------------------------------------------------
+
+
+def test_reprs_hide_secrets():
+    tokens = TokenSet(ACCESS, REFRESH, 1, SCOPES)
+    source = RefreshingTokenSource(CLIENT, REFRESH)
+    for text in (repr(CLIENT), str(CLIENT), repr(tokens), str(tokens), repr(source)):
+        assert CLIENT.client_secret not in text
+        assert ACCESS not in text
+        assert REFRESH not in text
+    assert CLIENT.client_id in repr(CLIENT)
+
+
+def test_no_secret_in_any_oauth_error():
+    scenarios = [
+        (400, {"error": "invalid_grant"}),
+        (401, {"error": "invalid_client"}),
+        (400, {"error": "redirect_uri_mismatch"}),
+        (500, b"<html></html>"),
+        requests.ConnectionError(f"boom {REFRESH}"),
+    ]
+    for scenario in scenarios:
+        session, _ = session_with(*[scenario] * 3)
+        with pytest.raises(GoogleCalendarError) as caught:
+            refresh(CLIENT, REFRESH, session=session, now=NOW)
+        error = caught.value
+        for text in (str(error), repr(error), str(error.__cause__)):
+            assert REFRESH not in text and CLIENT.client_secret not in text

@@ -1,0 +1,55 @@
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from gcal.calendars import resolve_calendar_ids
+from gcal.client import CalendarClient
+from gcal.errors import InvalidInputError
+from gcal.freebusy import query_free_busy, unique_ids
+from gcal.inputs import time_window
+from gcal.params import parse_emails, to_int, to_str
+from gcal.replies import Reply, slots_reply
+from gcal.slots import (
+    SlotRules,
+    check_fits,
+    find_slots,
+    parse_working_days,
+    parse_working_hours,
+    search_window,
+)
+from gcal.times import now_in
+from tools import _base
+
+
+class FindFreeSlotsTool(_base.CalendarTool):
+    def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
+        duration = _minutes(parameters, "duration_minutes", default=None, minimum=1)
+        granularity = _minutes(parameters, "granularity_minutes", default=15, minimum=1)
+        buffer = _minutes(parameters, "buffer_minutes", default=0, minimum=0)
+        limit = to_int(parameters.get("max_results"), "max_results", default=10, minimum=1,
+                       maximum=100)
+        hours = parse_working_hours(to_str(parameters.get("working_hours"), "working_hours"))
+        days = parse_working_days(to_str(parameters.get("working_days"), "working_days"))
+        attendees = parse_emails(parameters.get("attendees"), "attendees")
+        zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
+        rules = SlotRules(timedelta(minutes=duration), zone, hours, days, granularity,
+                          timedelta(minutes=buffer))
+        start, end = search_window(
+            *time_window(to_str(parameters.get("time_min"), "time_min"),
+                         to_str(parameters.get("time_max"), "time_max"), zone),
+            now=now_in(zone),
+        )
+        check_fits(rules, start, end)
+        calendars = resolve_calendar_ids(
+            client, to_str(parameters.get("calendar_ids"), "calendar_ids"))
+        free_busy = query_free_busy(client, unique_ids(calendars, attendees), start, end)
+        return slots_reply(find_slots(free_busy.all_busy(), start, end, rules, limit),
+                           rules, free_busy)
+
+
+def _minutes(parameters: Mapping[str, Any], name: str, *, default: int | None,
+             minimum: int) -> int:
+    value = to_int(parameters.get(name), name, default=default, minimum=minimum, maximum=1440)
+    if value is None:
+        raise InvalidInputError(name, "is required", "30")
+    return value
