@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gcal.events import EventPage
@@ -117,19 +117,7 @@ def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
 
 def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply:
     zone = rules.zone
-    window = (f"{_short_time(search.start.astimezone(zone))} → "
-              f"{_short_time(search.end.astimezone(zone))} ({zone.key})")
-    minutes = int(rules.duration.total_seconds() // 60)
-    setting = f"working hours {rules.hours} {days_label(rules.days)}"
-    if rules.buffer:
-        setting += f", buffer {int(rules.buffer.total_seconds() // 60)} min"
-    if search.slots:
-        head = (f"{len(search.slots)} of {search.total} free {minutes}-min slots "
-                f"(earliest first), {window}, {setting}:")
-    else:
-        head = (f"No free {minutes}-min slot {window}, {setting}. Try a longer window, other "
-                "working hours or days, or a shorter meeting.")
-    text = [head, *(_slot_line(slot, zone) for slot in search.slots)]
+    text = [_slots_headline(search, rules), *(_slot_line(s, zone) for s in search.slots)]
     if search.more:
         resume = _short_time(search.slots[-1].end.astimezone(zone))
         text.append(f"{search.more} more slots exist: raise max_results or call again with "
@@ -148,6 +136,25 @@ def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply
         "time_max": search.end.astimezone(zone).isoformat(),
     }
     return Reply("\n".join(text), data)
+
+
+def _slots_headline(search: SlotSearch, rules: SlotRules) -> str:
+    zone = rules.zone
+    window = (f"{_short_time(search.start.astimezone(zone))} → "
+              f"{_short_time(search.end.astimezone(zone))} ({zone.key})")
+    setting = f"working hours {rules.hours} {days_label(rules.days)}"
+    if rules.buffer:
+        setting += f", buffer {_whole_minutes(rules.buffer)} min"
+    minutes = _whole_minutes(rules.duration)
+    if not search.slots:
+        return (f"No free {minutes}-min slot {window}, {setting}. Try a longer window, other "
+                "working hours or days, or a shorter meeting.")
+    return (f"{len(search.slots)} of {search.total} free {minutes}-min slots (earliest first), "
+            f"{window}, {setting}:")
+
+
+def _whole_minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
 
 
 def _slot_line(slot: Interval, zone: ZoneInfo) -> str:

@@ -39,7 +39,6 @@ import contextlib
 import json
 import mimetypes
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -173,7 +172,8 @@ class ToolResult:
                 else:
                     result.variables[name] = value
             elif kind == "link":
-                agent_parts.append(f"result link: {body.get('text', '')}. please tell user to check it.")
+                link = body.get("text", "")
+                agent_parts.append(f"result link: {link}. please tell user to check it.")
             elif kind in ("image", "image_link"):
                 agent_parts.append(
                     "image has been created and sent to user already, "

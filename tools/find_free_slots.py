@@ -24,7 +24,7 @@ from tools import _base
 class FindFreeSlotsTool(_base.CalendarTool):
     def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
         duration = _minutes(parameters, "duration_minutes", default=None, minimum=1)
-        granularity = _minutes(parameters, "granularity_minutes", default=15, minimum=1)
+        granularity = _minutes(parameters, "granularity_minutes", default=15, minimum=5)
         buffer = _minutes(parameters, "buffer_minutes", default=0, minimum=0)
         limit = to_int(parameters.get("max_results"), "max_results", default=10, minimum=1,
                        maximum=100)

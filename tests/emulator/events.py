@@ -150,10 +150,11 @@ def normalize_attendees(ev: dict[str, Any]) -> None:
     org = (ev.get("organizer") or {}).get("email", "").lower()
     for a in ev.get("attendees") or []:
         a.pop("self", None)
-        a.setdefault("responseStatus", "needsAction")
         if a["email"].lower() == org:
             a["organizer"] = True
-        else:
+            a.setdefault("responseStatus", "accepted")
+        a.setdefault("responseStatus", "needsAction")
+        if a["email"].lower() != org:
             a.pop("organizer", None)
 
 

@@ -19,6 +19,7 @@ HOLIDAY = "en.usa#holiday@group.v.calendar.google.com"
 def server():
     with GoogleEmulator() as emu:
         yield emu
+        assert not emu.internal_errors, emu.internal_errors
 
 
 @pytest.fixture
@@ -413,6 +414,7 @@ def test_insert_fills_google_fields(emu, alice):
     assert ev["organizer"] == {"email": ALICE, "displayName": "Alice", "self": True}
     me, other = ev["attendees"]
     assert me["self"] is True and me["organizer"] is True
+    assert me["responseStatus"] == "accepted"
     assert other["responseStatus"] == "needsAction"
     assert emu.requests[-1].query["sendUpdates"] == ["all"]
     stored = emu.get_stored_event(ALICE, ev["id"])

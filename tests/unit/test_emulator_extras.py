@@ -20,6 +20,7 @@ ALICE = "alice@example.com"
 def server():
     with GoogleEmulator() as emu:
         yield emu
+        assert not emu.internal_errors, emu.internal_errors
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ SCOPE = " ".join(DEFAULT_SCOPES)
 def server():
     with GoogleEmulator() as emu:
         yield emu
+        assert not emu.internal_errors, emu.internal_errors
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -84,7 +85,7 @@ def minutes(intervals) -> set[int]:
 
 def is_canonical(intervals) -> bool:
     return all(i.start < i.end for i in intervals) and all(
-        a.end < b.start for a, b in zip(intervals, intervals[1:], strict=False))
+        a.end < b.start for a, b in pairwise(intervals))
 
 
 @given(spans)

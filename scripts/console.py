@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""Local demo console: the real plugin process, spoken to exactly as Dify does, against the
+Google emulator with demo data. Shows what Dify receives from each tool call.
+
+    scripts/console.py                              interactive (commands below)
+    scripts/console.py --call list_events time_max=tomorrow
+    echo "call get_current_time" | scripts/console.py   (reads commands when stdin is no TTY)
+
+Commands: tools | call <tool> key=value ... | creds oauth|manual | oauth | help | quit
+Options: --emulator HOST:PORT with --access-token/--refresh-token/--client-id/--client-secret
+to use a running emulator instead of starting `python -m tests.emulator --seed demo`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import queue
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from tests.plugin_process import (  # noqa: E402
+    PluginInvokeError,
+    PluginProcess,
+    PluginProcessError,
+    ToolResult,
+    default_python,
+)
+
+REDIRECT_URI = (
+    "http://localhost/console/api/oauth/plugin/"
+    "local/google_calendar/google_calendar/tool/callback"
+)
+
+
+def mask(value: Any) -> str:
+    text = str(value or "")
+    return text[:6] + "…" if len(text) > 8 else "…"
+
+
+# ----------------------------------------------------------------------------- declarations
+def load_tools() -> dict[str, dict]:
+    provider = yaml.safe_load((ROOT / "provider" / "google_calendar.yaml").read_text())
+    tools: dict[str, dict] = {}
+    for rel in provider.get("tools") or []:
+        try:
+            data = yaml.safe_load((ROOT / rel).read_text())
+        except Exception as exc:  # show the broken YAML instead of crashing
+            tools[Path(rel).stem] = {"error": str(exc), "parameters": []}
+            continue
+        tools[data["identity"]["name"]] = data
+    return tools
+
+
+def convert(value: str, ptype: str | None) -> Any:
+    """Dify hands tools typed values according to the YAML parameter type."""
+    if ptype == "number":
+        try:
+            return int(value)
+        except ValueError:
+            return float(value)
+    if ptype == "boolean":
+        return value.strip().lower() in ("1", "true", "yes", "y", "on")
+    return value
+
+
+# ----------------------------------------------------------------------------- emulator
+class DemoEmulator:
+    """`python -m tests.emulator --port 0 --seed demo --auto-consent` as a child process."""
+
+    def __init__(self, python: str, timeout: float = 30) -> None:
+        self.proc = subprocess.Popen(
+            [python, "-m", "tests.emulator", "--port", "0", "--seed", "demo", "--auto-consent"],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )
+        self.info: dict[str, str] = {}
+        lines: queue.Queue[str | None] = queue.Queue()
+
+        def pump() -> None:
+            for line in self.proc.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        seen: list[str] = []
+        while "refresh_token" not in self.info:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:
+                self.stop()
+                raise RuntimeError("emulator did not start:\n" + "".join(seen))
+            seen.append(line)
+            if "listening on http://" in line:
+                self.info["host"] = line.split("http://", 1)[1].strip()
+            key, sep, value = line.strip().partition(":")
+            if sep and key in ("user", "client_id", "client_secret", "access_token",
+                               "refresh_token"):
+                self.info[key] = value.strip()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+
+
+# ----------------------------------------------------------------------------- console
+class Console:
+    def __init__(self, plugin: PluginProcess, info: dict[str, str], out=sys.stdout) -> None:
+        self.plugin = plugin
+        self.info = info
+        self.out = out
+        self.mode = "oauth"
+        self.tools = load_tools()
+        self.failures = 0
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    @property
+    def system_credentials(self) -> dict[str, str]:
+        return {"client_id": self.info.get("client_id", ""),
+                "client_secret": self.info.get("client_secret", "")}
+
+    def credentials(self) -> tuple[dict[str, str], str]:
+        if self.mode == "manual":
+            return {**self.system_credentials,
+                    "refresh_token": self.info.get("refresh_token", "")}, "api-key"
+        return {"access_token": self.info.get("access_token", ""),
+                "refresh_token": self.info.get("refresh_token", "")}, "oauth2"
+
+    # -- commands
+    def do_help(self, _args: list[str]) -> None:
+        self.say(__doc__.split("\n\n")[1] if __doc__ else "")
+        self.say("Commands:\n"
+                 "  tools                         list tools and their parameters\n"
+                 "  call <tool> key=value ...     invoke a tool as Dify does\n"
+                 "  creds oauth|manual            credential type used by `call`\n"
+                 "  oauth                         walk the OAuth hooks against the emulator\n"
+                 "  help, quit")
+
+    def do_tools(self, _args: list[str]) -> None:
+        for name, data in self.tools.items():
+            if "error" in data:
+                self.say(f"{name}: BROKEN DECLARATION: {data['error']}")
+                continue
+            label = (data.get("identity", {}).get("label") or {}).get("en_US", "")
+            self.say(f"{name} — {label}")
+            for p in data.get("parameters") or []:
+                req = "required" if p.get("required") else "optional"
+                opts = [o.get("value") for o in p.get("options") or []]
+                extra = f" one of {opts}" if opts else ""
+                desc = p.get("llm_description") or (p.get("human_description") or {}).get(
+                    "en_US", "")
+                self.say(f"    {p['name']} ({p.get('type')}, {req}){extra}: {desc}")
+
+    def do_creds(self, args: list[str]) -> None:
+        if args and args[0] in ("oauth", "manual"):
+            self.mode = args[0]
+        self.say(f"credentials: {self.mode}")
+
+    def do_call(self, args: list[str]) -> None:
+        if not args:
+            self.say("usage: call <tool> key=value ...")
+            return
+        tool, params = args[0], {}
+        declared = {p["name"]: p.get("type")
+                    for p in (self.tools.get(tool, {}).get("parameters") or [])}
+        for item in args[1:]:
+            key, sep, value = item.partition("=")
+            if not sep:
+                self.say(f"ignored {item!r}: expected key=value")
+                continue
+            if declared and key not in declared:
+                self.say(f"note: {tool} declares no parameter {key!r}")
+            params[key] = convert(value, declared.get(key))
+        creds, ctype = self.credentials()
+        self.say(f"> invoke_tool {tool} {json.dumps(params, ensure_ascii=False)}")
+        started = time.monotonic()
+        try:
+            result = self.plugin.invoke_tool(tool, params, creds, credential_type=ctype)
+        except PluginInvokeError as exc:
+            self.failures += 1
+            self.say(f"ERROR ({exc.error_type}): {exc.message}")
+            self.say("--- agent view ---")
+            self.say(exc.agent_view)
+            return
+        self.print_result(result, time.monotonic() - started)
+
+    def print_result(self, result: ToolResult, elapsed: float) -> None:
+        for msg in result.messages:
+            kind, body = msg.get("type"), msg.get("message") or {}
+            if kind == "text":
+                self.say(f"[text] {body.get('text', '')}")
+            elif kind == "json":
+                self.say(f"[json] {json.dumps(body.get('json_object'), ensure_ascii=False)}")
+            elif kind == "variable":
+                value = json.dumps(body.get("variable_value"), ensure_ascii=False)
+                self.say(f"[variable] {body.get('variable_name')} = {value}")
+            elif kind == "blob":
+                meta = msg.get("meta") or {}
+                self.say(f"[blob] {len(body.get('blob', b''))} bytes "
+                         f"{meta.get('mime_type', '')} {meta.get('filename', '')}".rstrip())
+            else:
+                self.say(f"[{kind}] {json.dumps(body, ensure_ascii=False, default=str)}")
+        self.say(f"--- agent view ({len(result.agent_view)} chars, {elapsed:.2f}s) ---")
+        self.say(result.agent_view)
+
+    def do_oauth(self, _args: list[str]) -> None:
+        system = self.system_credentials
+        try:
+            url = self.plugin.oauth_authorization_url(REDIRECT_URI, system)
+            parts = urlsplit(url)
+            self.say(f"1. authorization URL: {parts.scheme}://{parts.netloc}{parts.path}?…")
+            conn = http.client.HTTPConnection(parts.netloc, timeout=15)
+            conn.request("GET", f"{parts.path}?{parts.query}")
+            response = conn.getresponse()
+            location = response.getheader("Location") or ""
+            conn.close()
+            if response.status not in (302, 303) or not location:
+                self.say(f"2. consent did not redirect (HTTP {response.status})")
+                self.failures += 1
+                return
+            self.say(f"2. emulator consent → redirect with "
+                     f"{', '.join(k.split('=')[0] for k in urlsplit(location).query.split('&'))}")
+            granted = self.plugin.oauth_get_credentials(REDIRECT_URI, system, location)
+            creds = granted["credentials"]
+            self.say(f"3. get_credentials: access_token={mask(creds.get('access_token'))} "
+                     f"refresh_token={mask(creds.get('refresh_token'))} "
+                     f"expires_at={granted.get('expires_at')}")
+            refreshed = self.plugin.oauth_refresh_credentials(REDIRECT_URI, system, creds)
+            new = refreshed["credentials"]
+            kept = new.get("refresh_token") == creds.get("refresh_token")
+            self.say(f"4. refresh_credentials: access_token={mask(new.get('access_token'))} "
+                     f"refresh token carried forward: {kept} "
+                     f"expires_at={refreshed.get('expires_at')}")
+            self.info["access_token"] = new.get("access_token", "")
+            self.info["refresh_token"] = new.get("refresh_token", "")
+            self.say("   `call` now uses these credentials")
+        except PluginInvokeError as exc:
+            self.failures += 1
+            self.say(f"ERROR ({exc.error_type}): {exc.message}")
+
+    def run_line(self, line: str) -> bool:
+        """Run one command; False means quit."""
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            self.say(f"cannot parse: {exc}")
+            return True
+        if not words:
+            return True
+        cmd, args = words[0].lower(), words[1:]
+        if cmd in ("quit", "exit", "q"):
+            return False
+        handler = getattr(self, f"do_{cmd}", None)
+        if handler is None:
+            self.say(f"unknown command {cmd!r}; try `help`")
+            return True
+        try:
+            handler(args)
+        except PluginProcessError as exc:
+            self.failures += 1
+            self.say(f"PLUGIN PROCESS ERROR: {exc}")
+            return self.plugin.alive
+        return True
+
+    def repl(self, stream) -> None:
+        interactive = stream.isatty()
+        if interactive:
+            with contextlib.suppress(ImportError):
+                import readline  # noqa: F401  (line editing and history)
+        while True:
+            try:
+                line = input("gcal> ") if interactive else stream.readline()
+            except EOFError:
+                break
+            if not interactive and not line:
+                break
+            if not interactive and line.strip():
+                self.say(f"gcal> {line.strip()}")
+            if not self.run_line(line):
+                break
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Google Calendar plugin demo console")
+    parser.add_argument("--call", nargs=argparse.REMAINDER, metavar="TOOL key=value",
+                        help="invoke one tool and exit")
+    parser.add_argument("--emulator", help="use this running emulator (host:port)")
+    parser.add_argument("--access-token", default="")
+    parser.add_argument("--refresh-token", default="")
+    parser.add_argument("--client-id", default="")
+    parser.add_argument("--client-secret", default="")
+    parser.add_argument("--manual", action="store_true", help="use the manual credential type")
+    parser.add_argument("--python", default=None, help="interpreter for the plugin")
+    args = parser.parse_args(argv)
+
+    python = args.python or default_python()
+    emulator = None
+    if args.emulator:
+        info = {"host": args.emulator, "access_token": args.access_token,
+                "refresh_token": args.refresh_token, "client_id": args.client_id,
+                "client_secret": args.client_secret}
+    else:
+        emulator = DemoEmulator(python)
+        info = emulator.info
+    try:
+        print(f"emulator: http://{info['host']}  user: {info.get('user', '?')}", file=sys.stderr)
+        with PluginProcess(emulator_host=info["host"], python=python) as plugin:
+            print(f"plugin: pid {plugin.pid}, {len(load_tools())} tools "
+                  "(type `help`)" if args.call is None else f"plugin: pid {plugin.pid}",
+                  file=sys.stderr)
+            console = Console(plugin, info)
+            if args.manual:
+                console.mode = "manual"
+            if args.call is not None:
+                console.do_call(args.call)
+            else:
+                console.repl(sys.stdin)
+            return 1 if console.failures else 0
+    except (PluginProcessError, RuntimeError) as exc:
+        print(f"console: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if emulator is not None:
+            emulator.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Optional checks against the real Google Calendar API.
+
+Skipped unless these are set (see README, "Live tests"):
+  GOOGLE_CALENDAR_LIVE_CLIENT_ID, GOOGLE_CALENDAR_LIVE_CLIENT_SECRET,
+  GOOGLE_CALENDAR_LIVE_REFRESH_TOKEN
+and, to also create and delete one event on the primary calendar, GOOGLE_CALENDAR_LIVE_WRITE=1.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from tests.plugin_process import PluginProcess
+
+NAMES = ("CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN")
+VALUES = {name: os.environ.get(f"GOOGLE_CALENDAR_LIVE_{name}", "") for name in NAMES}
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(not all(VALUES.values()), reason="no live Google credentials set"),
+]
+
+
+@pytest.fixture(scope="module")
+def live_plugin():
+    with PluginProcess(emulator_host=None) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def creds():
+    return {
+        "client_id": VALUES["CLIENT_ID"],
+        "client_secret": VALUES["CLIENT_SECRET"],
+        "refresh_token": VALUES["REFRESH_TOKEN"],
+    }
+
+
+def call(plugin, tool, params, creds):
+    return plugin.invoke_tool(tool, params, creds, credential_type="api-key")
+
+
+def test_live_validation_and_reads(live_plugin, creds):
+    live_plugin.validate_credentials(creds)
+    now = call(live_plugin, "get_current_time", {}, creds)
+    assert now.variables["time_zone"]
+    calendars = call(live_plugin, "list_calendars", {}, creds)
+    assert any(c.get("primary") for c in calendars.variables["calendars"])
+    events = call(live_plugin, "list_events", {"time_min": "today"}, creds)
+    assert "events" in events.variables
+
+
+WRITES = os.environ.get("GOOGLE_CALENDAR_LIVE_WRITE") == "1"
+
+
+@pytest.mark.skipif(not WRITES, reason="writes not enabled")
+def test_live_create_and_delete(live_plugin, creds):
+    key = f"live-{uuid.uuid4()}"
+    params = {"summary": "Dify plugin live test", "start": "tomorrow", "all_day": True,
+              "idempotency_key": key}
+    created = call(live_plugin, "create_event", params, creds)
+    event_id = created.variables["event"]["id"]
+    again = call(live_plugin, "create_event", params, creds)
+    assert again.variables["event"]["id"] == event_id
+    call(live_plugin, "delete_event", {"event_id": event_id, "send_updates": "none"}, creds)
