@@ -518,7 +518,9 @@ class RefreshingTokenSource:
         self._refresh_token = refresh_token
         self._session = session
         self._clock = clock
-        self._key = hashlib.sha256(f"{client.client_id}\0{refresh_token}".encode()).hexdigest()
+        # The secret is part of the key: a wrong secret must never ride on a cached token.
+        material = f"{client.client_id}\0{client.client_secret}\0{refresh_token}"
+        self._key = hashlib.sha256(material.encode()).hexdigest()
         self._last: str | None = None
 
     def __repr__(self) -> str:

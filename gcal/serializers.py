@@ -132,5 +132,9 @@ def event_from_api(item: dict[str, Any], calendar_id: str) -> Event:
         guests_can_modify=bool(item.get("guestsCanModify", False)),
         guests_can_invite_others=bool(item.get("guestsCanInviteOthers", True)),
         guests_can_see_other_guests=bool(item.get("guestsCanSeeOtherGuests", True)),
-        extra={"originalStartTime": item.get("originalStartTime")},
+        extra={
+            "originalStartTime": item.get("originalStartTime"),
+            "sequence": item.get("sequence"),
+            "organizerName": organizer.get("displayName"),
+        },
     )

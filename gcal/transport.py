@@ -19,10 +19,18 @@ read timeout or dropped connection, and not after a 500/502/504, because Google 
 have acted on it. It is still retried when it certainly did not arrive or was refused
 unprocessed (connect failures, 429, rate-limit 403, 503). Creating an event with a
 client-generated id is safe to repeat, so that code passes ``idempotent=True``.
+A 2xx answer whose body is not a JSON object (a proxy page, a truncated body) is retried
+like a 5xx for idempotent requests.
+
+Test-time knobs (never needed in production; read when a transport is built):
+``GCAL_RETRY_BASE_DELAY`` (seconds, default 0.5) scales the backoff, and
+``GCAL_READ_TIMEOUT`` (seconds, default 20) is the per-attempt read timeout.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import random
 import threading
 import time
@@ -72,6 +80,24 @@ class RetryPolicy:
         """Full-jitter delay before retry number ``attempt`` (1-based)."""
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return ceiling * rand()
+
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        """The default policy, with ``GCAL_RETRY_BASE_DELAY`` applied when set (tests)."""
+        return cls(base_delay=_env_seconds("GCAL_RETRY_BASE_DELAY", cls.base_delay))
+
+
+def default_timeout() -> tuple[float, float]:
+    """(connect, read) seconds; ``GCAL_READ_TIMEOUT`` overrides the read part (tests)."""
+    return (5.0, _env_seconds("GCAL_READ_TIMEOUT", 20.0))
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and 0 < value <= 60 else default
 
 
 def calendar_path(*segments: str, parameter: str = "id") -> str:
@@ -137,16 +163,16 @@ class CalendarTransport:
         token: str | TokenSource,
         *,
         session: requests.Session | None = None,
-        timeout: tuple[float, float] = (5.0, 20.0),
-        retry: RetryPolicy = RetryPolicy(),
+        timeout: tuple[float, float] | None = None,
+        retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._renewable = not isinstance(token, str)
         self._tokens: TokenSource = _StaticToken(token) if isinstance(token, str) else token
         self._session = session or shared_session()
-        self._timeout = timeout
-        self._retry = retry
+        self._timeout = timeout or default_timeout()
+        self._retry = retry or RetryPolicy.from_env()
         self._sleep = sleep
         self._clock = clock
 
@@ -197,18 +223,24 @@ class CalendarTransport:
                     raise error from None
                 wait = None
             else:
-                if 200 <= response.status_code < 300:
-                    return _decode(response)
                 if response.status_code == 401 and self._renewable and not reminted:
                     self._tokens.invalidate()
                     reminted = True
                     attempt -= 1
                     continue
-                error = error_from_response(
-                    response.status_code, response.content, response.headers
-                )
-                if not _retryable(response.status_code, error, idempotent):
-                    raise error
+                if 200 <= response.status_code < 300:
+                    try:
+                        return _decode(response)
+                    except TransportError as malformed:  # 2xx, but not a JSON object
+                        if not idempotent:
+                            raise
+                        error = malformed
+                else:
+                    error = error_from_response(
+                        response.status_code, response.content, response.headers
+                    )
+                    if not _retryable(response.status_code, error, idempotent):
+                        raise error
                 wait = getattr(error, "retry_after", None)
             self._pause_or_raise(error, attempt, wait, deadline)
 

@@ -438,9 +438,30 @@ def test_redirect_is_not_followed_or_mistaken_for_success():
 
 @pytest.mark.parametrize("body", [b"{not json", b"<html>ok</html>", b"[1, 2]"])
 def test_malformed_2xx_is_a_transport_error(body):
-    transport, _, _ = make((200, body))
+    transport, google, _ = make(*[(200, body)] * 4)
     with pytest.raises(TransportError, match="malformed"):
         transport.get("/x")
+    assert len(google.requests) == 4
+
+
+def test_malformed_2xx_read_is_retried_but_a_post_is_not():
+    transport, google, _ = make((200, b"<html>proxy</html>"), (200, {"ok": True}))
+    assert transport.get("/x") == {"ok": True}
+    transport, google, _ = make((200, b"{truncated"))
+    with pytest.raises(TransportError, match="malformed"):
+        transport.post("/x", json={})
+    assert len(google.requests) == 1
+
+
+def test_test_time_knobs_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GCAL_RETRY_BASE_DELAY", "0.01")
+    monkeypatch.setenv("GCAL_READ_TIMEOUT", "1.5")
+    transport = CalendarTransport("t")
+    assert transport._retry.base_delay == 0.01 and transport._timeout == (5.0, 1.5)
+    monkeypatch.setenv("GCAL_RETRY_BASE_DELAY", "nonsense")
+    monkeypatch.setenv("GCAL_READ_TIMEOUT", "-3")
+    transport = CalendarTransport("t")
+    assert transport._retry == RetryPolicy() and transport._timeout == (5.0, 20.0)
 
 
 # --- tokens ---------------------------------------------------------------------------

@@ -1,0 +1,149 @@
+"""find_free_slots end to end: the real plugin process, the Dify protocol, the Google emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.plugin_process import PluginInvokeError
+
+ALICE = "alice@example.com"
+BOB = "bob@example.com"
+CAROL = "carol@example.com"
+
+
+def busy(start, end, **extra):
+    return {"summary": "busy", "start": {"dateTime": start}, "end": {"dateTime": end}, **extra}
+
+
+def freebusy_posts(emu):
+    return [r for r in emu.requests if r.method == "POST" and r.path.endswith("/freeBusy")]
+
+
+def slot_times(result):
+    return [(s["start"], s["end"]) for s in result.variables["slots"]]
+
+
+@pytest.fixture
+def team(emu):
+    """Bob in New York shares his free/busy; Carol keeps hers private."""
+    emu.add_user(BOB, time_zone="America/New_York")
+    emu.add_user(CAROL, time_zone="Europe/Berlin")
+    emu.set_freebusy_private(CAROL)
+    return emu
+
+
+def test_several_people_across_the_spring_dst_change(plugin, team, oauth_creds):
+    emu = team
+    # Friday before the change (+01:00) and Monday after it (+02:00).
+    emu.add_event(ALICE, busy("2027-03-26T09:00:00+01:00", "2027-03-26T10:00:00+01:00"))
+    emu.add_event(BOB, busy("2027-03-29T04:00:00-04:00", "2027-03-29T04:30:00-04:00"))
+    # Shown as free, and declined: neither blocks Tuesday morning.
+    emu.add_event(ALICE, busy("2027-03-30T09:00:00+02:00", "2027-03-30T12:00:00+02:00",
+                              transparency="transparent"))
+    emu.add_event(ALICE, busy("2027-03-30T09:00:00+02:00", "2027-03-30T10:00:00+02:00",
+                              attendees=[{"email": ALICE, "responseStatus": "declined"},
+                                         {"email": "x@example.org"}]), propagate=False)
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 60, "attendees": f"{BOB}, {CAROL}",
+        "time_min": "2027-03-26", "time_max": "2027-03-30",
+        "working_hours": "09:00-12:00", "buffer_minutes": 15, "granularity_minutes": 30,
+        "max_results": 3,
+    }, oauth_creds)
+
+    assert slot_times(result) == [
+        ("2027-03-26T10:30:00+01:00", "2027-03-26T11:30:00+01:00"),
+        ("2027-03-29T11:00:00+02:00", "2027-03-29T12:00:00+02:00"),
+        ("2027-03-30T09:00:00+02:00", "2027-03-30T10:00:00+02:00"),
+    ]
+    assert [s["weekday"] for s in result.variables["slots"]] == ["Friday", "Monday", "Tuesday"]
+    assert result.variables["total_found"] == 5
+    assert result.variables["considered"] == ["primary", BOB]
+    assert [u["id"] for u in result.variables["unknown"]] == [CAROL]
+    assert "notFound" in result.variables["unknown"][0]["reason"]
+    assert result.variables["time_zone"] == "Europe/Berlin"
+
+    lines = result.text.splitlines()
+    assert lines[1:4] == ["Fri 2027-03-26 10:30–11:30 +01:00", "Mon 2027-03-29 11:00–12:00 +02:00",
+                          "Tue 2027-03-30 09:00–10:00 +02:00"]
+    assert "2 more slots exist" in result.text and "time_min=2027-03-30T10:00+02:00" in result.text
+    assert "NOT treated as free" in result.text and CAROL in result.text
+    [post] = freebusy_posts(emu)
+    assert [i["id"] for i in post.body["items"]] == ["primary", BOB, CAROL]
+
+
+def test_a_25_hour_day_when_clocks_go_back(plugin, emu, oauth_creds):
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 60, "time_min": "2027-10-31", "time_max": "2027-10-31",
+        "working_hours": "all day", "working_days": "Sun", "granularity_minutes": 60,
+        "max_results": 4,
+    }, oauth_creds)
+    assert result.variables["total_found"] == 25
+    assert [s for s, _ in slot_times(result)] == [
+        "2027-10-31T00:00:00+02:00", "2027-10-31T01:00:00+02:00",
+        "2027-10-31T02:00:00+02:00", "2027-10-31T02:00:00+01:00",
+    ]
+
+
+def test_working_hours_in_another_zone_and_granularity(plugin, emu, oauth_creds):
+    emu.add_event(ALICE, busy("2027-02-01T09:00:00-05:00", "2027-02-01T09:40:00-05:00"))
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 30, "time_min": "2027-02-01T08:00", "time_max": "2027-02-01T11:00",
+        "time_zone": "America/New_York", "working_hours": "9am-11am",
+        "granularity_minutes": 45, "max_results": 10,
+    }, oauth_creds)
+    # 45-minute marks after local midnight: 09:00, 09:45, 10:30.
+    assert slot_times(result) == [("2027-02-01T09:45:00-05:00", "2027-02-01T10:15:00-05:00"),
+                                  ("2027-02-01T10:30:00-05:00", "2027-02-01T11:00:00-05:00")]
+    assert result.variables["time_zone"] == "America/New_York"
+
+
+def test_long_window_is_split_into_chunks_google_accepts(plugin, emu, oauth_creds):
+    emu.add_event(ALICE, busy("2027-05-03T09:00:00+02:00", "2027-05-03T18:00:00+02:00"))
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 480, "time_min": "2027-03-01", "time_max": "2027-06-30",
+        "working_days": "Mon", "max_results": 100,
+    }, oauth_creds)
+    posts = freebusy_posts(emu)
+    assert len(posts) == 3 and all(p.status == 200 for p in posts)
+    starts = [s for s, _ in slot_times(result)]
+    assert "2027-05-03T09:00:00+02:00" not in starts
+    assert len(starts) == result.variables["total_found"] == 17  # 18 Mondays, one busy
+
+
+def test_no_slot_says_what_to_try(plugin, emu, oauth_creds):
+    emu.add_event(ALICE, busy("2027-03-01T09:00:00+01:00", "2027-03-01T18:00:00+01:00"))
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 30, "time_min": "2027-03-01", "time_max": "2027-03-01",
+    }, oauth_creds)
+    assert result.variables["slots"] == [] and result.variables["total_found"] == 0
+    assert result.text.startswith("No free 30-min slot")
+
+
+def test_nobody_answering_fails(plugin, emu, oauth_creds):
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.invoke_tool("find_free_slots", {
+            "duration_minutes": 30, "calendar_ids": "nobody@example.com",
+        }, oauth_creds)
+    assert "no free/busy information" in error.value.message
+
+
+@pytest.mark.parametrize(("parameters", "parameter", "words"), [
+    ({"duration_minutes": 0}, "duration_minutes", "out of range"),
+    ({}, "duration_minutes", "required"),
+    ({"duration_minutes": 120, "time_min": "2027-03-01T10:00", "time_max": "2027-03-01T11:00"},
+     "duration_minutes", "longer than the search window"),
+    ({"duration_minutes": 600}, "duration_minutes", "do not fit in the working hours"),
+    ({"duration_minutes": 30, "working_hours": "9-5"}, "working_hours", "overnight"),
+    ({"duration_minutes": 30, "working_hours": "noon"}, "working_hours", "two clock times"),
+    ({"duration_minutes": 30, "working_days": "Mon-Funday"}, "working_days", "Mon-Fri"),
+    ({"duration_minutes": 30, "time_min": "2020-01-01", "time_max": "2020-01-31"},
+     "time_max", "in the past"),
+    ({"duration_minutes": 30, "attendees": ", ".join(f"p{n}@example.com" for n in range(50))},
+     "attendees", "at most 50"),
+    ({"duration_minutes": 30, "attendees": "bob at example"}, "attendees", "email"),
+])
+def test_bad_input_is_a_clear_error(plugin, emu, oauth_creds, parameters, parameter, words):
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.invoke_tool("find_free_slots", parameters, oauth_creds)
+    assert f"`{parameter}`" in error.value.message and words in error.value.message
+    assert freebusy_posts(emu) == []

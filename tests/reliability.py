@@ -1,0 +1,66 @@
+"""Shared checks and figures for the fault, security, concurrency and hostile-input tests.
+
+``record(kind, count)`` appends one JSON line to the file named by ``GCAL_RELIABILITY_LOG``
+(nothing happens when it is unset); ``scripts/reliability`` sets it, runs those suites and
+adds the lines up into its table, so every figure comes from a real run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from typing import Any
+
+from gcal import errors as gcal_errors
+
+LOG_ENV = "GCAL_RELIABILITY_LOG"
+_lock = threading.Lock()
+
+
+def record(kind: str, count: int = 1) -> None:
+    path = os.environ.get(LOG_ENV)
+    if not path or count <= 0:
+        return
+    line = json.dumps({"kind": kind, "count": count, "pid": os.getpid()})
+    with _lock, open(path, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = {cls}
+    for sub in cls.__subclasses__():
+        found |= _subclasses(sub)
+    return found
+
+
+CORE_ERRORS = tuple(_subclasses(gcal_errors.GoogleCalendarError))
+# What Dify may receive as error_type: our core errors, and the SDK errors the provider
+# raises with a core error's message.
+ERROR_TYPES = frozenset(
+    {cls.__name__ for cls in CORE_ERRORS}
+    | {"ToolProviderOAuthError", "ToolProviderCredentialValidationError"}
+)
+
+
+def clear_error_problem(error_type: str, message: str) -> str | None:
+    """Why an error Dify received is not "one clear error", or None when it is."""
+    if error_type not in ERROR_TYPES:
+        return f"foreign error type {error_type!r}: {message[:300]!r}"
+    if not message.strip() or "Traceback" in message or 'File "' in message:
+        return f"message is empty or carries a traceback: {message[:300]!r}"
+    return None
+
+
+def leaks(secrets: set[str], *texts: Any) -> list[str]:
+    """Which secrets appear in any of ``texts`` (str, bytes, or JSON-serialisable data)."""
+    blob = "\n".join(_text(t) for t in texts)
+    return sorted(s for s in secrets if s and s in blob)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=repr, ensure_ascii=False)
