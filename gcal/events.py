@@ -10,7 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from gcal.client import CalendarClient
-from gcal.errors import ApiError, GoogleCalendarError, InvalidInputError, NotFoundError
+from gcal.errors import GoogleCalendarError, InvalidInputError
 from gcal.models import Event
 from gcal.pagination import Cursor, decode_token, encode_token
 from gcal.serializers import event_from_api
@@ -126,6 +126,7 @@ def list_events(
     max_results: int = 25,
     page_token: str | None = None,
     include_declined: bool = False,
+    show_deleted: bool = False,
 ) -> EventPage:
     if time_max <= time_min:
         raise InvalidInputError("time_max", "must be later than time_min", "tomorrow")
@@ -144,6 +145,9 @@ def list_events(
         params["q"] = query
     if include_declined is False:
         params["showHiddenInvitations"] = "false"
+    if show_deleted:
+        # Cancelled occurrences of recurring events, e.g. for an export's EXDATE lines.
+        params["showDeleted"] = "true"
     feeds = {cal: _CalendarFeed(cal, skip=c.skip) for cal, c in cursors.items()}
     warnings = _fetch_all(client, feeds, cursors, max_results, params)
     page = _merge(feeds, zone, max_results, include_declined, window)
@@ -157,7 +161,7 @@ def _fetch_all(client, feeds, cursors, max_results, params) -> list[str]:
     def run(cal: str) -> GoogleCalendarError | None:
         try:
             _fetch(client, feeds[cal], cursors[cal].google_token, max_results, params)
-        except (NotFoundError, ApiError) as exc:
+        except GoogleCalendarError as exc:
             if len(feeds) == 1:
                 raise
             return exc

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from gcal.calendars import resolve_calendar_ids
+from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
+from gcal.params import to_bool, to_str
 from gcal.times import as_instant, now_in, parse_time
 
 DEFAULT_WINDOW_DAYS = 7
@@ -36,3 +42,36 @@ def time_window(
             "time_max", f"must be later than time_min ({start.isoformat()})", "tomorrow"
         )
     return start, end
+
+
+@dataclass(frozen=True)
+class EventSelection:
+    """Which events a reading tool covers; the fields are `gcal.events.list_events` keywords."""
+
+    calendar_ids: list[str]
+    time_min: datetime
+    time_max: datetime
+    zone: ZoneInfo
+    query: str | None = None
+    include_declined: bool = False
+
+
+def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> EventSelection:
+    """`calendar_ids`, `time_min`, `time_max`, `query`, `time_zone`, `include_declined`.
+
+    Calendar names are resolved last, so a bad parameter fails before that request.
+    """
+    zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
+    start, end = time_window(
+        to_str(parameters.get("time_min"), "time_min"),
+        to_str(parameters.get("time_max"), "time_max"),
+        zone,
+    )
+    query = to_str(parameters.get("query"), "query", max_length=500)
+    include_declined = to_bool(
+        parameters.get("include_declined"), "include_declined", default=False
+    )
+    calendar_ids = resolve_calendar_ids(
+        client, to_str(parameters.get("calendar_ids"), "calendar_ids")
+    )
+    return EventSelection(calendar_ids, start, end, zone, query, bool(include_declined))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gcal.events import EventPage
+from gcal.export import MAX_EXPORT_EVENTS, Export
 from gcal.formatting import (
     WEEKDAYS,
     calendar_line,
@@ -16,6 +17,7 @@ from gcal.formatting import (
     event_record,
 )
 from gcal.freebusy import FreeBusy
+from gcal.ics import MIME_TYPE
 from gcal.intervals import Interval
 from gcal.models import Calendar, Event
 from gcal.slots import SlotRules, SlotSearch, days_label
@@ -29,6 +31,8 @@ TEXT_BUDGET = 10_000
 class Reply:
     text: str
     data: dict = field(default_factory=dict)
+    # (content, meta) pairs sent as files, meta e.g. {"mime_type": ..., "filename": ...}
+    files: list[tuple[bytes, dict]] = field(default_factory=list)
 
 
 def _short_time(moment: datetime) -> str:
@@ -173,3 +177,30 @@ def _slot_record(slot: Interval, zone: ZoneInfo) -> dict:
         "end": slot.end.astimezone(zone).isoformat(),
         "weekday": start.strftime("%A"),
     }
+
+
+def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes) -> Reply:
+    start, end = export.time_min.astimezone(zone), export.time_max.astimezone(zone)
+    window = f"{_short_time(start)} → {_short_time(end)} ({zone.key})"
+    scope = ", ".join(export.calendar_ids)
+    series = f" ({export.series} recurring series with their rules)" if export.series else ""
+    text = [f"Exported {export.occurrences} events{series} to {file_name}, {window}, "
+            f"calendars: {scope}"]
+    if export.truncated:
+        text.append(f"Incomplete: the window holds more than {MAX_EXPORT_EVENTS} events; export "
+                    "shorter windows to get the rest.")
+    text.extend(f"Warning: {w}" for w in export.warnings)
+    data = {
+        "file_name": file_name,
+        "count": export.occurrences,
+        "calendars": export.calendar_ids,
+        "time_zone": zone.key,
+        "time_min": start.isoformat(),
+        "time_max": end.isoformat(),
+    }
+    if export.truncated:
+        data["truncated"] = True
+    if export.warnings:
+        data["warnings"] = export.warnings
+    meta = {"mime_type": MIME_TYPE, "filename": file_name}
+    return Reply("\n".join(text), data, files=[(content, meta)])

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,16 @@ def _pip_audit() -> list[str] | None:
         return [str(exe)]
     found = shutil.which("pip-audit")
     return [found] if found else None
+
+
+def _index_reachable(url: str = "https://pypi.org/simple/", timeout: float = 10) -> bool:
+    """pip-audit's own errors (e.g. "Failed to upgrade `pip`" in its scratch venv) do not
+    always say that the network is down; ask the index directly (proxy settings apply)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if data is None:
         err = (proc.stderr or proc.stdout or "").strip().splitlines()
         last = err[-1] if err else f"exit code {proc.returncode}"
-        if any(h in (proc.stderr or "") for h in NETWORK_HINTS):
+        if any(h in (proc.stderr or "") for h in NETWORK_HINTS) or not _index_reachable():
             print(f"audit: SKIPPED - could not reach the vulnerability service or index: {last}")
             return unaudited_rc
         print(f"audit: ERROR - pip-audit failed: {last}")

@@ -33,5 +33,7 @@ class CalendarTool(Tool):
 
     def reply_messages(self, reply: Reply) -> Generator[ToolInvokeMessage, None, None]:
         yield self.create_text_message(reply.text)
+        for content, meta in reply.files:
+            yield self.create_blob_message(blob=content, meta=meta)
         for name, value in reply.data.items():
             yield self.create_variable_message(name, value)

@@ -1,0 +1,124 @@
+"""One or more benchmark scenarios per tool, with the round trips each one cannot avoid.
+
+``rounds`` is the number of *sequential* round trips to Google that a correct, warmed-up
+implementation needs (the primary calendar's time zone is cached per credential; requests
+sent concurrently count once); ``requests`` the number of requests it needs in total. The
+latency ideal is ``rounds`` × the emulator's latency. A scenario's ``params`` builds the
+parameters of repetition ``rep`` and may seed the emulator directly (never counted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench.world import COLLEAGUES, World
+
+Params = Callable[[World, int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    tool: str
+    label: str
+    params: Params
+    rounds: int
+    requests: int | None = None  # default: same as rounds
+    why: str = ""
+    credential: str = "oauth2"  # or "manual" (client id/secret + refresh token)
+
+    @property
+    def expected_requests(self) -> int:
+        return self.rounds if self.requests is None else self.requests
+
+    @property
+    def name(self) -> str:
+        return f"{self.tool} ({self.label})" if self.label else self.tool
+
+
+def _ids(world: World, *roles: str) -> str:
+    return ", ".join(world.calendars[role] for role in roles)
+
+
+def _listing(world: World, count: int, **extra: Any) -> dict[str, Any]:
+    start, end = world.listing_window
+    return {"time_min": start, "time_max": end, "max_results": count, **extra}
+
+
+def _create(world: World, rep: int, **extra: Any) -> dict[str, Any]:
+    start, end = world.fresh_slot()
+    return {"summary": f"Bench planning {rep}", "start": start, "end": end,
+            "location": "Room 4.12", **extra}
+
+
+def _own(world: World) -> str:
+    return world.own_event()["id"]
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("get_current_time", "user's zone", lambda w, r: {}, 0,
+             why="zone cached per credential after the first call"),
+    Scenario("list_calendars", "", lambda w, r: {}, 1),
+    Scenario("list_events", "primary, 10 events", lambda w, r: _listing(w, 10), 1),
+    Scenario("list_events", "primary, 50 events", lambda w, r: _listing(w, 50), 1),
+    Scenario("list_events", "3 calendars by id",
+             lambda w, r: _listing(w, 25, calendar_ids=_ids(w, "primary", "work", "team")),
+             1, 3, why="one request per calendar, sent concurrently"),
+    Scenario("list_events", "2 calendars by name",
+             lambda w, r: _listing(w, 25, calendar_ids="Work, Team Offsite"), 2, 3,
+             why="names need the calendar list, then both calendars concurrently"),
+    Scenario("list_events", "all calendars",
+             lambda w, r: _listing(w, 25, calendar_ids="all"), 2, 5,
+             why="calendar list, then 4 calendars concurrently"),
+    Scenario("list_events", "manual credential", lambda w, r: _listing(w, 10), 1,
+             credential="manual", why="access token minted once, then cached"),
+    Scenario("get_event", "", lambda w, r: {"event_id": w.listed[r % 10]["id"]}, 1),
+    Scenario("find_free_slots", "primary + 2 people",
+             lambda w, r: {"duration_minutes": 30, "attendees": ", ".join(COLLEAGUES[:2]),
+                           "time_min": w.listing_window[0], "time_max": w.listing_window[1]},
+             1, why="one freeBusy query for everyone"),
+    Scenario("export_events_ics", "single events",
+             lambda w, r: {"time_min": w.listing_window[0], "time_max": w.listing_window[1]},
+             1),
+    Scenario("export_events_ics", "with a recurring series",
+             lambda w, r: dict(zip(("time_min", "time_max"), w.series_window(), strict=True)),
+             2, why="list, then the series' master event for its RRULE"),
+    Scenario("create_event", "", _create, 1),
+    Scenario("create_event", "Meet + guests",
+             lambda w, r: _create(w, r, add_google_meet=True,
+                                  attendees=", ".join(COLLEAGUES[:2])), 1),
+    Scenario("quick_add_event", "",
+             lambda w, r: {"text": f"Bench lunch {r} tomorrow 12:30-13:30"}, 1),
+    Scenario("update_event", "new title",
+             lambda w, r: {"event_id": _own(w), "summary": f"Renamed {r}"}, 1,
+             why="patch semantics: one PATCH"),
+    Scenario("update_event", "add a guest",
+             lambda w, r: {"event_id": _own(w), "add_attendees": COLLEAGUES[2]}, 2,
+             why="attendees are replaced as a whole: read them, then PATCH"),
+    Scenario("delete_event", "", lambda w, r: {"event_id": _own(w)}, 1),
+    Scenario("move_event", "",
+             lambda w, r: {"event_id": _own(w), "destination_calendar_id": w.calendars["work"]},
+             1),
+    Scenario("respond_to_event", "accept",
+             lambda w, r: {"event_id": w.invitation()["id"], "response": "accepted"}, 2,
+             why="own attendee entry must be read before the attendees PATCH"),
+)
+
+# One fresh credential per scenario: the first call of each pays the time-zone lookup (and
+# for the manual credential the token exchange); every later call must not.
+COLD_EXTRA = {"oauth2": 1, "manual": 2}
+
+
+def calls_for_memory(world: World) -> list[tuple[str, dict[str, Any]]]:
+    """A realistic mix of read calls (no growth of the dataset) for the RSS measurement."""
+    start, end = world.listing_window
+    return [
+        ("list_events", {"time_min": start, "time_max": end, "max_results": 25}),
+        ("get_event", {"event_id": world.listed[3]["id"]}),
+        ("list_calendars", {}),
+        ("find_free_slots", {"duration_minutes": 30, "time_min": start, "time_max": end}),
+        ("get_current_time", {}),
+        ("list_events", {"calendar_ids": "all", "time_min": start, "time_max": end}),
+        ("export_events_ics", {"time_min": start, "time_max": end}),
+    ]

@@ -1,0 +1,340 @@
+"""Faults injected into the Google emulator, seen end to end through the Dify protocol.
+
+Reads recover within the retry budget or end in one clear error; writes whose answer was
+lost are not applied twice; token problems give actionable messages. The plugin process of
+this module runs with ``GCAL_RETRY_BASE_DELAY=0.05`` and ``GCAL_READ_TIMEOUT=1`` (see
+gcal/transport.py) so backoff and timeouts take milliseconds, not seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ALICE, REDIRECT_URI, TEST_CLIENT_ID, TEST_CLIENT_SECRET
+from tests.emulator import Fault
+from tests.plugin_process import PluginInvokeError, PluginProcess, ToolResult
+from tests.reliability import clear_error_problem, record
+
+FAST_ENV = {"GCAL_RETRY_BASE_DELAY": "0.05", "GCAL_READ_TIMEOUT": "1"}
+MAX_ATTEMPTS = 4  # RetryPolicy.max_attempts
+TOKEN_ATTEMPTS = 3  # gcal.oauth: two transient retries
+WINDOW = {"time_min": "2026-06-01", "time_max": "2026-06-02"}
+SYSTEM = {"client_id": TEST_CLIENT_ID, "client_secret": TEST_CLIENT_SECRET}
+CALENDAR_GETS = r"^/calendar/v3/"
+EVENTS = r"/calendars/[^/]+/events$"
+
+
+@pytest.fixture(scope="module")
+def fast_plugin(emulator: Any) -> Iterator[PluginProcess]:
+    with PluginProcess(emulator_host=emulator.host, env=FAST_ENV) as process:
+        yield process
+
+
+@pytest.fixture(autouse=True)
+def _count_injected_faults(emu: Any) -> Iterator[None]:
+    yield
+    record("fault_injected", sum(1 for r in emu.requests if r.fault is not None))
+
+
+@pytest.fixture
+def meeting(emu: Any) -> dict:
+    return emu.add_event(ALICE, {
+        "summary": "Standup",
+        "start": {"dateTime": "2026-06-01T09:00:00+02:00"},
+        "end": {"dateTime": "2026-06-01T09:15:00+02:00"},
+    })
+
+
+def call(plugin: PluginProcess, emu: Any, tool: str, params: dict, creds: dict,
+         **kwargs: Any) -> ToolResult | PluginInvokeError:
+    """Invoke a tool; a failure must be one clear error. Counts recoveries and errors."""
+    before = len(emu.requests)
+    try:
+        result = plugin.invoke_tool(tool, params, creds, **kwargs)
+    except PluginInvokeError as error:
+        problem = clear_error_problem(error.error_type, error.message)
+        assert problem is None, problem
+        record("clear_error")
+        return error
+    if any(r.fault is not None for r in emu.requests[before:]):
+        record("recovered")
+    return result
+
+
+def hits(emu: Any, method: str, path_regex: str) -> list:
+    rx = re.compile(path_regex)
+    return [r for r in emu.requests if r.method == method and rx.search(r.raw_path)]
+
+
+# --- reads recover --------------------------------------------------------------------
+
+RECOVERABLE = {
+    "429 with Retry-After": dict(status=429, reason="rateLimitExceeded", retry_after=1),
+    "429 without Retry-After": dict(status=429, reason="rateLimitExceeded", times=2),
+    "403 rateLimitExceeded with Retry-After": dict(
+        status=403, reason="rateLimitExceeded", retry_after="1"),
+    "403 userRateLimitExceeded": dict(status=403, reason="userRateLimitExceeded", times=2),
+    "500 backendError": dict(status=500, reason="backendError", times=2),
+    "502 backendError": dict(status=502, reason="backendError"),
+    "503 backendError with Retry-After": dict(status=503, reason="backendError", retry_after=1),
+    "connection reset": dict(status=None, drop_connection=True, times=2),
+    "read timeout": dict(status=None, delay=1.6),
+    "malformed JSON body": dict(status=200, raw_body='{"items": [{"id": ',
+                                content_type="application/json; charset=UTF-8"),
+    "HTML error page from a proxy": dict(
+        status=502, raw_body="<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"),
+    "HTML page with 200 (captive portal)": dict(
+        status=200, raw_body="<!DOCTYPE html><title>Sign in to Wi-Fi</title>"),
+}
+
+
+@pytest.mark.parametrize("fault", RECOVERABLE.values(), ids=RECOVERABLE.keys())
+def test_read_recovers_from(fault, fast_plugin, emu, oauth_creds, meeting):
+    injected = emu.inject_fault(Fault(method="GET", path_regex=EVENTS, **fault))
+    result = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    assert isinstance(result, ToolResult), result
+    assert [e["summary"] for e in result.variables["events"]] == ["Standup"]
+    assert injected.hits == fault.get("times", 1)
+    assert len(hits(emu, "GET", EVENTS)) == injected.hits + 1
+
+
+def test_first_call_of_a_user_recovers_too(fast_plugin, emu, oauth_creds):
+    """The primary-calendar zone lookup, the first request of every new account, retries."""
+    emu.inject_fault(Fault(method="GET", path_regex=CALENDAR_GETS, status=503, times=2))
+    result = call(fast_plugin, emu, "get_current_time", {}, oauth_creds)
+    assert result.variables["time_zone"] == "Europe/Berlin"
+
+
+EXHAUSTING = {
+    "503 forever": (dict(status=503, reason="backendError"), "BackendError", "temporary"),
+    "429 forever": (dict(status=429, reason="rateLimitExceeded", retry_after=1),
+                    "RateLimitError", "rate limit"),
+    "403 userRateLimitExceeded forever": (dict(status=403, reason="userRateLimitExceeded"),
+                                          "RateLimitError", "rate limit"),
+    "connection reset forever": (dict(status=None, drop_connection=True),
+                                 "TransportError", "network"),
+    "HTML proxy page forever": (dict(status=502, raw_body="<html>gateway</html>"),
+                                "TransportError", "proxy"),
+    "malformed JSON forever": (dict(status=200, raw_body="{", content_type="application/json"),
+                               "TransportError", "malformed"),
+}
+
+
+@pytest.mark.parametrize(("fault", "error_type", "words"), EXHAUSTING.values(),
+                         ids=EXHAUSTING.keys())
+def test_after_the_retry_budget_one_clear_error(fault, error_type, words, fast_plugin, emu,
+                                                oauth_creds):
+    emu.inject_fault(Fault(method="GET", path_regex=EVENTS, times=None, **fault))
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    assert isinstance(error, PluginInvokeError)
+    assert error.error_type == error_type
+    assert words in error.message.lower()
+    assert len(hits(emu, "GET", EVENTS)) == MAX_ATTEMPTS
+
+
+def test_retry_after_beyond_the_budget_fails_fast_and_says_when(fast_plugin, emu, oauth_creds):
+    emu.inject_fault(Fault(method="GET", path_regex=EVENTS, status=429,
+                           reason="rateLimitExceeded", retry_after=120, times=None))
+    started = time.monotonic()
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    assert time.monotonic() - started < 5
+    assert error.error_type == "RateLimitError"
+    assert "120 seconds" in error.message
+    assert len(hits(emu, "GET", EVENTS)) == 1
+
+
+def test_quota_exceeded_is_not_retried_hot(fast_plugin, emu, oauth_creds):
+    emu.inject_fault(Fault(method="GET", path_regex=EVENTS, status=403, reason="quotaExceeded",
+                           message="Calendar usage limits exceeded.", times=None))
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    assert error.error_type == "QuotaExceededError"
+    assert "quota" in error.message.lower()
+    assert len(hits(emu, "GET", EVENTS)) == 1
+
+
+# --- several calendars: one fails, the others still answer -----------------------------
+
+
+@pytest.mark.parametrize(("status", "reason"), [(403, "forbidden"), (404, "notFound"),
+                                                (503, "backendError")])
+def test_one_failing_calendar_gives_a_warning_not_a_failure(status, reason, fast_plugin, emu,
+                                                            oauth_creds, meeting):
+    team = emu.add_calendar(ALICE, "Team", time_zone="Europe/Berlin")
+    emu.add_event(team, {"summary": "Team sync",
+                         "start": {"dateTime": "2026-06-01T11:00:00+02:00"},
+                         "end": {"dateTime": "2026-06-01T11:30:00+02:00"}})
+    emu.inject_fault(Fault(method="GET", path_regex=r"/calendars/[^/]*group[^/]*/events$",
+                           status=status, reason=reason, times=None))
+    result = call(fast_plugin, emu, "list_events", {**WINDOW, "calendar_ids": f"primary,{team}"},
+                  oauth_creds)
+    assert isinstance(result, ToolResult), result
+    assert [e["summary"] for e in result.variables["events"]] == ["Standup"]
+    assert team in result.variables["warnings"][0]
+    assert "Warning:" in result.text
+    record("recovered")
+
+
+# --- token lifecycle ------------------------------------------------------------------
+
+
+def test_expired_oauth_access_token_asks_to_reauthorize(fast_plugin, emu, oauth_creds):
+    emu.expire_access_token(oauth_creds["access_token"])
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    assert error.error_type == "AuthenticationError"
+    assert "re-authorize" in error.message.lower()
+    assert [r.status for r in emu.requests] == [401]  # no hot retry with a dead token
+
+
+def _minted_for(emu: Any, refresh_token: str) -> list[str]:
+    with emu.state.lock:
+        return [t.token for t in emu.state.access_tokens.values()
+                if t.refresh_token == refresh_token]
+
+
+def test_manual_credential_remints_an_expired_token_transparently(fast_plugin, emu,
+                                                                  manual_creds, meeting):
+    kind = {"credential_type": "api-key"}
+    assert isinstance(call(fast_plugin, emu, "list_events", WINDOW, manual_creds, **kind),
+                      ToolResult)
+    [first] = _minted_for(emu, manual_creds["refresh_token"])
+    emu.expire_access_token(first)
+    emu.clear_requests()
+    result = call(fast_plugin, emu, "list_events", WINDOW, manual_creds, **kind)
+    assert isinstance(result, ToolResult), result
+    assert [e["summary"] for e in result.variables["events"]] == ["Standup"]
+    assert [(r.path, r.status) for r in emu.requests][:3] == [
+        ("/calendar/v3/calendars/primary/events", 401), ("/token", 200),
+        ("/calendar/v3/calendars/primary/events", 200)]
+    assert len(_minted_for(emu, manual_creds["refresh_token"])) == 2
+    record("recovered")
+
+
+def test_revoked_refresh_token_says_invalid_grant(fast_plugin, emu, manual_creds):
+    emu.revoke_user_tokens(ALICE)
+    error = call(fast_plugin, emu, "list_events", WINDOW, manual_creds,
+                 credential_type="api-key")
+    assert error.error_type == "ReauthorizationRequiredError"
+    assert "invalid_grant" in error.message and "Re-authorize" in error.message
+    assert len(hits(emu, "POST", r"^/token$")) == 1  # invalid_grant is final
+
+
+def test_dify_refresh_with_revoked_token_says_invalid_grant(fast_plugin, emu, oauth_creds):
+    emu.revoke_user_tokens(ALICE)
+    with pytest.raises(PluginInvokeError) as error:
+        fast_plugin.oauth_refresh_credentials(REDIRECT_URI, SYSTEM, oauth_creds)
+    assert clear_error_problem(error.value.error_type, error.value.message) is None
+    assert error.value.error_type == "ToolProviderOAuthError"
+    assert "invalid_grant" in error.value.message and "7 days" in error.value.message
+    record("clear_error")
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_token_endpoint_5xx_is_retried_a_bounded_number_of_times(status, fast_plugin, emu,
+                                                                 manual_creds, oauth_creds):
+    emu.inject_fault(Fault(method="POST", path_regex=r"^/token$", status=status,
+                           reason="internal_failure", times=2))
+    result = call(fast_plugin, emu, "get_current_time", {}, manual_creds,
+                  credential_type="api-key")
+    assert isinstance(result, ToolResult), result
+    assert len(hits(emu, "POST", r"^/token$")) == 3
+
+    emu.clear_requests()
+    emu.inject_fault(Fault(method="POST", path_regex=r"^/token$", status=status,
+                           reason="internal_failure", times=1))
+    refreshed = fast_plugin.oauth_refresh_credentials(REDIRECT_URI, SYSTEM, oauth_creds)
+    assert refreshed["credentials"]["refresh_token"] == oauth_creds["refresh_token"]
+    record("recovered")
+
+    emu.clear_requests()
+    emu.inject_fault(Fault(method="POST", path_regex=r"^/token$", status=status,
+                           reason="internal_failure", times=None))
+    with pytest.raises(PluginInvokeError) as error:
+        fast_plugin.oauth_refresh_credentials(REDIRECT_URI, SYSTEM, oauth_creds)
+    assert "temporarily unavailable" in error.value.message
+    assert clear_error_problem(error.value.error_type, error.value.message) is None
+    assert len(hits(emu, "POST", r"^/token$")) == TOKEN_ATTEMPTS
+    record("clear_error")
+
+
+# --- writes: a lost answer never doubles the change ------------------------------------
+
+
+def _require_tool(plugin: PluginProcess, name: str) -> None:
+    provider = (Path(plugin.cwd) / "provider" / "google_calendar.yaml").read_text()
+    if f"tools/{name}.yaml" not in provider:
+        pytest.skip(f"tool {name} is not declared yet")
+
+
+def _with_summary(emu: Any, summary: str) -> list[dict]:
+    return [e for e in emu.stored_events(ALICE) if e.get("summary") == summary]
+
+
+LOST_ANSWERS = {
+    "dropped connection": dict(status=None, drop_connection=True),
+    "read timeout": dict(status=None, delay=1.6),
+    "503 after storing": dict(status=503, reason="backendError"),
+}
+
+
+@pytest.mark.parametrize("fault", LOST_ANSWERS.values(), ids=LOST_ANSWERS.keys())
+def test_create_with_lost_answer_makes_no_duplicate(fault, fast_plugin, emu, oauth_creds):
+    _require_tool(fast_plugin, "create_event")
+    emu.inject_fault(Fault(method="POST", path_regex=EVENTS, after_processing=True, **fault))
+    outcome = call(fast_plugin, emu, "create_event", {
+        "summary": "Budget review", "start": "2026-06-02T10:00", "end": "2026-06-02T11:00",
+    }, oauth_creds)
+    stored = _with_summary(emu, "Budget review")
+    record("duplicate", len(stored) - 1)
+    assert len(stored) == 1, "the lost answer created a duplicate"
+    if isinstance(outcome, ToolResult):
+        assert stored[0]["id"] in outcome.text
+
+
+def test_create_retried_with_same_idempotency_key_makes_no_duplicate(fast_plugin, emu,
+                                                                      oauth_creds):
+    _require_tool(fast_plugin, "create_event")
+    params = {"summary": "Offsite", "start": "2026-06-03T10:00", "duration_minutes": 30,
+              "idempotency_key": "agent-run-42"}
+    emu.inject_fault(Fault(method="POST", path_regex=EVENTS, after_processing=True,
+                           status=None, drop_connection=True, times=MAX_ATTEMPTS))
+    call(fast_plugin, emu, "create_event", params, oauth_creds)  # fails or recovers
+    again = call(fast_plugin, emu, "create_event", params, oauth_creds)  # the agent retries
+    stored = _with_summary(emu, "Offsite")
+    record("duplicate", len(stored) - 1)
+    assert len(stored) == 1
+    assert isinstance(again, ToolResult), again
+
+
+def test_update_retried_after_timeout_is_applied_once(fast_plugin, emu, oauth_creds, meeting):
+    _require_tool(fast_plugin, "update_event")
+    for method in ("PATCH", "PUT"):  # whichever the tool uses
+        emu.inject_fault(Fault(method=method, path_regex=rf"/events/{meeting['id']}$",
+                               after_processing=True, status=None, delay=1.6))
+    call(fast_plugin, emu, "update_event", {
+        "event_id": meeting["id"], "add_attendees": "bob@example.com",
+        "description": "Agenda: numbers",
+    }, oauth_creds)
+    stored = emu.get_stored_event(ALICE, meeting["id"])
+    writes = [r for r in emu.requests if r.method in ("PATCH", "PUT") and r.status != 412]
+    emails = [a["email"] for a in stored.get("attendees", [])]
+    record("duplicate", max(0, emails.count("bob@example.com") - 1))
+    assert emails.count("bob@example.com") == 1
+    assert stored.get("description") == "Agenda: numbers"
+    assert len(writes) <= 2
+
+
+def test_delete_retried_after_success_reports_success(fast_plugin, emu, oauth_creds, meeting):
+    _require_tool(fast_plugin, "delete_event")
+    emu.inject_fault(Fault(method="DELETE", path_regex=rf"/events/{meeting['id']}$",
+                           after_processing=True, status=None, drop_connection=True))
+    result = call(fast_plugin, emu, "delete_event", {"event_id": meeting["id"]}, oauth_creds)
+    assert isinstance(result, ToolResult), result
+    stored = emu.get_stored_event(ALICE, meeting["id"])
+    assert stored is None or stored.get("status") == "cancelled"
+    assert len(hits(emu, "DELETE", rf"/events/{meeting['id']}$")) == 2

@@ -1,0 +1,24 @@
+from collections.abc import Mapping
+from typing import Any
+
+from gcal.client import CalendarClient
+from gcal.export import calendar_label, gather_export
+from gcal.ics import calendar_bytes, safe_file_name
+from gcal.inputs import event_selection
+from gcal.params import to_str
+from gcal.replies import Reply, export_reply
+from tools import _base
+
+
+class ExportEventsIcsTool(_base.CalendarTool):
+    def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
+        wanted_name = to_str(parameters.get("file_name"), "file_name", max_length=255)
+        selection = event_selection(client, parameters)
+        export = gather_export(client, selection)
+        content = calendar_bytes(
+            export.events, zone=selection.zone, removed=export.removed,
+            name=calendar_label(client, export.calendar_ids),
+        )
+        default_name = f"calendar-{selection.time_min.date().isoformat()}.ics"
+        file_name = safe_file_name(wanted_name, default=default_name)
+        return export_reply(export, selection.zone, file_name, content)
