@@ -11,18 +11,20 @@ from zoneinfo import ZoneInfo
 ENCODINGS = ("o200k_base", "cl100k_base")
 
 
-def rounds(arrivals: list[float], latency: float) -> int:
-    """Sequential round trips among requests, from their arrival times at the emulator.
+def rounds(arrivals: list[tuple[float, float]], latency: float) -> list[list[float]]:
+    """Sequential round trips among requests: ``(arrival time, value)`` pairs grouped by round.
 
     Requests sent together arrive within a few milliseconds; one sent after an answer arrives
     at least one latency later. So a gap of more than half the latency starts a new round.
     """
-    count, last = 0, None
-    for moment in sorted(arrivals):
+    groups: list[list[float]] = []
+    last = None
+    for moment, value in sorted(arrivals):
         if last is None or moment - last > latency / 2:
-            count += 1
+            groups.append([])
+        groups[-1].append(value)
         last = moment
-    return count
+    return groups
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -14,16 +14,21 @@ def _latency_ms(results: dict[str, Any]) -> float:
     return results["settings"]["latency_ms"]
 
 
-def latency_verdict(row: dict[str, Any], latency_ms: float) -> tuple[str, str, bool]:
-    """(median ratio, p95 ratio, ok). Without a round trip the slack of one is allowed:
-    at most (ratio - 1) × latency of overhead."""
+def latency_verdict(row: dict[str, Any], latency_ms: float) -> tuple[str, str, str, bool]:
+    """(median ratio, p95 ratio, raw median ratio, ok).
+
+    The ratios that count leave out the emulator's own processing time (Google's server time,
+    which the realistic 50 ms already stands for); the raw ratio keeps it. Without a round
+    trip the slack of one is allowed: at most (ratio - 1) × latency of overhead.
+    """
     rounds = row["unavoidable_rounds"]
     if rounds == 0:
-        ok = row["median_ms"] <= (LATENCY_RATIO - 1) * latency_ms
-        return "—", "—", ok
+        ok = row["net_median_ms"] <= (LATENCY_RATIO - 1) * latency_ms
+        return "—", "—", "—", ok
     ideal = latency_ms * rounds
-    median, p95 = row["median_ms"] / ideal, row["p95_ms"] / ideal
-    return f"{median:.2f}×", f"{p95:.2f}×", median <= LATENCY_RATIO
+    median, p95 = row["net_median_ms"] / ideal, row["net_p95_ms"] / ideal
+    raw = row["median_ms"] / ideal
+    return f"{median:.2f}×", f"{p95:.2f}×", f"{raw:.2f}×", median <= LATENCY_RATIO
 
 
 def check(results: dict[str, Any]) -> list[str]:
@@ -60,12 +65,12 @@ def _tool_failures(row: dict[str, Any], latency: float) -> list[str]:
     if first["requests"] > first["allowed"]:
         fails.append(f"{name}: first call made {first['requests']} requests (target "
                      f"{first['allowed']}): {first['paths']}")
-    median, _p95, ok = latency_verdict(row, latency)
+    median, _p95, _raw, ok = latency_verdict(row, latency)
     if not ok:
         target = (f"≤ {LATENCY_RATIO}× ideal" if row["unavoidable_rounds"]
                   else f"≤ {(LATENCY_RATIO - 1) * latency:.0f} ms without a round trip")
-        fails.append(f"{name}: median latency {row['median_ms']:.1f} ms = {median} "
-                     f"(target {target})")
+        fails.append(f"{name}: median latency {row['net_median_ms']:.1f} ms without emulator "
+                     f"time = {median} (target {target})")
     return fails
 
 
@@ -137,25 +142,29 @@ def _tool_table(results: dict[str, Any]) -> list[str]:
         "## Round trips and latency per tool call",
         "",
         f"Ideal = {latency:g} ms × unavoidable sequential round trips (concurrent requests "
-        f"count once). Targets: requests and rounds ≤ unavoidable; median ≤ {LATENCY_RATIO}× "
-        f"ideal (no round trip: ≤ {(LATENCY_RATIO - 1) * latency:.0f} ms).",
+        "count once). *emu ms* is the emulator's own processing on the critical path (the "
+        "slowest request of each round, beyond the simulated latency): Google's server time, "
+        "which the realistic latency already stands for. *median/ideal* and *p95/ideal* leave "
+        "it out; *raw* keeps it. Targets: requests and rounds ≤ unavoidable (1st call: + the "
+        f"time-zone lookup, + the token exchange for a manual credential); median/ideal ≤ "
+        f"{LATENCY_RATIO}× (no round trip: ≤ {(LATENCY_RATIO - 1) * latency:.0f} ms).",
         "",
-        "| tool call | 1st call req. | requests | rounds | unavoidable (req./rounds) "
-        "| median ms | p95 ms | ideal ms | median/ideal | p95/ideal | ok |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--:|",
+        "| tool call | 1st call req. | requests | rounds | unavoidable req./rounds "
+        "| median ms | p95 ms | emu ms | ideal ms | median/ideal | p95/ideal | raw | ok |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--:|",
     ]
     for row in results["tools"]:
         if "skipped" in row or "error" in row:
             lines.append(f"| {row['scenario']} | {row.get('skipped') or row['error']} "
-                         "||||||||| " + ("—" if "skipped" in row else "FAIL") + " |")
+                         "||||||||||| " + ("—" if "skipped" in row else "FAIL") + " |")
             continue
-        median, p95, _ = latency_verdict(row, latency)
+        median, p95, raw, _ = latency_verdict(row, latency)
         ok = not _tool_failures(row, latency)
         lines.append(
             f"| {row['scenario']} | {row['first_call']['requests']} | {row['requests']} "
             f"| {row['rounds']} | {row['unavoidable_requests']}/{row['unavoidable_rounds']} "
-            f"| {row['median_ms']:.1f} | {row['p95_ms']:.1f} "
-            f"| {latency * row['unavoidable_rounds']:.0f} | {median} | {p95} "
+            f"| {row['median_ms']:.1f} | {row['p95_ms']:.1f} | {row['google_ms']:.1f} "
+            f"| {latency * row['unavoidable_rounds']:.0f} | {median} | {p95} | {raw} "
             f"| {'✓' if ok else 'FAIL'} |")
     counts = results["zone_lookups_per_credential"]
     lines += ["", f"Time-zone lookups per credential over the run: max {max(counts, default=0)} "

@@ -56,7 +56,9 @@ def measure_all(args: argparse.Namespace) -> dict[str, Any]:
                      "concurrent": args.concurrent},
         "declared_tools": declared,
     }
-    with GoogleEmulator(latency=0.0) as emu:
+    emu = GoogleEmulator(latency=0.0)
+    google = probes.GoogleTime(emu)  # before start: it also sets the listen backlog
+    with emu:
         world = build_world(emu)
         results["cold_start"] = probes.guarded(lambda: probes.cold_start(emu, args.cold_reps))
         emu.latency = latency
@@ -68,8 +70,8 @@ def measure_all(args: argparse.Namespace) -> dict[str, Any]:
                 {"scenario": s.name, "tool": s.tool, "skipped": "not declared in the provider"}
                 if s.tool not in declared
                 else {"scenario": s.name, "tool": s.tool,
-                      **probes.guarded(lambda s=s: probes.run_scenario(plugin, emu, world, s,
-                                                                       args.reps))}
+                      **probes.guarded(lambda s=s: probes.run_scenario(plugin, emu, google, world,
+                                                                       s, args.reps))}
                 for s in SCENARIOS
             ]
             results["zone_lookups_per_credential"] = sorted(probes.zone_lookups(emu).values())
