@@ -36,6 +36,7 @@ class _CalendarFeed:
     pages: list[_Page] = field(default_factory=list)
     skip: int = 0
     time_zone: str | None = None
+    summary: str | None = None
 
     def items(self) -> Iterator[tuple[int, dict]]:
         index = 0
@@ -66,6 +67,7 @@ class EventPage:
     time_max: datetime
     next_page_token: str | None
     warnings: list[str]
+    calendar_names: dict[str, str] = field(default_factory=dict)
     _continuations: list[str | None] = field(default_factory=list, repr=False)
 
     def truncate(self, count: int) -> None:
@@ -91,6 +93,7 @@ def _fetch(
             query["pageToken"] = token
         body = client.transport.get(path, params=query) or {}
         feed.time_zone = feed.time_zone or body.get("timeZone")
+        feed.summary = feed.summary or body.get("summary")
         page = _Page(token, body.get("items", []), body.get("nextPageToken"))
         feed.pages.append(page)
         have = sum(len(p.items) for p in feed.pages) - feed.skip
@@ -207,6 +210,7 @@ def _merge(feeds, zone, max_results, include_declined, window) -> EventPage:
         time_max=datetime.max,
         next_page_token=next_token,
         warnings=[],
+        calendar_names={cal: feed.summary for cal, feed in feeds.items() if feed.summary},
         _continuations=continuations,
     )
 

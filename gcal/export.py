@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from gcal.calendars import list_calendars
 from gcal.client import CalendarClient
 from gcal.errors import ApiError, GoogleCalendarError, NotFoundError
 from gcal.events import MAX_RESULTS_CAP, get_event, list_events
@@ -43,6 +42,12 @@ class Export:
     time_max: datetime
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
+    calendar_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Calendar names for X-WR-CALNAME, as Google's event listing reported them."""
+        return ", ".join(self.calendar_names.get(cal, cal) for cal in self.calendar_ids)
 
 
 @dataclass
@@ -53,6 +58,7 @@ class _Window:
     time_max: datetime = datetime.max
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
+    calendar_names: dict[str, str] = field(default_factory=dict)
 
 
 def gather_export(
@@ -81,6 +87,7 @@ def gather_export(
         time_max=window.time_max,
         truncated=window.truncated,
         warnings=window.warnings,
+        calendar_names=window.calendar_names,
     )
 
 
@@ -96,6 +103,7 @@ def _list_window(client: CalendarClient, selection: EventSelection, limit: int) 
             window.calendar_ids, window.time_min, window.time_max = (
                 page.calendar_ids, page.time_min, page.time_max,
             )
+        window.calendar_names.update(page.calendar_names)
         window.events.extend(page.events)
         window.warnings.extend(w for w in page.warnings if w not in window.warnings)
         token = page.next_page_token
@@ -191,16 +199,3 @@ def _unique(events: list[Event]) -> list[Event]:
             seen.add(key)
             kept.append(event)
     return kept
-
-
-def calendar_label(client: CalendarClient, calendar_ids: list[str]) -> str:
-    """Calendar names for X-WR-CALNAME; the ids when the calendar list cannot be read."""
-    try:
-        calendars = list_calendars(client, show_hidden=True)
-    except (NotFoundError, ApiError):
-        return ", ".join(calendar_ids)
-    names = {c.id: c.summary for c in calendars}
-    primary = next((c for c in calendars if c.primary), None)
-    if primary:
-        names["primary"] = primary.summary
-    return ", ".join(names.get(cal, cal) for cal in calendar_ids)

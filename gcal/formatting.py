@@ -53,8 +53,46 @@ def when_text(event: Event, zone: ZoneInfo) -> str:
     )
 
 
+def day_heading(day: date, zone: ZoneInfo) -> str:
+    """Events are listed under one line per day; times below it omit this offset."""
+    return f"{_day(day)} {_offset(_noon(day, zone))}"
+
+
+def _noon(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=zone)
+
+
+def listing_day(event: Event, zone: ZoneInfo) -> date | None:
+    if event.start.day is not None:
+        return event.start.day
+    if event.start.instant is not None:
+        return localize(event.start.instant, zone).date()
+    return None
+
+
+def _clock(moment: datetime, day_offset: str) -> str:
+    offset = _offset(moment)
+    return f"{moment:%H:%M}" if offset == day_offset else f"{moment:%H:%M}{offset}"
+
+
+def time_in_day(event: Event, zone: ZoneInfo) -> str:
+    """The event's time relative to its day heading: "09:30–10:00", "all-day to Wed …"."""
+    if event.all_day:
+        last = inclusive_end_day(event.start, event.end)
+        return "all-day" if last in (None, event.start.day) else f"all-day to {_day(last)}"
+    if event.start.instant is None or event.end.instant is None:
+        return "time unknown"
+    start, end = localize(event.start.instant, zone), localize(event.end.instant, zone)
+    day_offset = _offset(_noon(start.date(), zone))
+    if start.date() == end.date():
+        return f"{_clock(start, day_offset)}–{_clock(end, day_offset)}"
+    end_offset = _offset(_noon(end.date(), zone))
+    return f"{_clock(start, day_offset)} to {_day(end.date())} {_clock(end, end_offset)}"
+
+
 def event_line(event: Event, zone: ZoneInfo, *, show_calendar: bool) -> str:
-    parts = [when_text(event, zone), event.summary, f"id:{event.id}"]
+    """One listed event, under its day heading; the facts a follow-up call needs stay in."""
+    parts = [time_in_day(event, zone), event.summary, f"id:{event.id}"]
     if show_calendar:
         parts.append(f"cal:{event.calendar_id}")
     if event.location:
@@ -67,7 +105,7 @@ def event_line(event: Event, zone: ZoneInfo, *, show_calendar: bool) -> str:
         parts.append(f"by {event.organizer}")
     guests = _guest_count(event)
     if guests:
-        parts.append(f"{guests} guests")
+        parts.append(f"{guests} guest" if guests == 1 else f"{guests} guests")
     if event.recurring:
         parts.append("recurring")
     if event.status == "tentative":

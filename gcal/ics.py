@@ -6,13 +6,22 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from icalendar import Calendar, vCalAddress
-from icalendar import Event as VEvent
 
 from gcal.models import Attendee, EntryPoint, Event, EventTime
 from gcal.serializers import event_time_from_api
+
+if TYPE_CHECKING:
+    from icalendar import Event as VEvent
+    from icalendar import vCalAddress
+
+def _icalendar():
+    """Imported on first export: icalendar costs ~125 ms at start-up, paid by every tool."""
+    import icalendar
+
+    return icalendar
+
 
 PRODUCT_ID = "-//dify-google-calendar//Google Calendar export//EN"
 MIME_TYPE = "text/calendar"
@@ -43,7 +52,7 @@ def calendar_bytes(
     occurrences (RECURRENCE-ID) and single events. `removed` maps a master's id to the original
     starts of its deleted occurrences, written as EXDATE. Timed values carry the event's TZID
     (`zone` when Google gives none), with VTIMEZONE components generated from zoneinfo."""
-    calendar = Calendar()
+    calendar = _icalendar().Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
@@ -70,7 +79,7 @@ def _days(event: Event) -> list[date]:
 
 
 def _vevent(event: Event, zone: ZoneInfo, stamp: datetime, removed: Sequence[EventTime]) -> VEvent:
-    vevent = VEvent()
+    vevent = _icalendar().Event()
     vevent.add("uid", uid_of(event))
     vevent.add("dtstamp", stamp)
     vevent.add("dtstart", _value(event.start, zone))
@@ -120,7 +129,7 @@ def _add_recurrence(vevent: VEvent, lines: Sequence[str]) -> None:
     if not lines:
         return
     block = "\r\n".join(["BEGIN:VEVENT", *lines, "END:VEVENT", ""])
-    parsed = VEvent.from_ical(block)
+    parsed = _icalendar().Event.from_ical(block)
     for name in ("RRULE", "EXRULE", "RDATE", "EXDATE"):
         values = parsed.get(name)
         for value in values if isinstance(values, list) else [values] if values else []:
@@ -141,7 +150,7 @@ def _description(event: Event) -> str | None:
 
 def _add_people(vevent: VEvent, event: Event) -> None:
     if event.organizer:
-        organizer = vCalAddress(f"mailto:{event.organizer}")
+        organizer = _icalendar().vCalAddress(f"mailto:{event.organizer}")
         name = event.extra.get("organizerName")
         if name:
             organizer.params["CN"] = name
@@ -151,7 +160,7 @@ def _add_people(vevent: VEvent, event: Event) -> None:
 
 
 def _attendee(attendee: Attendee) -> vCalAddress:
-    address = vCalAddress(f"mailto:{attendee.email}")
+    address = _icalendar().vCalAddress(f"mailto:{attendee.email}")
     if attendee.name:
         address.params["CN"] = attendee.name
     address.params["PARTSTAT"] = _PARTSTAT.get(attendee.response, "NEEDS-ACTION")

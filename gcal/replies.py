@@ -12,9 +12,11 @@ from gcal.formatting import (
     WEEKDAYS,
     calendar_line,
     calendar_record,
+    day_heading,
     event_detail,
     event_line,
     event_record,
+    listing_day,
 )
 from gcal.freebusy import FreeBusy
 from gcal.ics import MIME_TYPE
@@ -22,6 +24,7 @@ from gcal.intervals import Interval
 from gcal.models import Calendar, Event
 from gcal.slots import SlotRules, SlotSearch, days_label
 from gcal.times import format_offset
+from gcal.writes import WriteResult
 
 # Roughly 2,500 tokens: enough for ~60 events, small enough to leave the model room to think.
 TEXT_BUDGET = 10_000
@@ -41,11 +44,10 @@ def _short_time(moment: datetime) -> str:
 
 def events_reply(page: EventPage, zone: ZoneInfo, *, budget: int = TEXT_BUDGET) -> Reply:
     show_calendar = len(page.calendar_ids) > 1
-    lines = [event_line(e, zone, show_calendar=show_calendar) for e in page.events]
-    kept = _fit(lines, budget)
-    if kept < len(lines):
+    kept = _fit(_grouped_lines(page.events, zone, show_calendar), budget)
+    if kept < len(page.events):
         page.truncate(kept)
-        lines = lines[:kept]
+    lines = [line for _, line in _grouped_lines(page.events, zone, show_calendar)]
     scope = ", ".join(page.calendar_ids)
     start, end = page.time_min.astimezone(zone), page.time_max.astimezone(zone)
     window = f"{_short_time(start)} → {_short_time(end)}"
@@ -71,13 +73,29 @@ def events_reply(page: EventPage, zone: ZoneInfo, *, budget: int = TEXT_BUDGET) 
     return Reply("\n".join(text), data)
 
 
-def _fit(lines: list[str], budget: int) -> int:
+def _grouped_lines(
+    events: list[Event], zone: ZoneInfo, show_calendar: bool
+) -> list[tuple[int, str]]:
+    """(events before this line, line): a heading per day, then that day's events."""
+    rows: list[tuple[int, str]] = []
+    current = None
+    for index, event in enumerate(events):
+        day = listing_day(event, zone)
+        if day != current and day is not None:
+            rows.append((index, day_heading(day, zone)))
+            current = day
+        rows.append((index, event_line(event, zone, show_calendar=show_calendar)))
+    return rows
+
+
+def _fit(rows: list[tuple[int, str]], budget: int) -> int:
+    """How many events fit in the text budget (at least one, so paging always advances)."""
     used = 0
-    for count, line in enumerate(lines):
+    for index, line in rows:
         used += len(line) + 1
         if used > budget:
-            return max(count, 1)
-    return len(lines)
+            return max(index, 1)
+    return len(rows) and rows[-1][0] + 1
 
 
 def event_reply(event: Event, zone: ZoneInfo, *, headline: str | None = None) -> Reply:
@@ -204,3 +222,40 @@ def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes)
         data["warnings"] = export.warnings
     meta = {"mime_type": MIME_TYPE, "filename": file_name}
     return Reply("\n".join(text), data, files=[(content, meta)])
+
+
+_WRITE_HEADLINES = {
+    "created": "Created event.",
+    "already_existed": "Event already existed — not created twice.",
+    "updated": "Updated event.",
+    "deleted": "Deleted event.",
+    "already_deleted": "Event was already deleted.",
+    "moved": "Moved event.",
+    "unchanged": "Nothing changed.",
+    "responded": "Response saved.",
+}
+MAX_CONFLICTS_SHOWN = 10
+
+
+def write_reply(result: WriteResult) -> Reply:
+    """The event as Google stored it, what happened, and overlaps (which never block)."""
+    zone, event = result.zone, result.event
+    gone = result.action in ("deleted", "already_deleted")
+    body = event_line(event, zone, show_calendar=True) if gone else event_detail(event, zone)
+    text = [_WRITE_HEADLINES.get(result.action, result.action), body, *result.notes]
+    if result.conflicts:
+        text.append(f"Overlaps with {len(result.conflicts)} other events on this calendar "
+                    "(saved anyway):")
+        text.extend(event_line(e, zone, show_calendar=False)
+                    for e in result.conflicts[:MAX_CONFLICTS_SHOWN])
+    data = {
+        "action": result.action,
+        "event_id": event.id,
+        "calendar_id": event.calendar_id,
+        "html_link": event.html_link,
+        "event": event_record(event, zone, detailed=not gone),
+        "conflicts": [event_record(e, zone) for e in result.conflicts],
+        "send_updates": result.send_updates,
+        "notes": result.notes,
+    }
+    return Reply("\n".join(text), {k: v for k, v in data.items() if v not in (None, [])})

@@ -2,7 +2,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gcal.client import CalendarClient
-from gcal.export import calendar_label, gather_export
+from gcal.export import gather_export
 from gcal.ics import calendar_bytes, safe_file_name
 from gcal.inputs import event_selection
 from gcal.params import to_str
@@ -17,7 +17,7 @@ class ExportEventsIcsTool(_base.CalendarTool):
         export = gather_export(client, selection)
         content = calendar_bytes(
             export.events, zone=selection.zone, removed=export.removed,
-            name=calendar_label(client, export.calendar_ids),
+            name=export.label,
         )
         default_name = f"calendar-{selection.time_min.date().isoformat()}.ics"
         file_name = safe_file_name(wanted_name, default=default_name)

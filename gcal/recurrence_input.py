@@ -1,0 +1,196 @@
+"""Recurrence lines (RFC 5545 RRULE / EXDATE / RDATE) checked locally before any write.
+
+Google answers a malformed rule with a bare "Invalid recurrence rule"; checking here names
+the line and the part that is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, time
+from typing import Any
+
+from gcal.errors import InvalidInputError
+from gcal.times import localize, resolve_zone
+
+EXAMPLE = "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"
+FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")  # what Google Calendar supports
+_PROPERTY = re.compile(r"(RRULE|EXDATE|RDATE|EXRULE)((?:;[A-Z-]+=[^;:]+)*):(.+)", re.I)
+_NEXT_PROPERTY = re.compile(r"[\s,]+(?=(?:RRULE|EXDATE|RDATE|EXRULE)\s*[:;])", re.I)
+_DATE_VALUE = re.compile(r"\d{8}(T\d{6}Z?)?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_WEEKDAY = r"(MO|TU|WE|TH|FR|SA|SU)"
+_BYDAY = re.compile(rf"[+-]?(\d{{1,2}})?{_WEEKDAY}")
+
+
+def _int_list(low: int, high: int, signed: bool) -> Callable[[str], bool]:
+    def check(value: str) -> bool:
+        for item in value.split(","):
+            if not re.fullmatch(r"[+-]?\d+" if signed else r"\d+", item):
+                return False
+            number = abs(int(item)) if signed else int(item)
+            if not (low <= number <= high) or (signed and int(item) == 0):
+                return False
+        return True
+
+    return check
+
+
+def _positive(value: str) -> bool:
+    return value.isdigit() and int(value) > 0
+
+
+def _until(value: str) -> bool:
+    return bool(_DATE_VALUE.fullmatch(value))
+
+
+def _byday(value: str) -> bool:
+    return all(_BYDAY.fullmatch(item) for item in value.split(","))
+
+
+_RULE_PARTS: dict[str, Callable[[str], bool]] = {
+    "FREQ": lambda v: v in FREQUENCIES,
+    "UNTIL": _until,
+    "COUNT": _positive,
+    "INTERVAL": _positive,
+    "BYSECOND": _int_list(0, 60, False),
+    "BYMINUTE": _int_list(0, 59, False),
+    "BYHOUR": _int_list(0, 23, False),
+    "BYDAY": _byday,
+    "BYMONTHDAY": _int_list(1, 31, True),
+    "BYYEARDAY": _int_list(1, 366, True),
+    "BYWEEKNO": _int_list(1, 53, True),
+    "BYMONTH": _int_list(1, 12, False),
+    "BYSETPOS": _int_list(1, 366, True),
+    "WKST": lambda v: bool(re.fullmatch(_WEEKDAY, v)),
+}
+
+
+def parse_recurrence(value: Any) -> list[str] | None:
+    """Normalized lines, or None when nothing was given. A bare ``FREQ=...`` is an RRULE."""
+    lines = [line for line in (_clean(item) for item in _items(value)) if line]
+    if not lines:
+        return None
+    checked = [_check_line(line) for line in lines]
+    if not any(line.startswith(("RRULE", "RDATE")) for line in checked):
+        raise InvalidInputError("recurrence", "needs an RRULE (or RDATE) line; EXDATE alone "
+                                "does not repeat anything", EXAMPLE)
+    return checked
+
+
+def _items(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value if item is not None]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, list):
+            return [str(item) for item in decoded]
+    return [part for chunk in re.split(r"[\r\n]+", text) for part in _NEXT_PROPERTY.split(chunk)]
+
+
+def _clean(item: str) -> str:
+    text = item.strip().strip("\"',").strip()
+    if text.upper().startswith("FREQ="):
+        text = "RRULE:" + text
+    return text
+
+
+def _check_line(line: str) -> str:
+    match = _PROPERTY.fullmatch(line.replace(" ", ""))
+    if not match:
+        raise _bad(line, "is not an RRULE:, EXDATE: or RDATE: line")
+    name = match[1].upper()
+    if name == "EXRULE":
+        raise _bad(line, "EXRULE is not supported by Google Calendar; use EXDATE")
+    if name == "RRULE":
+        return "RRULE:" + _check_rule(line, match[3].upper())
+    return name + _check_dates(line, match[2], match[3])
+
+
+def _check_rule(line: str, rule: str) -> str:
+    parts: dict[str, str] = {}
+    for part in rule.strip(";").split(";"):
+        key, sep, value = part.partition("=")
+        if not sep or not value:
+            raise _bad(line, f"part {part!r} is not KEY=VALUE")
+        if key not in _RULE_PARTS:
+            raise _bad(line, f"{key} is not an RRULE part (known: {', '.join(_RULE_PARTS)})")
+        if key in parts:
+            raise _bad(line, f"{key} appears twice")
+        if key == "UNTIL":
+            value = _compact_date(value)
+        if not _RULE_PARTS[key](value):
+            raise _bad(line, f"{key}={value} is not valid")
+        parts[key] = value
+    if "FREQ" not in parts:
+        raise _bad(line, f"FREQ is required (one of {', '.join(FREQUENCIES)})")
+    if "UNTIL" in parts and "COUNT" in parts:
+        raise _bad(line, "UNTIL and COUNT cannot both be given")
+    ordered = {"FREQ": parts.pop("FREQ"), **parts}
+    return ";".join(f"{key}={value}" for key, value in ordered.items())
+
+
+def _check_dates(line: str, params: str, values: str) -> str:
+    kept = []
+    for param in filter(None, params.split(";")):
+        key, _, value = param.partition("=")
+        key = key.upper()
+        if key == "TZID":
+            value = resolve_zone(value, parameter="recurrence").key
+        elif key == "VALUE" and value.upper() in ("DATE", "DATE-TIME"):
+            value = value.upper()
+        else:
+            raise _bad(line, f"parameter {param!r} is not supported (TZID or VALUE=DATE)")
+        kept.append(f"{key}={value}")
+    dates = [_compact_date(value) for value in values.split(",") if value]
+    bad = [value for value in dates if not _DATE_VALUE.fullmatch(value)]
+    if bad or not dates:
+        raise _bad(line, "dates must look like 20260317, 20260317T090000 or 20260317T080000Z")
+    return "".join(f";{p}" for p in kept) + ":" + ",".join(dates)
+
+
+def _compact_date(value: str) -> str:
+    """Accept ISO dates too: 2026-06-30 → 20260630."""
+    return _ISO_DATE.sub(r"\1\2\3", value).replace(":", "").upper()
+
+
+def _bad(line: str, problem: str) -> InvalidInputError:
+    return InvalidInputError("recurrence", f"{line!r}: {problem}", EXAMPLE)
+
+
+def fit_to_event(lines: list[str], all_day: bool, zone) -> list[str]:
+    """Make UNTIL match the event kind (RFC 5545): a date for all-day events, UTC otherwise.
+
+    A date-only UNTIL on a timed series means "through that day" in the event's zone.
+    """
+    return [_fit_line(line, all_day, zone) if line.startswith("RRULE:") else line
+            for line in lines]
+
+
+def _fit_line(line: str, all_day: bool, zone) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = match[1]
+        if all_day:
+            return "UNTIL=" + value[:8]
+        if len(value) == 8:
+            day = datetime.strptime(value, "%Y%m%d").date()
+            end = localize(datetime.combine(day, time(23, 59, 59)), zone)
+            return "UNTIL=" + _utc_stamp(end)
+        if not value.endswith("Z"):
+            naive = datetime.strptime(value, "%Y%m%dT%H%M%S")
+            return "UNTIL=" + _utc_stamp(localize(naive, zone))
+        return match[0]
+
+    return re.sub(r"UNTIL=([0-9TZ]+)", replace, line)
+
+
+def _utc_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

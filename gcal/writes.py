@@ -1,0 +1,429 @@
+"""Creating, changing, moving, deleting and answering events.
+
+Each operation validates everything and reads what it needs first, then makes exactly one
+write request, so a failure never leaves a half-done change behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from gcal.calendars import resolve_calendar_id
+from gcal.client import CalendarClient
+from gcal.conflicts import Window, find_conflicts
+from gcal.errors import (
+    ConflictError,
+    GoneError,
+    GoogleCalendarError,
+    InvalidInputError,
+    NotFoundError,
+    PreconditionFailedError,
+)
+from gcal.event_input import EventFields, Span, attendee_entries, shifted_series, span_of
+from gcal.ids import conference_request_id, event_id_for_key, new_event_id
+from gcal.models import Calendar, Event
+from gcal.recurrence_input import fit_to_event
+from gcal.serializers import calendar_from_api, event_from_api
+from gcal.times import resolve_zone
+from gcal.transport import calendar_path
+
+EVENT_ID_EXAMPLE = "the id: value from list_events"
+RESPONSES = {"accepted": "accepted", "accept": "accepted", "yes": "accepted",
+             "declined": "declined", "decline": "declined", "no": "declined",
+             "tentative": "tentative", "maybe": "tentative"}
+
+
+@dataclass
+class WriteResult:
+    action: str  # created, already_existed, updated, deleted, already_deleted, moved, ...
+    event: Event
+    zone: ZoneInfo
+    conflicts: list[Event] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    send_updates: str | None = None
+
+
+# ----------------------------------------------------------------------------- shared reads
+
+
+def target_calendar(
+    client: CalendarClient, spec: str | None, *, parameter: str = "calendar_id"
+) -> Calendar:
+    """The calendar to write to, by id or name; it must exist and be writable."""
+    calendar_id = resolve_calendar_id(client, spec, parameter=parameter)
+    try:
+        entry = client.transport.get(
+            calendar_path("users", "me", "calendarList", calendar_id, parameter=parameter))
+    except NotFoundError:
+        raise InvalidInputError(parameter, f"no calendar {calendar_id!r} in your calendar "
+                                "list (list_calendars shows them)", "primary") from None
+    calendar = calendar_from_api(entry or {})
+    if calendar.primary and calendar.time_zone:
+        client.remember_time_zone(calendar.time_zone)
+    if not calendar.writable:
+        raise InvalidInputError(
+            parameter, f'you have only {calendar.access_role} access to "{calendar.summary}", '
+            "so events there cannot be changed; use a calendar you own or can edit "
+            "(list_calendars with min_access_role=writer)", "primary")
+    return calendar
+
+
+def calendar_zone(client: CalendarClient, calendar: Calendar) -> ZoneInfo:
+    return resolve_zone(calendar.time_zone) or client.primary_time_zone()
+
+
+def _events_path(calendar_id: str, *rest: str) -> str:
+    return calendar_path("calendars", calendar_id, "events", *rest, parameter="event_id")
+
+
+def fetch_event(client: CalendarClient, calendar_id: str, event_id: str) -> dict:
+    try:
+        return client.transport.get(_events_path(calendar_id, event_id)) or {}
+    except NotFoundError:
+        raise InvalidInputError("event_id", f"no event {event_id!r} on calendar "
+                                f"{calendar_id}", EVENT_ID_EXAMPLE) from None
+
+
+def _live(item: dict) -> dict:
+    if item.get("status") == "cancelled":
+        raise InvalidInputError("event_id", f"event {item.get('id')!r} has been deleted",
+                                EVENT_ID_EXAMPLE)
+    return item
+
+
+def _subject(client: CalendarClient, calendar_id: str, item: dict, scope: str) -> dict:
+    """The event a change applies to: the instance, or with scope=series its series."""
+    master_id = item.get("recurringEventId")
+    if scope == "series" and master_id:
+        return fetch_event(client, calendar_id, master_id)
+    return item
+
+
+def _has_guests(*attendee_lists: list[dict] | None) -> bool:
+    return any(not a.get("self") and not a.get("resource")
+               for people in attendee_lists for a in people or [])
+
+
+def _default_send(given: str | None, *attendee_lists: list[dict] | None) -> str:
+    """Invitations and updates really go out whenever there are guests, unless told not to."""
+    return given or ("all" if _has_guests(*attendee_lists) else "none")
+
+
+def _conflicts(client, calendar_id: str, span: Span, event_id: str, notes: list[str]):
+    start, end = span.instants()
+    try:
+        return find_conflicts(client, calendar_id, Window(start, end, span.all_day), span.zone,
+                              ignore_id=event_id)
+    except GoogleCalendarError as exc:
+        notes.append(f"Could not check for overlapping events: {exc.message}")
+        return []
+
+
+def _invitation_note(send: str, attendees: list[dict] | None, verb: str) -> list[str]:
+    guests = sum(1 for a in attendees or [] if not a.get("self") and not a.get("resource"))
+    if not guests:
+        return []
+    if send == "none":
+        return [f"No emails were sent to the {guests} guests (send_updates=none)."]
+    return [f"{verb} sent to {guests} guests (send_updates={send})."]
+
+
+# ----------------------------------------------------------------------------- create
+
+
+def create_event(
+    client: CalendarClient,
+    fields: EventFields,
+    calendar_spec: str | None,
+    idempotency_key: str | None = None,
+) -> WriteResult:
+    calendar = target_calendar(client, calendar_spec)
+    zone = fields.zone or calendar_zone(client, calendar)
+    span = fields.times.new_span(zone)
+    event_id = (event_id_for_key(idempotency_key, calendar.id) if idempotency_key
+                else new_event_id())
+    body = _new_body(fields, span, event_id)
+    send = _default_send(fields.send_updates, body.get("attendees"))
+    if idempotency_key:
+        existing = _existing(client, calendar.id, event_id)
+        if existing is not None:
+            return _finish(client, "already_existed", existing, calendar.id, span, zone,
+                           ["This event already existed (same idempotency_key) — not created "
+                            "twice; it is returned unchanged."])
+    item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
+    notes = _invitation_note(send, item.get("attendees"), "Invitations")
+    if fields.add_meet and not item.get("hangoutLink"):
+        notes.append("The Google Meet link is still being set up; get_event shows it shortly.")
+    result = _finish(client, "created", item, calendar.id, span, zone, notes)
+    result.send_updates = send
+    return result
+
+
+def _new_body(fields: EventFields, span: Span, event_id: str) -> dict:
+    body = {"id": event_id, **fields.simple, **span.body()}
+    attendees = attendee_entries(fields.attendees or [], fields.optional_attendees or [])
+    if attendees:
+        body["attendees"] = attendees
+    if fields.recurrence:
+        body["recurrence"] = fit_to_event(fields.recurrence, span.all_day, span.zone)
+    if fields.add_meet:
+        body["conferenceData"] = _meet_request(event_id)
+    return body
+
+
+def _meet_request(event_id: str) -> dict:
+    return {"createRequest": {"requestId": conference_request_id(event_id),
+                              "conferenceSolutionKey": {"type": "hangoutsMeet"}}}
+
+
+def _existing(client: CalendarClient, calendar_id: str, event_id: str) -> dict | None:
+    try:
+        item = client.transport.get(_events_path(calendar_id, event_id)) or {}
+    except NotFoundError:
+        return None
+    if item.get("status") == "cancelled":
+        raise InvalidInputError("idempotency_key", "the event created earlier with this key "
+                                "has been deleted; use a new key to create it again",
+                                "standup-2026-03-10-v2")
+    return item
+
+
+def _insert(client, calendar_id: str, body: dict, send: str, *, meet: bool) -> dict:
+    params = {"sendUpdates": send}
+    if meet:
+        params["conferenceDataVersion"] = 1
+    try:
+        # The id is ours, so a resent insert cannot create a second event.
+        return client.transport.post(_events_path(calendar_id), params=params, json=body,
+                                     idempotent=True) or {}
+    except ConflictError:
+        # A retry after a lost answer: the first attempt stored the event.
+        return _existing(client, calendar_id, body["id"]) or {}
+
+
+def _finish(client, action, item, calendar_id, span, zone, notes) -> WriteResult:
+    event = event_from_api(item, calendar_id)
+    stored = span_of(item, zone) if item.get("start") else span
+    conflicts = _conflicts(client, calendar_id, stored, event.id, notes)
+    return WriteResult(action, event, zone, conflicts, notes)
+
+
+def quick_add_event(
+    client: CalendarClient, text: str, calendar_spec: str | None, send_updates: str | None
+) -> WriteResult:
+    calendar = target_calendar(client, calendar_spec)
+    zone = calendar_zone(client, calendar)
+    item = client.transport.post(
+        _events_path(calendar.id, "quickAdd"),
+        params={"text": text, "sendUpdates": send_updates},
+    ) or {}
+    notes = ["Google interpreted the text; check the title and time below."]
+    result = _finish(client, "created", item, calendar.id, None, zone, notes)
+    result.send_updates = send_updates
+    return result
+
+
+# ----------------------------------------------------------------------------- update
+
+
+def update_event(
+    client: CalendarClient, fields: EventFields, event_id: str, calendar_spec: str | None
+) -> WriteResult:
+    calendar = target_calendar(client, calendar_spec)
+    target = _live(fetch_event(client, calendar.id, event_id))
+    subject = _live(_subject(client, calendar.id, target, fields.scope))
+    if fields.recurrence is not None and subject.get("recurringEventId"):
+        raise InvalidInputError("recurrence", "can only be changed for the whole series; add "
+                                "scope=series", "series")
+    zone = fields.zone or span_of(subject, calendar_zone(client, calendar)).zone
+    patch, span = _patch_body(fields, target, subject, zone)
+    send = _default_send(fields.send_updates, subject.get("attendees"), patch.get("attendees"))
+    params = {"sendUpdates": send}
+    if "conferenceData" in patch:
+        params["conferenceDataVersion"] = 1
+    item = _patch(client, calendar.id, subject, patch, params)
+    notes = _invitation_note(send, item.get("attendees"), "Updates")
+    if item.get("recurrence"):
+        notes.append("This is a recurring series: the change applies to every occurrence.")
+    elif item.get("recurringEventId"):
+        notes.append("Only this occurrence changed (scope=series changes the whole series).")
+    event = event_from_api(item, calendar.id)
+    conflicts = (_conflicts(client, calendar.id, span_of(item, zone), event.id, notes)
+                 if span else [])
+    return WriteResult("updated", event, zone, conflicts, notes, send)
+
+
+def _patch_body(fields: EventFields, target: dict, subject: dict, zone: ZoneInfo):
+    patch = {**fields.simple, **fields.cleared}
+    span = None
+    if fields.times.given:
+        moved = fields.times.revise(span_of(target, zone), zone)
+        span = moved if subject is target else shifted_series(
+            span_of(subject, zone), span_of(target, zone), moved)
+        patch.update(span.body())
+    if fields.recurrence is not None:
+        current = span or span_of(subject, zone)
+        patch.update(current.body())  # a recurring event needs its IANA zone
+        patch["recurrence"] = fit_to_event(fields.recurrence, current.all_day, current.zone)
+    attendees = revised_attendees(subject.get("attendees") or [], fields)
+    if attendees is not None:
+        patch["attendees"] = attendees
+    if fields.add_meet:
+        patch["conferenceData"] = _meet_request(subject["id"])
+    if not patch:
+        raise InvalidInputError("summary", "nothing to change was given; pass at least one "
+                                "field such as summary, start or attendees", "New title")
+    return patch, span
+
+
+def revised_attendees(current: list[dict], fields: EventFields) -> list[dict] | None:
+    """The new guest list; guests already invited keep their entry (and RSVP)."""
+    if (fields.attendees is None and fields.optional_attendees is None
+            and not fields.add_attendees and not fields.remove_attendees):
+        return None
+    known = {a.get("email", "").casefold(): a for a in current}
+    if fields.attendees is not None:
+        wanted = attendee_entries(fields.attendees, fields.optional_attendees or [])
+    else:
+        extra = attendee_entries([], fields.optional_attendees or [])
+        wanted = [dict(a) for a in current] + [
+            a for a in extra if a["email"].casefold() not in known]
+        wanted = [_marked_optional(a, fields.optional_attendees or []) for a in wanted]
+    wanted += [{"email": email} for email in fields.add_attendees
+               if email.casefold() not in {a["email"].casefold() for a in wanted}]
+    result = [_keep_rsvp(known.get(a["email"].casefold()), a) for a in wanted]
+    return _without(result, fields.remove_attendees)
+
+
+def _marked_optional(entry: dict, optional: list[str]) -> dict:
+    if entry["email"].casefold() in {email.casefold() for email in optional}:
+        return {**entry, "optional": True}
+    return entry
+
+
+def _keep_rsvp(existing: dict | None, wanted: dict) -> dict:
+    if existing is None:
+        return wanted
+    merged = {key: value for key, value in existing.items() if key != "optional"}
+    if wanted.get("optional"):
+        merged["optional"] = True
+    return merged
+
+
+def _without(attendees: list[dict], removed: list[str]) -> list[dict]:
+    present = {a["email"].casefold() for a in attendees}
+    missing = [email for email in removed if email.casefold() not in present]
+    if missing:
+        guests = ", ".join(a["email"] for a in attendees) or "none"
+        raise InvalidInputError("remove_attendees", f"{', '.join(missing)} not on the guest "
+                                f"list (guests: {guests})", attendees[0]["email"]
+                                if attendees else "bob@example.com")
+    gone = {email.casefold() for email in removed}
+    return [a for a in attendees if a["email"].casefold() not in gone]
+
+
+def _patch(client, calendar_id: str, subject: dict, patch: dict, params: dict) -> dict:
+    try:
+        return client.transport.patch(
+            _events_path(calendar_id, subject["id"]), params=params, json=patch,
+            headers={"If-Match": subject.get("etag") or "*"}) or {}
+    except PreconditionFailedError as exc:
+        raise PreconditionFailedError(
+            "Someone changed this event while it was being updated, so nothing was changed "
+            "(to avoid overwriting their edit). Fetch it again with get_event and retry.",
+            status=exc.status, reason=exc.reason) from None
+
+
+# ----------------------------------------------------------------------------- delete / move
+
+
+def delete_event(
+    client: CalendarClient, event_id: str, calendar_spec: str | None, scope: str,
+    send_updates: str | None,
+) -> WriteResult:
+    calendar = target_calendar(client, calendar_spec)
+    zone = calendar_zone(client, calendar)
+    item = fetch_event(client, calendar.id, event_id)
+    if item.get("status") != "cancelled":
+        item = _subject(client, calendar.id, item, scope)
+    event = event_from_api(item, calendar.id)
+    if item.get("status") == "cancelled":
+        return WriteResult("already_deleted", event, zone,
+                           notes=["The event was already deleted — nothing to do."])
+    send = _default_send(send_updates, item.get("attendees"))
+    try:
+        client.transport.delete(_events_path(calendar.id, item["id"]),
+                                params={"sendUpdates": send})
+    except (GoneError, NotFoundError):
+        # It existed a moment ago: our own retried delete (or someone else) got there first.
+        return WriteResult("already_deleted", event, zone,
+                           notes=["The event was already deleted — nothing to do."])
+    notes = _invitation_note(send, item.get("attendees"), "Cancellations")
+    if item.get("recurrence"):
+        notes.append("The whole recurring series was deleted.")
+    elif item.get("recurringEventId"):
+        notes.append("Only this occurrence was deleted (scope=series deletes the series).")
+    return WriteResult("deleted", event, zone, notes=notes, send_updates=send)
+
+
+def move_event(
+    client: CalendarClient, event_id: str, calendar_spec: str | None,
+    destination_spec: str | None, send_updates: str | None,
+) -> WriteResult:
+    if not destination_spec:
+        raise InvalidInputError("destination_calendar_id", "is required", "Team Events")
+    source = target_calendar(client, calendar_spec)
+    destination = target_calendar(client, destination_spec, parameter="destination_calendar_id")
+    zone = calendar_zone(client, destination)
+    item = _live(fetch_event(client, source.id, event_id))
+    if item.get("recurringEventId"):
+        raise InvalidInputError(
+            "event_id", "is one occurrence of a recurring event; only the whole series can be "
+            "moved", item["recurringEventId"])
+    if destination.id == source.id:
+        return WriteResult("unchanged", event_from_api(item, source.id), zone,
+                           notes=["The event is already on that calendar."])
+    send = _default_send(send_updates, item.get("attendees"))
+    moved = _move(client, source.id, destination.id, item["id"], send)
+    notes = [f'Moved from "{source.summary}" to "{destination.summary}".']
+    return WriteResult("moved", event_from_api(moved, destination.id), zone, notes=notes,
+                       send_updates=send)
+
+
+def _move(client, source_id: str, destination_id: str, event_id: str, send: str) -> dict:
+    try:
+        return client.transport.post(
+            _events_path(source_id, event_id, "move"),
+            params={"destination": destination_id, "sendUpdates": send}, idempotent=True) or {}
+    except NotFoundError:
+        # A resent move finds the event gone from the source: see whether it arrived.
+        return _live(fetch_event(client, destination_id, event_id))
+
+
+# ----------------------------------------------------------------------------- respond
+
+
+def respond_to_event(
+    client: CalendarClient, event_id: str, calendar_spec: str | None, response: str,
+    comment: str | None, scope: str,
+) -> WriteResult:
+    calendar = target_calendar(client, calendar_spec)
+    zone = calendar_zone(client, calendar)
+    item = _live(_subject(client, calendar.id,
+                          _live(fetch_event(client, calendar.id, event_id)), scope))
+    attendees = item.get("attendees") or []
+    if not any(a.get("self") for a in attendees):
+        raise InvalidInputError("event_id", "you are not on this event's guest list, so there "
+                                "is no invitation to answer", EVENT_ID_EXAMPLE)
+    answered = [_answer(a, response, comment) if a.get("self") else a for a in attendees]
+    saved = _patch(client, calendar.id, item, {"attendees": answered}, {})
+    notes = [f"Your response is now {response}."]
+    return WriteResult("responded", event_from_api(saved, calendar.id), zone, notes=notes)
+
+
+def _answer(entry: dict, response: str, comment: str | None) -> dict:
+    answered = {**entry, "responseStatus": response}
+    if comment is not None:
+        answered["comment"] = comment
+    return answered

@@ -1,0 +1,17 @@
+from collections.abc import Mapping
+from typing import Any
+
+from gcal.client import CalendarClient
+from gcal.event_input import parse_event_fields
+from gcal.params import to_str
+from gcal.replies import Reply, write_reply
+from gcal.writes import create_event
+from tools import _base
+
+
+class CreateEventTool(_base.CalendarTool):
+    def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
+        fields = parse_event_fields(parameters)
+        key = to_str(parameters.get("idempotency_key"), "idempotency_key", max_length=500)
+        calendar = to_str(parameters.get("calendar_id"), "calendar_id")
+        return write_reply(create_event(client, fields, calendar, key))

@@ -1,0 +1,17 @@
+from collections.abc import Mapping
+from typing import Any
+
+from gcal.client import CalendarClient
+from gcal.event_input import parse_scope, parse_send_updates, required_event_id
+from gcal.params import to_str
+from gcal.replies import Reply, write_reply
+from gcal.writes import delete_event
+from tools import _base
+
+
+class DeleteEventTool(_base.CalendarTool):
+    def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
+        event_id = required_event_id(parameters)
+        scope, send = parse_scope(parameters), parse_send_updates(parameters)
+        calendar = to_str(parameters.get("calendar_id"), "calendar_id")
+        return write_reply(delete_event(client, event_id, calendar, scope, send))

@@ -1,0 +1,20 @@
+from collections.abc import Mapping
+from typing import Any
+
+from gcal.client import CalendarClient
+from gcal.errors import InvalidInputError
+from gcal.event_input import parse_send_updates
+from gcal.params import to_str
+from gcal.replies import Reply, write_reply
+from gcal.writes import quick_add_event
+from tools import _base
+
+
+class QuickAddEventTool(_base.CalendarTool):
+    def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
+        text = to_str(parameters.get("text"), "text", max_length=1024)
+        if not text:
+            raise InvalidInputError("text", "is required", "Lunch with Anna tomorrow 12:30")
+        calendar = to_str(parameters.get("calendar_id"), "calendar_id")
+        return write_reply(
+            quick_add_event(client, text, calendar, parse_send_updates(parameters)))

@@ -1,0 +1,22 @@
+from collections.abc import Mapping
+from typing import Any
+
+from gcal.client import CalendarClient
+from gcal.errors import InvalidInputError
+from gcal.event_input import parse_scope, required_event_id
+from gcal.params import choice, to_str
+from gcal.replies import Reply, write_reply
+from gcal.writes import RESPONSES, respond_to_event
+from tools import _base
+
+
+class RespondToEventTool(_base.CalendarTool):
+    def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
+        event_id = required_event_id(parameters)
+        response = choice(parameters.get("response"), "response", RESPONSES)
+        if response is None:
+            raise InvalidInputError("response", "is required", "accepted")
+        comment = to_str(parameters.get("comment"), "comment", max_length=1024)
+        calendar = to_str(parameters.get("calendar_id"), "calendar_id")
+        return write_reply(respond_to_event(
+            client, event_id, calendar, response, comment, parse_scope(parameters)))
