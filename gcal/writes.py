@@ -199,7 +199,10 @@ def _insert(client, calendar_id: str, body: dict, send: str, *, meet: bool) -> d
                                      idempotent=True) or {}
     except ConflictError:
         # A retry after a lost answer: the first attempt stored the event.
-        return _existing(client, calendar_id, body["id"]) or {}
+        stored = _existing(client, calendar_id, body["id"])
+        if stored is None:
+            raise
+        return stored
 
 
 def _finish(client, action, item, calendar_id, span, zone, notes) -> WriteResult:

@@ -1,0 +1,88 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gcal.conflicts import Window, find_conflicts, overlapping
+from gcal.serializers import event_from_api
+
+BERLIN = ZoneInfo("Europe/Berlin")
+WINDOW = Window(datetime(2026, 3, 10, 15, tzinfo=BERLIN), datetime(2026, 3, 10, 16, tzinfo=BERLIN))
+
+
+def event(summary, start, end, **extra):
+    item = {"id": summary.lower().replace(" ", ""), "summary": summary, **extra}
+    if len(start) == 10:
+        item.update(start={"date": start}, end={"date": end})
+    else:
+        item.update(start={"dateTime": start}, end={"dateTime": end})
+    return event_from_api(item, "primary")
+
+
+def names(events, window=WINDOW, **kw):
+    return [e.summary for e in overlapping(events, window, BERLIN, **kw)]
+
+
+def test_half_open_ranges():
+    events = [
+        event("Before", "2026-03-10T14:00:00+01:00", "2026-03-10T15:00:00+01:00"),
+        event("Inside", "2026-03-10T15:15:00+01:00", "2026-03-10T15:45:00+01:00"),
+        event("Across", "2026-03-10T13:00:00Z", "2026-03-10T14:30:00Z"),
+        event("After", "2026-03-10T16:00:00+01:00", "2026-03-10T17:00:00+01:00"),
+    ]
+    assert names(events) == ["Inside", "Across"]
+
+
+@pytest.mark.parametrize("extra", [
+    {"status": "cancelled"},
+    {"transparency": "transparent"},
+    {"attendees": [{"email": "me@x.org", "self": True, "responseStatus": "declined"}]},
+    {"eventType": "workingLocation"},
+])
+def test_ignored_events(extra):
+    assert names([event("X", "2026-03-10T15:00:00+01:00", "2026-03-10T16:00:00+01:00",
+                        **extra)]) == []
+
+
+def test_ignores_itself_and_its_instances():
+    own = event("Own", "2026-03-10T15:00:00+01:00", "2026-03-10T16:00:00+01:00")
+    instance = event("Occurrence", "2026-03-10T15:00:00+01:00", "2026-03-10T16:00:00+01:00",
+                     recurringEventId="own")
+    assert names([own, instance], ignore_id="own") == []
+
+
+def test_all_day_and_timed_never_conflict():
+    holiday = event("Holiday", "2026-03-10", "2026-03-11")
+    trip = event("Trip", "2026-03-09", "2026-03-12")
+    meeting = event("Meeting", "2026-03-10T15:00:00+01:00", "2026-03-10T16:00:00+01:00")
+    assert names([holiday, meeting]) == ["Meeting"]
+    days = Window(datetime(2026, 3, 10, tzinfo=BERLIN), datetime(2026, 3, 11, tzinfo=BERLIN),
+                  all_day=True)
+    after = event("Next day", "2026-03-11", "2026-03-12")
+    assert names([holiday, trip, meeting, after], days) == ["Holiday", "Trip"]
+
+
+class FakeTransport:
+    def __init__(self, items):
+        self.items, self.calls = items, []
+
+    def get(self, path, params=None):
+        self.calls.append((path, params))
+        return {"items": self.items}
+
+
+class FakeClient:
+    def __init__(self, items):
+        self.transport = FakeTransport(items)
+
+
+def test_find_conflicts_queries_the_window():
+    client = FakeClient([{"id": "a", "summary": "A",
+                          "start": {"dateTime": "2026-03-10T15:30:00+01:00"},
+                          "end": {"dateTime": "2026-03-10T16:30:00+01:00"}}])
+    found = find_conflicts(client, "team#x@group.calendar.google.com", WINDOW, BERLIN)
+    assert [e.summary for e in found] == ["A"]
+    path, params = client.transport.calls[0]
+    assert path == "/calendars/team%23x%40group.calendar.google.com/events"
+    assert params["timeMin"] == "2026-03-10T15:00:00+01:00"
+    assert params["singleEvents"] == "true"
