@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import statistics
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -77,6 +78,9 @@ def key_field_gaps(text: str, event: dict, calendar_ids: tuple[str, ...], zone: 
     own = [line for line in lines if event["id"] in line]
     line = "\n".join(own)
     header = "\n".join(lines[:1])
+    # Listings put the weekday, date and UTC offset once per day in a heading line.
+    heading = _day_heading(lines, own[0]) if own else ""
+    line_and_day = f"{heading}\n{line}"
     start, start_day = _local(event["start"], zone)
     end, end_day = _local(event["end"], zone)
     me = next((a for a in event.get("attendees") or [] if a.get("email") == user), None)
@@ -85,8 +89,8 @@ def key_field_gaps(text: str, event: dict, calendar_ids: tuple[str, ...], zone: 
         "id": bool(own),
         "calendar": any(cal in line or cal in header for cal in calendar_ids),
         "title": event.get("summary", "") in line,
-        "start": start_day in line and (start is None or start in line),
-        "end": (end is None or end in line) and (end_day in line or _same_day(event)),
+        "start": start_day in line_and_day and (start is None or start in line),
+        "end": (end is None or end in line) and (end_day in line_and_day or _same_day(event)),
         "zone": zone.key in line or zone.key in header,
         "location": not event.get("location") or event["location"] in line,
         "meet": not event.get("hangoutLink") or event["hangoutLink"] in line,
@@ -94,8 +98,18 @@ def key_field_gaps(text: str, event: dict, calendar_ids: tuple[str, ...], zone: 
     }
     if start is not None:  # timed events also need the offset next to the times
         offset = datetime.fromisoformat(event["start"]["dateTime"]).astimezone(zone)
-        checks["zone"] = checks["zone"] and offset.strftime("%z")[:3] in line
+        checks["zone"] = checks["zone"] and offset.strftime("%z")[:3] in line_and_day
     return checks
+
+
+_HEADING = re.compile(r"^\w{3} \d{4}-\d{2}-\d{2} [+-]\d{2}:\d{2}$")
+
+
+def _day_heading(lines: list[str], own_line: str) -> str:
+    for line in reversed(lines[: lines.index(own_line)]):
+        if _HEADING.match(line):
+            return line
+    return ""
 
 
 def _local(point: dict, zone: ZoneInfo) -> tuple[str | None, str]:

@@ -24,14 +24,13 @@ def list_calendars(
     path = calendar_path("users", "me", "calendarList")
     for _ in range(_MAX_PAGES):
         page = client.transport.get(path, params=params) or {}
-        calendars.extend(calendar_from_api(item) for item in page.get("items", []))
+        for item in page.get("items", []):
+            client.remember_entry(item)
+            calendars.append(calendar_from_api(item))
         token = page.get("nextPageToken")
         if not token:
             break
         params["pageToken"] = token
-    for calendar in calendars:
-        if calendar.primary and calendar.time_zone:
-            client.remember_time_zone(calendar.time_zone)
     return calendars
 
 

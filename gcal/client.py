@@ -14,9 +14,11 @@ from gcal.oauth import OAuthClient, RefreshingTokenSource
 from gcal.times import resolve_zone
 from gcal.transport import CalendarTransport, calendar_path
 
-_ZONE_TTL = 3600.0
-_zone_cache: dict[str, tuple[float, str]] = {}
-_zone_lock = threading.Lock()
+# Calendar-list entries (access role, time zone) change rarely; caching them per account saves
+# a round trip on almost every call. A stale role only means Google itself refuses the write.
+_ENTRY_TTL = 600.0
+_entry_cache: dict[tuple[str, str], tuple[float, dict]] = {}
+_entry_lock = threading.Lock()
 
 
 class CalendarClient:
@@ -29,24 +31,32 @@ class CalendarClient:
     def __repr__(self) -> str:
         return "CalendarClient(account=<redacted>)"
 
+    def calendar_entry(self, calendar_id: str, *, parameter: str = "calendar_id") -> dict:
+        """`calendarList.get`, cached per account (`primary` included)."""
+        key = (self._account_key, calendar_id)
+        with _entry_lock:
+            cached = _entry_cache.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        path = calendar_path("users", "me", "calendarList", calendar_id, parameter=parameter)
+        entry = self.transport.get(path)
+        self.remember_entry(entry or {}, alias=calendar_id)
+        return entry or {}
+
+    def remember_entry(self, entry: dict, *, alias: str | None = None) -> None:
+        expiry = time.monotonic() + _ENTRY_TTL
+        names = {alias, entry.get("id"), "primary" if entry.get("primary") else None}
+        with _entry_lock:
+            for name in names - {None}:
+                _entry_cache[(self._account_key, name)] = (expiry, entry)
+
     def primary_time_zone(self) -> ZoneInfo:
-        """The zone of the primary calendar: the user's own zone, cached per account.
+        """The zone of the primary calendar: the user's own zone.
 
         `settings.get` needs a broader scope; `calendarList.get(primary)` is covered by
         calendar.calendarlist.readonly.
         """
-        with _zone_lock:
-            cached = _zone_cache.get(self._account_key)
-        if cached and cached[0] > time.monotonic():
-            return ZoneInfo(cached[1])
-        entry = self.transport.get(calendar_path("users", "me", "calendarList", "primary"))
-        name = (entry or {}).get("timeZone") or "UTC"
-        self.remember_time_zone(name)
-        return ZoneInfo(name)
-
-    def remember_time_zone(self, name: str) -> None:
-        with _zone_lock:
-            _zone_cache[self._account_key] = (time.monotonic() + _ZONE_TTL, name)
+        return ZoneInfo(self.calendar_entry("primary").get("timeZone") or "UTC")
 
     def zone_or_primary(self, name: str | None, parameter: str = "time_zone") -> ZoneInfo:
         zone = resolve_zone(name, parameter=parameter)

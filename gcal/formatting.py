@@ -90,27 +90,34 @@ def time_in_day(event: Event, zone: ZoneInfo) -> str:
     return f"{_clock(start, day_offset)} to {_day(end.date())} {_clock(end, end_offset)}"
 
 
-def event_line(event: Event, zone: ZoneInfo, *, show_calendar: bool) -> str:
-    """One listed event, under its day heading; the facts a follow-up call needs stay in."""
-    parts = [time_in_day(event, zone), event.summary, f"id:{event.id}"]
-    if show_calendar:
-        parts.append(f"cal:{event.calendar_id}")
+def event_line(
+    event: Event, zone: ZoneInfo, *, show_calendar: bool, standalone: bool = False
+) -> str:
+    """`time title [id cal:…] details`: under a day heading, or `standalone` with its date.
+
+    Brackets instead of labelled columns: the model reads each listed event, so every token
+    per line counts (see README, "Output").
+    """
+    when = when_text(event, zone) if standalone else time_in_day(event, zone)
+    reference = f"{event.id} cal:{event.calendar_id}" if show_calendar else event.id
+    details = []
     if event.location:
-        parts.append(f"at {event.location}")
+        details.append(f"at {event.location}")
     if event.meet_link:
-        parts.append(event.meet_link)
+        details.append(event.meet_link)
     if event.my_response and not _is_organizer_self(event):
-        parts.append(f"you:{event.my_response}")
+        details.append(f"you:{event.my_response}")
     if event.organizer and not event.organizer_is_self:
-        parts.append(f"by {event.organizer}")
+        details.append(f"by {event.organizer}")
     guests = _guest_count(event)
     if guests:
-        parts.append(f"{guests} guest" if guests == 1 else f"{guests} guests")
+        details.append(f"{guests} guest" if guests == 1 else f"{guests} guests")
     if event.recurring:
-        parts.append("recurring")
+        details.append("recurring")
     if event.status == "tentative":
-        parts.append("tentative")
-    return " | ".join(parts)
+        details.append("tentative")
+    line = f"{when} {event.summary} [{reference}]"
+    return f"{line} {', '.join(details)}" if details else line
 
 
 def _is_organizer_self(event: Event) -> bool:

@@ -50,14 +50,11 @@ def events_reply(page: EventPage, zone: ZoneInfo, *, budget: int = TEXT_BUDGET) 
     lines = [line for _, line in _grouped_lines(page.events, zone, show_calendar)]
     scope = ", ".join(page.calendar_ids)
     start, end = page.time_min.astimezone(zone), page.time_max.astimezone(zone)
-    window = f"{_short_time(start)} → {_short_time(end)}"
-    if page.events:
-        head = f"{len(page.events)} events, {window} ({zone.key}), calendars: {scope}"
-    else:
-        head = f"No events {window} ({zone.key}), calendars: {scope}"
-    text = [head, *lines]
+    window = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone.key}"
+    count = f"{len(page.events)} events" if page.events else "No events"
+    text = [f"{count} in {scope}, {window}", *lines]
     if page.next_page_token:
-        text.append(f"More events exist: call again with page_token={page.next_page_token}")
+        text.append(f"More events: page_token={page.next_page_token}")
     text.extend(f"Warning: {w}" for w in page.warnings)
     data = {
         "events": [event_record(e, zone) for e in page.events],
@@ -241,12 +238,13 @@ def write_reply(result: WriteResult) -> Reply:
     """The event as Google stored it, what happened, and overlaps (which never block)."""
     zone, event = result.zone, result.event
     gone = result.action in ("deleted", "already_deleted")
-    body = event_line(event, zone, show_calendar=True) if gone else event_detail(event, zone)
+    body = (event_line(event, zone, show_calendar=True, standalone=True) if gone
+            else event_detail(event, zone))
     text = [_WRITE_HEADLINES.get(result.action, result.action), body, *result.notes]
     if result.conflicts:
         text.append(f"Overlaps with {len(result.conflicts)} other events on this calendar "
                     "(saved anyway):")
-        text.extend(event_line(e, zone, show_calendar=False)
+        text.extend(event_line(e, zone, show_calendar=False, standalone=True)
                     for e in result.conflicts[:MAX_CONFLICTS_SHOWN])
     data = {
         "action": result.action,

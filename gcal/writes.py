@@ -6,6 +6,8 @@ write request, so a failure never leaves a half-done change behind.
 
 from __future__ import annotations
 
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -53,14 +55,11 @@ def target_calendar(
     """The calendar to write to, by id or name; it must exist and be writable."""
     calendar_id = resolve_calendar_id(client, spec, parameter=parameter)
     try:
-        entry = client.transport.get(
-            calendar_path("users", "me", "calendarList", calendar_id, parameter=parameter))
+        entry = client.calendar_entry(calendar_id, parameter=parameter)
     except NotFoundError:
         raise InvalidInputError(parameter, f"no calendar {calendar_id!r} in your calendar "
                                 "list (list_calendars shows them)", "primary") from None
     calendar = calendar_from_api(entry or {})
-    if calendar.primary and calendar.time_zone:
-        client.remember_time_zone(calendar.time_zone)
     if not calendar.writable:
         raise InvalidInputError(
             parameter, f'you have only {calendar.access_role} access to "{calendar.summary}", '
@@ -151,13 +150,17 @@ def create_event(
             return _finish(client, "already_existed", existing, calendar.id, span, zone,
                            ["This event already existed (same idempotency_key) — not created "
                             "twice; it is returned unchanged."])
-    item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
+    # The id is ours before Google answers, so the overlap query can run alongside the insert.
+    check_notes: list[str] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        overlaps = pool.submit(_conflicts, client, calendar.id, span, event_id, check_notes)
+        item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
+        conflicts = overlaps.result()
     notes = _invitation_note(send, item.get("attendees"), "Invitations")
     if fields.add_meet and not item.get("hangoutLink"):
         notes.append("The Google Meet link is still being set up; get_event shows it shortly.")
-    result = _finish(client, "created", item, calendar.id, span, zone, notes)
-    result.send_updates = send
-    return result
+    event = event_from_api(item, calendar.id)
+    return WriteResult("created", event, zone, conflicts, notes + check_notes, send)
 
 
 def _new_body(fields: EventFields, span: Span, event_id: str) -> dict:
@@ -370,25 +373,31 @@ def delete_event(
     return WriteResult("deleted", event, zone, notes=notes, send_updates=send)
 
 
+_INSTANCE_ID = re.compile(r"^(?P<series>.+)_\d{8}(?:T\d{6}Z)?$")
+
+
 def move_event(
     client: CalendarClient, event_id: str, calendar_spec: str | None,
     destination_spec: str | None, send_updates: str | None,
 ) -> WriteResult:
+    """One request: Google's move answers with the moved event, so nothing is read first."""
     if not destination_spec:
         raise InvalidInputError("destination_calendar_id", "is required", "Team Events")
+    instance = _INSTANCE_ID.match(event_id)
+    if instance:
+        raise InvalidInputError(
+            "event_id", "is one occurrence of a recurring event; only the whole series can be "
+            "moved", instance["series"])
     source = target_calendar(client, calendar_spec)
     destination = target_calendar(client, destination_spec, parameter="destination_calendar_id")
     zone = calendar_zone(client, destination)
-    item = _live(fetch_event(client, source.id, event_id))
-    if item.get("recurringEventId"):
-        raise InvalidInputError(
-            "event_id", "is one occurrence of a recurring event; only the whole series can be "
-            "moved", item["recurringEventId"])
     if destination.id == source.id:
+        item = _live(fetch_event(client, source.id, event_id))
         return WriteResult("unchanged", event_from_api(item, source.id), zone,
                            notes=["The event is already on that calendar."])
-    send = _default_send(send_updates, item.get("attendees"))
-    moved = _move(client, source.id, destination.id, item["id"], send)
+    # Without guests "all" sends nothing, so it equals "none" then; with guests it informs them.
+    send = send_updates or "all"
+    moved = _live(_move(client, source.id, destination.id, event_id, send))
     notes = [f'Moved from "{source.summary}" to "{destination.summary}".']
     return WriteResult("moved", event_from_api(moved, destination.id), zone, notes=notes,
                        send_updates=send)
@@ -400,8 +409,12 @@ def _move(client, source_id: str, destination_id: str, event_id: str, send: str)
             _events_path(source_id, event_id, "move"),
             params={"destination": destination_id, "sendUpdates": send}, idempotent=True) or {}
     except NotFoundError:
-        # A resent move finds the event gone from the source: see whether it arrived.
-        return _live(fetch_event(client, destination_id, event_id))
+        # Either no such event, or a resent move finds it gone from the source: look there.
+        try:
+            return client.transport.get(_events_path(destination_id, event_id)) or {}
+        except NotFoundError:
+            raise InvalidInputError("event_id", f"no event {event_id!r} on calendar "
+                                    f"{source_id}", EVENT_ID_EXAMPLE) from None
 
 
 # ----------------------------------------------------------------------------- respond

@@ -442,7 +442,7 @@ def test_move_to_named_calendar(plugin, emu, oauth_creds):
                                 oauth_creds)
     request = [r for r in emu.requests if r.path.endswith("/move")][-1]
     assert request.query["destination"] == [team]
-    assert request.query["sendUpdates"] == ["none"]
+    assert request.query["sendUpdates"] == ["all"]  # nobody to email: same as none
     assert result.variables["calendar_id"] == team
     assert emu.get_stored_event(team, event["id"]) is not None
 
