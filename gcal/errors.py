@@ -113,6 +113,14 @@ class QuotaExceededError(ApiError):
     )
 
 
+# Calendar's own `quotaExceeded` is an account limit (too many events or invitations created),
+# not the project's API quota (`dailyLimitExceeded`).
+USAGE_LIMIT_MESSAGE = (
+    "Google Calendar usage limits exceeded for this account (too many events or invitations "
+    "created recently). Wait a few hours before creating more, or invite fewer guests."
+)
+
+
 class ConflictError(ApiError):
     default_message = (
         "Google reported a conflict: the item already exists (for example an event with the "
@@ -242,6 +250,8 @@ def error_from_response(
     message = _message_for(cls, status, google_message)
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=retry_after, status=status, reason=reason)
+    if cls is QuotaExceededError and reason == "quotaExceeded":
+        message = USAGE_LIMIT_MESSAGE
     return cls(message, status=status, reason=reason, google_message=google_message)
 
 

@@ -77,6 +77,13 @@ class Span:
                     "timeZone": self.zone.key},
         }
 
+    def patch_body(self) -> dict:
+        """`body()` for a PATCH: Google merges nested objects, so the other kind of time
+        (`date` vs `dateTime`) must be cleared explicitly or it survives and Google refuses
+        the event ("Invalid start time")."""
+        cleared = ({"dateTime": None, "timeZone": None} if self.all_day else {"date": None})
+        return {key: {**cleared, **value} for key, value in self.body().items()}
+
     def instants(self) -> tuple[datetime, datetime]:
         if self.all_day:
             return _midnight(self.start, self.zone), _midnight(self.end, self.zone)

@@ -14,7 +14,7 @@ from gcal.errors import GoogleCalendarError, InvalidInputError
 from gcal.models import Event
 from gcal.pagination import Cursor, decode_token, encode_token
 from gcal.serializers import event_from_api
-from gcal.times import day_start, to_rfc3339
+from gcal.times import day_start, resolve_zone, to_rfc3339
 from gcal.transport import calendar_path
 
 MAX_RESULTS_CAP = 2500
@@ -133,16 +133,23 @@ def list_events(
 ) -> EventPage:
     if time_max <= time_min:
         raise InvalidInputError("time_max", "must be later than time_min", "tomorrow")
-    window = (to_rfc3339(time_min), to_rfc3339(time_max))
+    flags = ("d" if include_declined else "") + ("x" if show_deleted else "")
+    window = (to_rfc3339(time_min), to_rfc3339(time_max), zone.key, flags, query or "")
     cursors = {cal: Cursor(None, 0) for cal in calendar_ids}
     if page_token:
-        cursors, window = decode_token(page_token)
+        # The token's own options win: Google needs the same parameters on every page.
+        cursors, saved = decode_token(page_token)
+        window = saved if len(saved) == len(window) else (*saved[:2], *window[2:])
+    zone_key, flags, query = window[2:]
+    if resolve_zone(zone_key, parameter="page_token") is None or set(flags) - {"d", "x"}:
+        raise InvalidInputError("page_token", "is damaged; omit it to start from the first page")
+    include_declined, show_deleted = "d" in flags, "x" in flags
     params = {
         "singleEvents": "true",
         "orderBy": "startTime",
         "timeMin": window[0],
         "timeMax": window[1],
-        "timeZone": zone.key,
+        "timeZone": zone_key,
     }
     if query:
         params["q"] = query

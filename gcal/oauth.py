@@ -238,8 +238,17 @@ def exchange_code(
     return tokens
 
 
+BROAD_CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
+
+
 def require_scopes(tokens: TokenSet) -> None:
-    """Google's granular consent lets users untick boxes; name what is missing."""
+    """Google's granular consent lets users untick boxes; name what is missing.
+
+    A manual refresh token minted with the broad `calendar` scope (the OAuth Playground's
+    usual choice) covers all three; the plugin never asks for it itself.
+    """
+    if BROAD_CALENDAR_SCOPE in tokens.scope:
+        return
     missing = [scope for scope in SCOPES if scope not in tokens.scope]
     if missing:
         raise MissingScopesError(missing)

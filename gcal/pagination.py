@@ -10,6 +10,11 @@ wrapped Google's own base64 token a second time and cost ~2× the tokens):
 their offset in minutes (``1795993200+60``) or ``Z``, so the exact timeMin/timeMax strings
 come back (Google rejects a page token sent with other parameters); each calendar and Google
 token percent-encoded so ``~`` and ``!`` only ever separate.
+
+Google requires a page token to come back with the same request parameters, and a model
+paging through results easily drops one (say the search text). So ``p3`` tokens also carry the
+listing's options: ``p3~<start>~<end>~<zone>!<flags>!<query>~<calendar entries>``, and the
+window tuple then has five entries (start, end, zone, flags, query).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from gcal.errors import InvalidInputError
 
 _VERSION = 1
 _PREFIX = "p2~"
+_PREFIX_WITH_OPTIONS = "p3~"
 _SAFE = "@#.-_+=/:"
 
 
@@ -37,15 +43,18 @@ class Cursor:
 _MOMENT = re.compile(r"(-?\d+)(Z|[+-]\d+)")
 
 
-def encode_token(cursors: dict[str, Cursor], window: tuple[str, str]) -> str:
-    parts = [_compact_moment(moment) for moment in window]
-    if any(_expand_moment(part) != moment for part, moment in zip(parts, window, strict=True)):
+def encode_token(cursors: dict[str, Cursor], window: tuple[str, ...]) -> str:
+    moments, options = window[:2], window[2:]
+    parts = [_compact_moment(moment) for moment in moments]
+    if any(_expand_moment(part) != moment for part, moment in zip(parts, moments, strict=True)):
         return _encode_v1(cursors, window)  # a form the compact one cannot reproduce exactly
+    if options:
+        parts.append("!".join(_escape(option) for option in options))
     parts += [
         f"{_escape(cal)}!{c.skip}!{_escape(c.google_token or '')}"
         for cal, c in cursors.items()
     ]
-    return _PREFIX + "~".join(parts)
+    return (_PREFIX_WITH_OPTIONS if options else _PREFIX) + "~".join(parts)
 
 
 def _compact_moment(moment: str) -> str:
@@ -70,7 +79,7 @@ def _expand_moment(text: str) -> str:
     return local.strftime("%Y-%m-%dT%H:%M:%S") + f"{sign}{hours:02d}:{minutes:02d}"
 
 
-def _encode_v1(cursors: dict[str, Cursor], window: tuple[str, str]) -> str:
+def _encode_v1(cursors: dict[str, Cursor], window: tuple[str, ...]) -> str:
     payload = {
         "v": _VERSION,
         "w": list(window),
@@ -84,24 +93,31 @@ def _escape(text: str) -> str:
     return quote(text, safe=_SAFE).replace("~", "%7E")  # quote() never escapes "~"
 
 
-def decode_token(token: str) -> tuple[dict[str, Cursor], tuple[str, str]]:
+def decode_token(token: str) -> tuple[dict[str, Cursor], tuple[str, ...]]:
+    if token.startswith(_PREFIX_WITH_OPTIONS):
+        return _decode_v2(token[len(_PREFIX_WITH_OPTIONS):], with_options=True)
     if token.startswith(_PREFIX):
-        return _decode_v2(token)
+        return _decode_v2(token[len(_PREFIX):], with_options=False)
     return _decode_v1(token)
 
 
-def _decode_v2(token: str) -> tuple[dict[str, Cursor], tuple[str, str]]:
+def _decode_v2(body: str, *, with_options: bool) -> tuple[dict[str, Cursor], tuple[str, ...]]:
     try:
-        start, end, *entries = token[len(_PREFIX):].split("~")
-        window = (_expand_moment(start), _expand_moment(end))
+        start, end, *entries = body.split("~")
+        window: tuple[str, ...] = (_expand_moment(start), _expand_moment(end))
+        if with_options:
+            options = entries.pop(0).split("!")
+            if len(options) != 3:
+                raise ValueError("options")
+            window += tuple(unquote(option) for option in options)
         cursors = {}
         for entry in entries:
             cal, skip, google = entry.split("!")
             cursors[unquote(cal)] = Cursor(unquote(google) or None, int(skip))
         if not cursors:
             raise ValueError("no calendars")
-        return cursors, (window[0], window[1])
-    except (ValueError, OverflowError, OSError) as exc:
+        return cursors, window
+    except (ValueError, OverflowError, OSError, IndexError) as exc:
         raise _bad_token() from exc
 
 
@@ -112,7 +128,7 @@ def _bad_token() -> InvalidInputError:
     )
 
 
-def _decode_v1(token: str) -> tuple[dict[str, Cursor], tuple[str, str]]:
+def _decode_v1(token: str) -> tuple[dict[str, Cursor], tuple[str, ...]]:
     """The earlier base64-of-JSON form, still accepted."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -123,7 +139,9 @@ def _decode_v1(token: str) -> tuple[dict[str, Cursor], tuple[str, str]]:
             str(cal): Cursor(google or None, int(skip))
             for cal, (google, skip) in payload["c"].items()
         }
-        start, end = payload["w"]
-        return cursors, (str(start), str(end))
+        window = tuple(str(part) for part in payload["w"])
+        if len(window) not in (2, 5):
+            raise ValueError("window")
+        return cursors, window
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
         raise _bad_token() from exc

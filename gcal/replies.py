@@ -154,6 +154,9 @@ def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply
         "time_min": search.start.astimezone(zone).isoformat(),
         "time_max": search.end.astimezone(zone).isoformat(),
     }
+    if search.slots:  # workflow variables cannot index arrays: the usual pick, as scalars
+        first = _slot_record(search.slots[0], zone)
+        data["first_slot_start"], data["first_slot_end"] = first["start"], first["end"]
     return Reply("\n".join(text), data)
 
 

@@ -267,10 +267,10 @@ def _patch_body(fields: EventFields, target: dict, subject: dict, zone: ZoneInfo
         moved = fields.times.revise(span_of(target, zone), zone)
         span = moved if subject is target else shifted_series(
             span_of(subject, zone), span_of(target, zone), moved)
-        patch.update(span.body())
+        patch.update(span.patch_body())
     if fields.recurrence is not None:
         current = span or span_of(subject, zone)
-        patch.update(current.body())  # a recurring event needs its IANA zone
+        patch.update(current.patch_body())  # a recurring event needs its IANA zone
         patch["recurrence"] = fit_to_event(fields.recurrence, current.all_day, current.zone)
     attendees = revised_attendees(subject.get("attendees") or [], fields)
     if attendees is not None:

@@ -48,12 +48,24 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 REPO_ROOT = str(Path(__file__).resolve().parent.parent)
 
 _JSON_DECODER = json.JSONDecoder()
+
+DEFAULT_PROVIDER = "google_calendar"
+DEFAULT_USER_ID = "user-1"
+DEFAULT_TIMEOUT: float = 60
+
+
+class CallOptions(TypedDict, total=False):
+    """Keyword options of every daemon-style call (defaults: the ``DEFAULT_*`` constants)."""
+
+    provider: str
+    user_id: str
+    timeout: float
 
 
 def default_python(cwd: str = REPO_ROOT) -> str:
@@ -507,6 +519,34 @@ class PluginProcess:
             raise PluginProcessError(f"expected one response object, got {messages!r}")
         return messages[0]
 
+    def _data(self, kind: str, action: str, opts: CallOptions, **fields: Any) -> dict[str, Any]:
+        """The request model ``data``: the routing keys first, then the action's own fields."""
+        return {
+            "user_id": opts.get("user_id", DEFAULT_USER_ID),
+            "type": kind,
+            "action": action,
+            "provider": opts.get("provider", DEFAULT_PROVIDER),
+            **fields,
+        }
+
+    def _oauth(
+        self,
+        action: str,
+        redirect_uri: str,
+        system_credentials: Mapping[str, Any],
+        opts: CallOptions,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        data = self._data(
+            "oauth",
+            action,
+            opts,
+            redirect_uri=redirect_uri,
+            system_credentials=dict(system_credentials),
+            **fields,
+        )
+        return self._single(data, opts.get("timeout", DEFAULT_TIMEOUT))
+
     def invoke_tool(
         self,
         tool: str,
@@ -514,43 +554,27 @@ class PluginProcess:
         credentials: Mapping[str, Any],
         *,
         credential_type: str = "oauth2",
-        provider: str = "google_calendar",
-        user_id: str = "user-1",
-        timeout: float = 60,
+        **opts: Unpack[CallOptions],
     ) -> ToolResult:
-        messages = self.request(
-            {
-                "user_id": user_id,
-                "type": "tool",
-                "action": "invoke_tool",
-                "provider": provider,
-                "tool": tool,
-                "credentials": dict(credentials),
-                "credential_type": credential_type,
-                "tool_parameters": dict(parameters),
-            },
-            timeout=timeout,
+        data = self._data(
+            "tool",
+            "invoke_tool",
+            opts,
+            tool=tool,
+            credentials=dict(credentials),
+            credential_type=credential_type,
+            tool_parameters=dict(parameters),
         )
+        messages = self.request(data, timeout=opts.get("timeout", DEFAULT_TIMEOUT))
         return ToolResult.from_messages(messages)
 
     def validate_credentials(
-        self,
-        credentials: Mapping[str, Any],
-        *,
-        provider: str = "google_calendar",
-        user_id: str = "user-1",
-        timeout: float = 60,
+        self, credentials: Mapping[str, Any], **opts: Unpack[CallOptions]
     ) -> None:
-        reply = self._single(
-            {
-                "user_id": user_id,
-                "type": "tool",
-                "action": "validate_tool_credentials",
-                "provider": provider,
-                "credentials": dict(credentials),
-            },
-            timeout,
+        data = self._data(
+            "tool", "validate_tool_credentials", opts, credentials=dict(credentials)
         )
+        reply = self._single(data, opts.get("timeout", DEFAULT_TIMEOUT))
         if reply.get("result") is not True:
             raise PluginInvokeError(f"unexpected validation reply {reply!r}", "", raw=reply)
 
@@ -558,22 +582,9 @@ class PluginProcess:
         self,
         redirect_uri: str,
         system_credentials: Mapping[str, Any],
-        *,
-        provider: str = "google_calendar",
-        user_id: str = "user-1",
-        timeout: float = 60,
+        **opts: Unpack[CallOptions],
     ) -> str:
-        reply = self._single(
-            {
-                "user_id": user_id,
-                "type": "oauth",
-                "action": "get_authorization_url",
-                "provider": provider,
-                "redirect_uri": redirect_uri,
-                "system_credentials": dict(system_credentials),
-            },
-            timeout,
-        )
+        reply = self._oauth("get_authorization_url", redirect_uri, system_credentials, opts)
         return reply["authorization_url"]
 
     def oauth_get_credentials(
@@ -581,10 +592,7 @@ class PluginProcess:
         redirect_uri: str,
         system_credentials: Mapping[str, Any],
         callback_url_or_query: str,
-        *,
-        provider: str = "google_calendar",
-        user_id: str = "user-1",
-        timeout: float = 60,
+        **opts: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """The OAuth callback: Dify forwards the browser's GET to the plugin as raw HTTP.
 
@@ -592,17 +600,12 @@ class PluginProcess:
         query string. Returns ``{"metadata", "credentials", "expires_at"}``.
         """
         raw = build_callback_request(redirect_uri, callback_url_or_query)
-        return self._single(
-            {
-                "user_id": user_id,
-                "type": "oauth",
-                "action": "get_credentials",
-                "provider": provider,
-                "redirect_uri": redirect_uri,
-                "system_credentials": dict(system_credentials),
-                "raw_http_request": binascii.hexlify(raw).decode("ascii"),
-            },
-            timeout,
+        return self._oauth(
+            "get_credentials",
+            redirect_uri,
+            system_credentials,
+            opts,
+            raw_http_request=binascii.hexlify(raw).decode("ascii"),
         )
 
     def oauth_refresh_credentials(
@@ -610,23 +613,15 @@ class PluginProcess:
         redirect_uri: str,
         system_credentials: Mapping[str, Any],
         credentials: Mapping[str, Any],
-        *,
-        provider: str = "google_calendar",
-        user_id: str = "user-1",
-        timeout: float = 60,
+        **opts: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """Returns ``{"credentials", "expires_at"}`` (Dify replaces the stored credentials)."""
-        return self._single(
-            {
-                "user_id": user_id,
-                "type": "oauth",
-                "action": "refresh_credentials",
-                "provider": provider,
-                "redirect_uri": redirect_uri,
-                "system_credentials": dict(system_credentials),
-                "credentials": dict(credentials),
-            },
-            timeout,
+        return self._oauth(
+            "refresh_credentials",
+            redirect_uri,
+            system_credentials,
+            opts,
+            credentials=dict(credentials),
         )
 
 

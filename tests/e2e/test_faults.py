@@ -154,7 +154,7 @@ def test_quota_exceeded_is_not_retried_hot(fast_plugin, emu, oauth_creds):
                            message="Calendar usage limits exceeded.", times=None))
     error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
     assert error.error_type == "QuotaExceededError"
-    assert "quota" in error.message.lower()
+    assert "usage limits exceeded" in error.message.lower()
     assert len(hits(emu, "GET", EVENTS)) == 1
 
 

@@ -56,6 +56,8 @@ def test_several_people_across_the_spring_dst_change(plugin, team, oauth_creds):
         ("2027-03-30T09:00:00+02:00", "2027-03-30T10:00:00+02:00"),
     ]
     assert [s["weekday"] for s in result.variables["slots"]] == ["Friday", "Monday", "Tuesday"]
+    assert result.variables["first_slot_start"] == "2027-03-26T10:30:00+01:00"
+    assert result.variables["first_slot_end"] == "2027-03-26T11:30:00+01:00"
     assert result.variables["total_found"] == 5
     assert result.variables["considered"] == ["primary", BOB]
     assert [u["id"] for u in result.variables["unknown"]] == [CAROL]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.e2e.plugin_launch import environ_without, running_plugin
 from tests.plugin_process import REPO_ROOT
 
 REPO = Path(REPO_ROOT)
@@ -144,16 +144,11 @@ def test_package_installs_and_serves_health_from_clean_env(unpacked: Path, tmp_p
     assert proc.returncode == 0, f"installing requirements.txt failed:\n{proc.stderr}"
 
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("REMOTE_INSTALL", "SERVERLESS_", "VIRTUAL_ENV", "PYTHON"))}
+    env = environ_without("REMOTE_INSTALL", "SERVERLESS_", "VIRTUAL_ENV", "PYTHON")
     env.update({"INSTALL_METHOD": "serverless", "SERVERLESS_HOST": "127.0.0.1",
                 "SERVERLESS_PORT": str(port), "PYTHONUNBUFFERED": "1"})
     log = tmp_path / "plugin.log"
-    with open(log, "wb") as out:
-        plugin = subprocess.Popen([str(python), "-m", "main"], cwd=unpacked, env=env,
-                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
-    try:
+    with running_plugin(str(python), unpacked, env, log) as plugin:
         deadline = time.monotonic() + 45
         body = None
         while time.monotonic() < deadline and plugin.poll() is None:
@@ -167,13 +162,3 @@ def test_package_installs_and_serves_health_from_clean_env(unpacked: Path, tmp_p
             f"no /health answer (exit code {plugin.poll()}):\n{log.read_text(errors='replace')}"
         )
         assert body == (200, "OK")
-    finally:
-        if plugin.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(plugin.pid, signal.SIGTERM)
-            try:
-                plugin.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(plugin.pid, signal.SIGKILL)
-                plugin.wait(10)

@@ -233,3 +233,22 @@ def test_agent_view_is_compact_text_only(plugin, emu, oauth_creds):
     assert len(lines) == 11  # summary, then a heading and an event per day
     assert lines[1:3] == ["Sat 2026-08-01 +02:00", lines[2]]
     assert lines[2].startswith("09:00–11:00 Focus 1 [")
+
+
+def test_page_token_keeps_the_search_text(plugin, emu, oauth_creds):
+    for day in range(1, 6):
+        emu.add_event(ALICE, timed(f"Dentist {day}", f"2026-09-0{day}T09:00:00+02:00",
+                                   f"2026-09-0{day}T09:30:00+02:00"))
+        emu.add_event(ALICE, timed(f"Gym {day}", f"2026-09-0{day}T18:00:00+02:00",
+                                   f"2026-09-0{day}T19:00:00+02:00"))
+    window = {"time_min": "2026-09-01", "time_max": "2026-09-30", "max_results": 2}
+    first = plugin.invoke_tool("list_events", {**window, "query": "dentist"}, oauth_creds)
+    token = first.variables["next_page_token"]
+    # A model often drops the other parameters when it pages: the token keeps them.
+    second = plugin.invoke_tool("list_events", {"page_token": token}, oauth_creds)
+    assert [e["summary"] for e in second.variables["events"]] == ["Dentist 3", "Dentist 4",
+                                                                 "Dentist 5"]
+    assert events_requests(emu)[-1].query["q"] == ["dentist"]
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.invoke_tool("list_events", {"page_token": token[:-3] + "~~~"}, oauth_creds)
+    assert "page_token" in error.value.message

@@ -11,10 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import os
-import signal
 import socket
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -22,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.e2e.plugin_launch import environ_without, running_plugin
 from tests.plugin_process import REPO_ROOT, default_python
 
 REPO = Path(REPO_ROOT)
@@ -99,15 +97,10 @@ def test_remote_debug_handshake_declarations_and_invoke(debug_port: DebugPort, t
         f"REMOTE_INSTALL_KEY={key}\n"
         "GOOGLE_CALENDAR_EMULATOR_HOST=127.0.0.1:9\n",
     )
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("INSTALL_METHOD", "REMOTE_INSTALL", "GOOGLE_CALENDAR"))}
+    env = environ_without("INSTALL_METHOD", "REMOTE_INSTALL", "GOOGLE_CALENDAR")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     log = tmp_path / "plugin.log"
-    with open(log, "wb") as out:
-        plugin = subprocess.Popen([default_python(), "-m", "main"], cwd=work, env=env,
-                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
-    try:
+    with running_plugin(default_python(), work, env, log):
         try:
             debug_port.accept()
         except TimeoutError:
@@ -170,14 +163,4 @@ def test_remote_debug_handshake_declarations_and_invoke(debug_port: DebugPort, t
             streamed = [r["data"] for r in replies if r["type"] == "stream"]
             assert not [r for r in replies if r["type"] == "error"], replies
             assert any("Asia/Tokyo" in json.dumps(m) for m in streamed)
-    finally:
-        if plugin.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(plugin.pid, signal.SIGTERM)
-            try:
-                plugin.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(plugin.pid, signal.SIGKILL)
-                plugin.wait(10)
     assert key not in log.read_text(errors="replace"), "the debug key was logged"

@@ -356,7 +356,7 @@ def test_update_one_instance_vs_series(plugin, emu, oauth_creds):
     request = patches(emu)[-1]
     assert request.path.endswith(master["id"])
     assert request.body["start"] == {"dateTime": "2026-03-02T10:00:00+01:00",
-                                     "timeZone": "Europe/Berlin"}
+                                     "timeZone": "Europe/Berlin", "date": None}
     assert request.body["end"]["dateTime"] == "2026-03-02T10:15:00+01:00"
     assert "every occurrence" in result.text
 
@@ -494,3 +494,19 @@ def test_respond_when_not_invited(plugin, emu, oauth_creds):
     message = fails(plugin, oauth_creds, "respond_to_event",
                     {"event_id": event["id"], "response": "declined"})
     assert "not on this event's guest list" in message and not patches(emu)
+
+
+def test_update_switches_between_all_day_and_timed(plugin, emu, oauth_creds):
+    stored = emu.add_event(ALICE, {"summary": "Offsite", "start": {"date": "2026-06-10"},
+                                   "end": {"date": "2026-06-11"}})
+    timed = plugin.invoke_tool("update_event", {"event_id": stored["id"],
+                                                "start": "2026-06-10T10:00",
+                                                "end": "2026-06-10T12:00"},
+                               oauth_creds)
+    assert timed.variables["event"]["start"] == "2026-06-10T10:00:00+02:00"
+    patch = [r for r in emu.requests if r.method == "PATCH"][-1].body
+    assert patch["start"]["date"] is None
+    back = plugin.invoke_tool("update_event", {"event_id": stored["id"], "all_day": True,
+                                               "start": "2026-06-12"}, oauth_creds)
+    assert back.variables["event"]["start"] == "2026-06-12"
+    assert back.variables["event"]["all_day"] is True

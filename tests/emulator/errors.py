@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 STATUS_BY_CODE = {
     400: "INVALID_ARGUMENT",
@@ -60,27 +60,31 @@ AUTH_MESSAGE = (
 )
 
 
+class EnvelopeDetail(TypedDict, total=False):
+    """The optional parts of an error envelope; ``None`` means left out (or the default)."""
+
+    top_message: str | None  # ``error.message`` when it differs from the item's message
+    location: str | None
+    location_type: str | None
+    domain: str | None  # default: ``calendar`` for Calendar reasons, else ``global``
+
+
 def envelope(
-    code: int,
-    reason: str,
-    message: str | None = None,
-    *,
-    top_message: str | None = None,
-    location: str | None = None,
-    location_type: str | None = None,
-    domain: str | None = None,
+    code: int, reason: str, message: str | None = None, **detail: Unpack[EnvelopeDetail]
 ) -> dict[str, Any]:
     """Build ``{"error": {...}}`` exactly in Google's shape."""
     msg = message if message is not None else DEFAULT_MESSAGES.get(reason, reason)
     item: dict[str, Any] = {
-        "domain": domain or ("calendar" if reason in CALENDAR_DOMAIN_REASONS else "global"),
+        "domain": detail.get("domain")
+        or ("calendar" if reason in CALENDAR_DOMAIN_REASONS else "global"),
         "reason": reason,
         "message": msg,
     }
-    if location_type:
+    if location_type := detail.get("location_type"):
         item["locationType"] = location_type
-    if location:
+    if location := detail.get("location"):
         item["location"] = location
+    top_message = detail.get("top_message")
     err: dict[str, Any] = {
         "code": code,
         "message": top_message if top_message is not None else msg,
@@ -93,7 +97,7 @@ def envelope(
 
 
 class ApiError(Exception):
-    """Raised by handlers; rendered as a Google error envelope."""
+    """Raised by handlers; rendered as a Google error envelope (``body`` if given)."""
 
     def __init__(
         self,
@@ -101,25 +105,16 @@ class ApiError(Exception):
         reason: str,
         message: str | None = None,
         *,
-        top_message: str | None = None,
-        location: str | None = None,
-        location_type: str | None = None,
         headers: dict[str, str] | None = None,
         body: dict[str, Any] | None = None,
+        **detail: Unpack[EnvelopeDetail],
     ) -> None:
         super().__init__(f"{code} {reason}: {message}")
         self.code = code
         self.reason = reason
         self.message = message
         self.headers = headers or {}
-        self.body = body or envelope(
-            code,
-            reason,
-            message,
-            top_message=top_message,
-            location=location,
-            location_type=location_type,
-        )
+        self.body = body or envelope(code, reason, message, **detail)
 
 
 def not_found() -> ApiError:

@@ -545,7 +545,7 @@ class GoogleEmulator:
             if raw_path == batch.BATCH_PATH and verb == "POST":
                 return batch.handle(self, rec.raw_body, headers)
             if raw_path.startswith(discovery.SERVICE_PREFIX):
-                return self._calendar(verb, raw_path, query, body, body_error, headers, rec)
+                return self._calendar(rec, body_error)
             with self.state.lock:
                 if raw_path == "/o/oauth2/v2/auth" and verb == "GET":
                     return oauth.authorize(self, query)
@@ -564,17 +564,10 @@ class GoogleEmulator:
             print(trace, file=sys.stderr)
             return 500, envelope(500, "backendError"), {}
 
-    def _calendar(
-        self,
-        verb: str,
-        raw_path: str,
-        query: dict[str, list[str]],
-        body: Any,
-        body_error: bool,
-        headers: CIDict,
-        rec: RecordedRequest,
-    ) -> tuple[int, Any, dict[str, str]]:
-        routed = discovery.route(verb, raw_path)
+    def _calendar(self, rec: RecordedRequest, body_error: bool) -> tuple[int, Any, dict[str, str]]:
+        """A Calendar v3 call; ``rec`` holds the request as ``_process`` got it."""
+        query, body, headers = rec.query, rec.body, rec.headers
+        routed = discovery.route(rec.method, rec.raw_path)
         if routed is None:
             raise not_found()
         method, path_params = routed

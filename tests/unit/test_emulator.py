@@ -15,13 +15,6 @@ BOB = "bob@example.com"
 HOLIDAY = "en.usa#holiday@group.v.calendar.google.com"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with GoogleEmulator() as emu:
-        yield emu
-        assert not emu.internal_errors, emu.internal_errors
-
-
 @pytest.fixture
 def emu(server):
     server.reset()

@@ -10,17 +10,9 @@ from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
 
-from tests.emulator import GoogleEmulator
 from tests.emulator.discovery import document
 
 ALICE = "alice@example.com"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with GoogleEmulator() as emu:
-        yield emu
-        assert not emu.internal_errors, emu.internal_errors
 
 
 @pytest.fixture

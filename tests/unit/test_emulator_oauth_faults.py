@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.emulator import DEFAULT_SCOPES, Fault, GoogleEmulator
+from tests.emulator import DEFAULT_SCOPES, Fault
 
 ALICE = "alice@example.com"
 CID, SECRET = "client-1.apps.googleusercontent.com", "s3cret"
@@ -22,13 +22,6 @@ CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest())
     "="
 )
 SCOPE = " ".join(DEFAULT_SCOPES)
-
-
-@pytest.fixture(scope="module")
-def server():
-    with GoogleEmulator() as emu:
-        yield emu
-        assert not emu.internal_errors, emu.internal_errors
 
 
 @pytest.fixture

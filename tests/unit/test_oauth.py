@@ -449,11 +449,19 @@ class Clock:
         return self.now
 
 
+def refreshed(access_token):
+    """The token endpoint's answer to a refresh: ``access_token``, valid for an hour."""
+    return (200, {"access_token": access_token, "expires_in": 3600})
+
+
+def token_source(session, clock, refresh_token=REFRESH):
+    return RefreshingTokenSource(CLIENT, refresh_token, session=session, clock=clock)
+
+
 def test_refreshing_token_source_caches_until_shortly_before_expiry():
-    session, endpoint = session_with(granted(expires_in=3600), (200, {
-        "access_token": "ya29.SECOND", "expires_in": 3600}))
+    session, endpoint = session_with(granted(expires_in=3600), refreshed("ya29.SECOND"))
     clock = Clock(NOW)
-    source = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
+    source = token_source(session, clock)
     assert isinstance(source, TokenSource)
     assert source.token() == ACCESS
     clock.now = NOW + 3600 - 61
@@ -465,32 +473,29 @@ def test_refreshing_token_source_caches_until_shortly_before_expiry():
 
 
 def test_cache_is_process_wide_and_keyed_by_account():
-    session, endpoint = session_with(granted(), (200, {"access_token": "ya29.OTHER",
-                                                       "expires_in": 3600}))
+    session, endpoint = session_with(granted(), refreshed("ya29.OTHER"))
     clock = Clock(NOW)
-    first = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
-    again = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
-    other = RefreshingTokenSource(CLIENT, "1//OTHER", session=session, clock=clock)
+    first = token_source(session, clock)
+    again = token_source(session, clock)
+    other = token_source(session, clock, "1//OTHER")
     assert first.token() == again.token() == ACCESS
     assert other.token() == "ya29.OTHER"
     assert len(endpoint.forms) == 2
 
 
 def test_invalidate_drops_the_cached_token():
-    session, _ = session_with(granted(), (200, {"access_token": "ya29.FRESH",
-                                                       "expires_in": 3600}))
-    source = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=Clock(NOW))
+    session, _ = session_with(granted(), refreshed("ya29.FRESH"))
+    source = token_source(session, Clock(NOW))
     assert source.token() == ACCESS
     source.invalidate()
     assert source.token() == "ya29.FRESH"
 
 
 def test_invalidate_keeps_a_token_refreshed_by_someone_else():
-    session, endpoint = session_with(granted(), (200, {"access_token": "ya29.FRESH",
-                                                       "expires_in": 3600}))
+    session, endpoint = session_with(granted(), refreshed("ya29.FRESH"))
     clock = Clock(NOW)
-    stale = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
-    other = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=clock)
+    stale = token_source(session, clock)
+    other = token_source(session, clock)
     stale.token()
     other.token()
     other.invalidate()
@@ -502,7 +507,7 @@ def test_invalidate_keeps_a_token_refreshed_by_someone_else():
 
 def test_concurrent_token_calls_refresh_once():
     session, endpoint = session_with(granted())
-    source = RefreshingTokenSource(CLIENT, REFRESH, session=session, clock=Clock(NOW))
+    source = token_source(session, Clock(NOW))
     results = []
     threads = [threading.Thread(target=lambda: results.append(source.token()))
                for _ in range(8)]

@@ -9,22 +9,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from gcal import _endpoints
-from gcal.errors import (
-    AuthenticationError,
-    BackendError,
-    ConflictError,
-    GoneError,
-    GoogleCalendarError,
-    InvalidInputError,
-    InvalidRequestError,
-    NotFoundError,
-    PermissionDeniedError,
-    PreconditionFailedError,
-    QuotaExceededError,
-    RateLimitError,
-    TransportError,
-)
+from gcal import _endpoints, errors
 from gcal.transport import (
     USER_AGENT,
     CalendarTransport,
@@ -105,23 +90,29 @@ def make(*replies, token=SECRET, retry=DEFAULT_RETRY, **kwargs):
 # --- endpoints ------------------------------------------------------------------------
 
 
+def assert_endpoints(endpoints, *, accounts: str, oauth2: str, api: str) -> None:
+    """Every endpoint sits at its path below the given scheme://host bases."""
+    assert endpoints.auth_url == f"{accounts}/o/oauth2/v2/auth"
+    assert endpoints.token_url == f"{oauth2}/token"
+    assert endpoints.revoke_url == f"{oauth2}/revoke"
+    assert endpoints.calendar_base == f"{api}/calendar/v3"
+    assert endpoints.batch_url == f"{api}/batch/calendar/v3"
+
+
 def test_production_endpoints():
-    endpoints = _endpoints.google_endpoints()
-    assert endpoints.auth_url == "https://accounts.google.com/o/oauth2/v2/auth"
-    assert endpoints.token_url == "https://oauth2.googleapis.com/token"
-    assert endpoints.revoke_url == "https://oauth2.googleapis.com/revoke"
-    assert endpoints.calendar_base == "https://www.googleapis.com/calendar/v3"
-    assert endpoints.batch_url == "https://www.googleapis.com/batch/calendar/v3"
+    assert_endpoints(
+        _endpoints.google_endpoints(),
+        accounts="https://accounts.google.com",
+        oauth2="https://oauth2.googleapis.com",
+        api="https://www.googleapis.com",
+    )
 
 
 def test_emulator_switch_is_read_at_call_time(monkeypatch):
     monkeypatch.setenv(_endpoints.EMULATOR_HOST_ENV, "localhost:8085")
+    emulator = "http://localhost:8085"
     endpoints = _endpoints.google_endpoints()
-    assert endpoints.auth_url == "http://localhost:8085/o/oauth2/v2/auth"
-    assert endpoints.token_url == "http://localhost:8085/token"
-    assert endpoints.revoke_url == "http://localhost:8085/revoke"
-    assert endpoints.calendar_base == "http://localhost:8085/calendar/v3"
-    assert endpoints.batch_url == "http://localhost:8085/batch/calendar/v3"
+    assert_endpoints(endpoints, accounts=emulator, oauth2=emulator, api=emulator)
     monkeypatch.setenv(_endpoints.EMULATOR_HOST_ENV, "")
     assert _endpoints.google_endpoints().token_url == "https://oauth2.googleapis.com/token"
 
@@ -165,7 +156,7 @@ def test_calendar_path_encodes_every_segment():
 
 @pytest.mark.parametrize("segment", ["", "  ", ".", ".."])
 def test_calendar_path_rejects_empty_and_dot_segments(segment):
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(errors.InvalidInputError):
         calendar_path("calendars", segment, "events")
 
 
@@ -274,7 +265,7 @@ def test_retries_5xx_then_succeeds():
 def test_html_502_is_retried_then_fails():
     html = (502, b"<html><title>502 Bad Gateway</title></html>", {"Content-Type": "text/html"})
     transport, google, _ = make(html, html, html, html)
-    with pytest.raises((BackendError, TransportError)) as caught:
+    with pytest.raises((errors.BackendError, errors.TransportError)) as caught:
         transport.get("/x")
     assert len(google.requests) == 4
     assert "502" in caught.value.message
@@ -283,7 +274,7 @@ def test_html_502_is_retried_then_fails():
 def test_gives_up_after_max_attempts():
     transport, google, _ = make(*[(500, google_error(500, "backendError"))] * 5,
                                 retry=RetryPolicy(max_attempts=3))
-    with pytest.raises(BackendError):
+    with pytest.raises(errors.BackendError):
         transport.get("/x")
     assert len(google.requests) == 3
 
@@ -303,7 +294,7 @@ def test_retry_after_beyond_budget_fails_fast():
     transport, google, clock = make(
         (429, google_error(429, "rateLimitExceeded"), {"Retry-After": "120"}), (200, {})
     )
-    with pytest.raises(RateLimitError) as caught:
+    with pytest.raises(errors.RateLimitError) as caught:
         transport.get("/x")
     assert caught.value.retry_after == 120.0
     assert clock.sleeps == []
@@ -314,7 +305,7 @@ def test_total_budget_bounds_retries():
     policy = RetryPolicy(max_attempts=10, base_delay=4.0, max_delay=4.0, total_budget=10.0)
     replies = [(429, google_error(429, "rateLimitExceeded"), {"Retry-After": "4"})] * 10
     transport, google, clock = make(*replies, retry=policy)
-    with pytest.raises(RateLimitError):
+    with pytest.raises(errors.RateLimitError):
         transport.get("/x")
     assert sum(clock.sleeps) <= 10.0
     assert len(google.requests) == 3
@@ -332,14 +323,14 @@ def test_read_timeout_is_capped_by_remaining_budget():
 @pytest.mark.parametrize(
     ("reply", "cls"),
     [
-        ((400, google_error(400, "invalid")), InvalidRequestError),
-        ((401, google_error(401, "authError")), AuthenticationError),
-        ((403, google_error(403, "insufficientPermissions")), PermissionDeniedError),
-        ((403, google_error(403, "quotaExceeded")), QuotaExceededError),
-        ((404, google_error(404, "notFound")), NotFoundError),
-        ((409, google_error(409, "duplicate")), ConflictError),
-        ((410, google_error(410, "deleted")), GoneError),
-        ((412, google_error(412, "conditionNotMet")), PreconditionFailedError),
+        ((400, google_error(400, "invalid")), errors.InvalidRequestError),
+        ((401, google_error(401, "authError")), errors.AuthenticationError),
+        ((403, google_error(403, "insufficientPermissions")), errors.PermissionDeniedError),
+        ((403, google_error(403, "quotaExceeded")), errors.QuotaExceededError),
+        ((404, google_error(404, "notFound")), errors.NotFoundError),
+        ((409, google_error(409, "duplicate")), errors.ConflictError),
+        ((410, google_error(410, "deleted")), errors.GoneError),
+        ((412, google_error(412, "conditionNotMet")), errors.PreconditionFailedError),
     ],
 )
 def test_client_errors_are_not_retried(reply, cls):
@@ -360,20 +351,20 @@ def test_connection_errors_and_timeouts_are_retried_for_reads():
 
 def test_persistent_timeout_becomes_transport_error():
     transport, _, _ = make(*[requests.ReadTimeout("slow")] * 4)
-    with pytest.raises(TransportError, match="timed out"):
+    with pytest.raises(errors.TransportError, match="timed out"):
         transport.get("/x")
 
 
 def test_post_is_not_resent_after_read_timeout():
     transport, google, _ = make(requests.ReadTimeout("slow"), (200, {"id": "dup"}))
-    with pytest.raises(TransportError):
+    with pytest.raises(errors.TransportError):
         transport.post("/calendars/primary/quickAdd", params={"text": "Lunch"})
     assert len(google.requests) == 1
 
 
 def test_post_is_not_resent_after_connection_drop():
     transport, google, _ = make(requests.ConnectionError("Connection aborted."), (200, {}))
-    with pytest.raises(TransportError):
+    with pytest.raises(errors.TransportError):
         transport.post("/x", json={})
     assert len(google.requests) == 1
 
@@ -381,7 +372,7 @@ def test_post_is_not_resent_after_connection_drop():
 @pytest.mark.parametrize("status", [500, 502, 504])
 def test_post_is_not_resent_after_ambiguous_server_error(status):
     transport, google, _ = make((status, google_error(status, "backendError")), (200, {}))
-    with pytest.raises(BackendError):
+    with pytest.raises(errors.BackendError):
         transport.post("/x", json={})
     assert len(google.requests) == 1
 
@@ -414,14 +405,14 @@ def test_patch_with_if_match_is_idempotent():
     assert transport.patch("/x", json={}, headers={"If-Match": '"etag"'}) == {"id": "e"}
     assert len(google.requests) == 2
     plain, google2, _ = make(requests.ReadTimeout("slow"), (200, {}))
-    with pytest.raises(TransportError):
+    with pytest.raises(errors.TransportError):
         plain.patch("/x", json={})
     assert len(google2.requests) == 1
 
 
 def test_idempotent_false_overrides_method_default():
     transport, google, _ = make(requests.ReadTimeout("slow"), (200, {}))
-    with pytest.raises(TransportError):
+    with pytest.raises(errors.TransportError):
         transport.get("/x", idempotent=False)
     assert len(google.requests) == 1
 
@@ -431,7 +422,7 @@ def test_idempotent_false_overrides_method_default():
 
 def test_redirect_is_not_followed_or_mistaken_for_success():
     transport, google, _ = make((302, b"", {"Location": "https://evil.example/"}), (200, {}))
-    with pytest.raises(TransportError, match="redirect"):
+    with pytest.raises(errors.TransportError, match="redirect"):
         transport.get("/x")
     assert len(google.requests) == 1
 
@@ -439,7 +430,7 @@ def test_redirect_is_not_followed_or_mistaken_for_success():
 @pytest.mark.parametrize("body", [b"{not json", b"<html>ok</html>", b"[1, 2]"])
 def test_malformed_2xx_is_a_transport_error(body):
     transport, google, _ = make(*[(200, body)] * 4)
-    with pytest.raises(TransportError, match="malformed"):
+    with pytest.raises(errors.TransportError, match="malformed"):
         transport.get("/x")
     assert len(google.requests) == 4
 
@@ -448,7 +439,7 @@ def test_malformed_2xx_read_is_retried_but_a_post_is_not():
     transport, google, _ = make((200, b"<html>proxy</html>"), (200, {"ok": True}))
     assert transport.get("/x") == {"ok": True}
     transport, google, _ = make((200, b"{truncated"))
-    with pytest.raises(TransportError, match="malformed"):
+    with pytest.raises(errors.TransportError, match="malformed"):
         transport.post("/x", json={})
     assert len(google.requests) == 1
 
@@ -499,7 +490,7 @@ def test_second_401_is_raised():
     source = FakeSource("a", "b", "c")
     transport, google, _ = make((401, google_error(401, "authError")),
                                 (401, google_error(401, "authError")), (200, {}), token=source)
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(errors.AuthenticationError):
         transport.get("/x")
     assert len(google.requests) == 2
     assert source.invalidated == 1
@@ -507,7 +498,7 @@ def test_second_401_is_raised():
 
 def test_401_with_a_plain_token_is_raised_at_once():
     transport, google, _ = make((401, google_error(401, "authError")), (200, {}))
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(errors.AuthenticationError):
         transport.get("/x")
     assert len(google.requests) == 1
 
@@ -528,7 +519,7 @@ def test_no_token_in_exceptions_or_reprs():
     for failure in failures:
         transport, _, _ = make(failure, retry=RetryPolicy(max_attempts=1))
         assert SECRET not in repr(transport)
-        with pytest.raises(GoogleCalendarError) as caught:
+        with pytest.raises(errors.GoogleCalendarError) as caught:
             transport.get("/x")
         error = caught.value
         texts = [str(error), repr(error), error.message, str(error.__cause__),
