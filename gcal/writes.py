@@ -422,8 +422,9 @@ def _move(client, source_id: str, destination_id: str, event_id: str, send: str)
 
 def respond_to_event(
     client: CalendarClient, event_id: str, calendar_spec: str | None, response: str,
-    comment: str | None, scope: str,
+    comment: str | None, scope: str, *, send_updates: str | None = None,
 ) -> WriteResult:
+    """Only the user's own attendee entry changes; by default the organizer is told at once."""
     calendar = target_calendar(client, calendar_spec)
     zone = calendar_zone(client, calendar)
     item = _live(_subject(client, calendar.id,
@@ -433,9 +434,11 @@ def respond_to_event(
         raise InvalidInputError("event_id", "you are not on this event's guest list, so there "
                                 "is no invitation to answer", EVENT_ID_EXAMPLE)
     answered = [_answer(a, response, comment) if a.get("self") else a for a in attendees]
-    saved = _patch(client, calendar.id, item, {"attendees": answered}, {})
+    send = send_updates or "all"
+    saved = _patch(client, calendar.id, item, {"attendees": answered}, {"sendUpdates": send})
     notes = [f"Your response is now {response}."]
-    return WriteResult("responded", event_from_api(saved, calendar.id), zone, notes=notes)
+    return WriteResult("responded", event_from_api(saved, calendar.id), zone, notes=notes,
+                       send_updates=send)
 
 
 def _answer(entry: dict, response: str, comment: str | None) -> dict:

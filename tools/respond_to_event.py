@@ -3,7 +3,7 @@ from typing import Any
 
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
-from gcal.event_input import parse_scope, required_event_id
+from gcal.event_input import parse_scope, parse_send_updates, required_event_id
 from gcal.params import choice, to_str
 from gcal.replies import Reply, write_reply
 from gcal.writes import RESPONSES, respond_to_event
@@ -19,4 +19,5 @@ class RespondToEventTool(_base.CalendarTool):
         comment = to_str(parameters.get("comment"), "comment", max_length=1024)
         calendar = to_str(parameters.get("calendar_id"), "calendar_id")
         return write_reply(respond_to_event(
-            client, event_id, calendar, response, comment, parse_scope(parameters)))
+            client, event_id, calendar, response, comment, parse_scope(parameters),
+            send_updates=parse_send_updates(parameters)))

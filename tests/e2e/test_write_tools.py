@@ -478,6 +478,7 @@ def test_respond_changes_only_my_entry(plugin, emu, oauth_creds):
                                                      "comment": "See you"}, oauth_creds)
     request = patches(emu)[-1]
     assert request.headers["If-Match"] == mine["etag"]
+    assert request.query["sendUpdates"] == ["all"]  # the organizer learns the answer at once
     assert request.body["attendees"][0] == {"email": BOB, "responseStatus": "accepted",
                                             "organizer": True}
     assert request.body["attendees"][2] == {"email": CAROL, "responseStatus": "tentative",
