@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from gcal.calendars import resolve_calendar_ids
 from gcal.client import CalendarClient
-from gcal.errors import InvalidInputError
+from gcal.errors import InvalidInputError, NotFoundError
 from gcal.params import to_bool, to_str
-from gcal.times import as_instant, now_in, parse_time
+from gcal.times import as_instant, now_in, parse_time, resolve_zone
 
 DEFAULT_WINDOW_DAYS = 7
 
@@ -59,14 +59,10 @@ class EventSelection:
 def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> EventSelection:
     """`calendar_ids`, `time_min`, `time_max`, `query`, `time_zone`, `include_declined`.
 
-    Calendar names are resolved last, so a bad parameter fails before that request.
+    Times without an offset are read in `time_zone`, else in the zone of the one calendar
+    listed, else in the user's own (primary calendar) zone.
     """
-    zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
-    start, end = time_window(
-        to_str(parameters.get("time_min"), "time_min"),
-        to_str(parameters.get("time_max"), "time_max"),
-        zone,
-    )
+    explicit_zone = resolve_zone(to_str(parameters.get("time_zone"), "time_zone"))
     query = to_str(parameters.get("query"), "query", max_length=500)
     include_declined = to_bool(
         parameters.get("include_declined"), "include_declined", default=False
@@ -74,4 +70,23 @@ def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> Ev
     calendar_ids = resolve_calendar_ids(
         client, to_str(parameters.get("calendar_ids"), "calendar_ids")
     )
+    zone = explicit_zone or listing_zone(client, calendar_ids)
+    start, end = time_window(
+        to_str(parameters.get("time_min"), "time_min"),
+        to_str(parameters.get("time_max"), "time_max"),
+        zone,
+    )
     return EventSelection(calendar_ids, start, end, zone, query, bool(include_declined))
+
+
+def listing_zone(client: CalendarClient, calendar_ids: list[str]) -> ZoneInfo:
+    """One calendar: its own zone (cached list entry); several: the user's zone."""
+    if len(calendar_ids) == 1 and calendar_ids[0] != "primary":
+        try:
+            entry = client.calendar_entry(calendar_ids[0])
+        except NotFoundError:  # readable but not in the user's list (e.g. a public calendar)
+            entry = {}
+        zone = resolve_zone(entry.get("timeZone"))
+        if zone is not None:
+            return zone
+    return client.primary_time_zone()

@@ -39,7 +39,8 @@ def test_current_time_in_requested_zone_and_bad_zone(plugin, emu, oauth_creds):
 
 
 def test_list_calendars_shows_roles_and_hash_ids(plugin, emu, oauth_creds):
-    emu.add_calendar("bob@example.com", "German holidays", calendar_id=HOLIDAYS)
+    emu.add_calendar("bob@example.com", "German holidays", calendar_id=HOLIDAYS,
+                     time_zone="Europe/Berlin")
     emu.share_calendar(HOLIDAYS, ALICE, role="reader")
     team = emu.add_calendar(ALICE, "Team", time_zone="Europe/Berlin")
     result = plugin.invoke_tool("list_calendars", {}, oauth_creds)
@@ -53,7 +54,8 @@ def test_list_calendars_shows_roles_and_hash_ids(plugin, emu, oauth_creds):
 
 
 def test_calendar_id_with_hash_is_encoded(plugin, emu, oauth_creds):
-    emu.add_calendar("bob@example.com", "German holidays", calendar_id=HOLIDAYS)
+    emu.add_calendar("bob@example.com", "German holidays", calendar_id=HOLIDAYS,
+                     time_zone="Europe/Berlin")
     emu.share_calendar(HOLIDAYS, ALICE, role="reader")
     emu.add_event(HOLIDAYS, {"summary": "Easter Monday", "start": {"date": "2026-04-06"},
                              "end": {"date": "2026-04-07"}})
@@ -252,3 +254,12 @@ def test_page_token_keeps_the_search_text(plugin, emu, oauth_creds):
     with pytest.raises(PluginInvokeError) as error:
         plugin.invoke_tool("list_events", {"page_token": token[:-3] + "~~~"}, oauth_creds)
     assert "page_token" in error.value.message
+
+
+def test_naive_times_use_the_listed_calendars_own_zone(plugin, emu, oauth_creds):
+    nyc = emu.add_calendar(ALICE, "New York office", time_zone="America/New_York")
+    plugin.invoke_tool("list_events", {"calendar_ids": nyc, "time_min": "2026-03-10 09:00",
+                                       "time_max": "2026-03-10 17:00"}, oauth_creds)
+    query = events_requests(emu)[-1].query
+    assert query["timeMin"] == ["2026-03-10T09:00:00-04:00"]
+    assert query["timeZone"] == ["America/New_York"]

@@ -176,3 +176,15 @@ def test_every_class_has_a_default_message():
             if cls in (InvalidInputError, MissingScopesError):
                 continue
             assert cls().message.endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("reason", "wording"),
+    [("quotaExceeded", "usage limits exceeded for this account"),
+     ("dailyLimitExceeded", "API quota of this OAuth client")],
+)
+def test_account_limit_and_project_quota_read_differently(reason, wording):
+    body = {"error": {"code": 403, "message": "x", "errors": [{"reason": reason}]}}
+    error = errors.error_from_response(403, json.dumps(body))
+    assert isinstance(error, errors.QuotaExceededError)
+    assert wording in error.message

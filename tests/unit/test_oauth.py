@@ -547,3 +547,9 @@ def test_no_secret_in_any_oauth_error():
         error = caught.value
         for text in (str(error), repr(error), str(error.__cause__)):
             assert REFRESH not in text and CLIENT.client_secret not in text
+
+
+def test_broad_calendar_scope_covers_the_narrow_ones():
+    session, _ = session_with(granted(scope=f"{oauth.BROAD_CALENDAR_SCOPE} openid"))
+    tokens = exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW)
+    oauth.require_scopes(tokens)  # no MissingScopesError
