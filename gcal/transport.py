@@ -220,7 +220,7 @@ class CalendarTransport:
             except requests.RequestException as exc:
                 error: GoogleCalendarError = _transport_error(exc)
                 if not (idempotent or _never_sent(exc)):
-                    raise error from None
+                    raise _maybe_applied(error) from None
                 wait = None
             else:
                 if response.status_code == 401 and self._renewable and not reminted:
@@ -311,6 +311,15 @@ def _transport_error(exc: requests.RequestException) -> TransportError:
         problem = f"failed ({type(exc).__name__})"
     return TransportError(
         f"The request to Google Calendar {problem}. Check the network and try again."
+    )
+
+
+def _maybe_applied(error: GoogleCalendarError) -> TransportError:
+    """A write that may have reached Google must not be blindly repeated by the caller."""
+    return TransportError(
+        f"{error.message.removesuffix(' Check the network and try again.')} Google may have "
+        "applied this change anyway: check (e.g. with list_events or get_event) before "
+        "trying again, so nothing is done twice."
     )
 
 

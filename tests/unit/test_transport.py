@@ -357,9 +357,10 @@ def test_persistent_timeout_becomes_transport_error():
 
 def test_post_is_not_resent_after_read_timeout():
     transport, google, _ = make(requests.ReadTimeout("slow"), (200, {"id": "dup"}))
-    with pytest.raises(errors.TransportError):
+    with pytest.raises(errors.TransportError) as caught:
         transport.post("/calendars/primary/quickAdd", params={"text": "Lunch"})
     assert len(google.requests) == 1
+    assert "may have applied this change" in caught.value.message
 
 
 def test_post_is_not_resent_after_connection_drop():
