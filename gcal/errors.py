@@ -19,6 +19,8 @@ _GOOGLE_MESSAGE_LIMIT = 300
 class GoogleCalendarError(Exception):
     """Base class. ``message`` is actionable and safe to show to a model."""
 
+    attempts: int = 1  # how many times the transport sent the request that failed
+
     default_message = "The Google Calendar request failed."
 
     def __init__(

@@ -240,6 +240,7 @@ class CalendarTransport:
                         response.status_code, response.content, response.headers
                     )
                     if not _retryable(response.status_code, error, idempotent):
+                        error.attempts = attempt  # a 412/410 after a resend may be our own
                         raise error
                 wait = getattr(error, "retry_after", None)
             self._pause_or_raise(error, attempt, wait, deadline)

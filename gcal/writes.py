@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from gcal.calendars import resolve_calendar_id
@@ -335,10 +336,40 @@ def _patch(client, calendar_id: str, subject: dict, patch: dict, params: dict) -
             _events_path(calendar_id, subject["id"]), params=params, json=patch,
             headers={"If-Match": subject.get("etag") or "*"}) or {}
     except PreconditionFailedError as exc:
+        if exc.attempts > 1:
+            # The first PATCH may have landed with its answer lost: then the etag moved
+            # because of us. Accept only if Google now holds exactly what we sent.
+            current = fetch_event(client, calendar_id, subject["id"])
+            if _holds(current, patch):
+                return current
         raise PreconditionFailedError(
             "Someone changed this event while it was being updated, so nothing was changed "
             "(to avoid overwriting their edit). Fetch it again with get_event and retry.",
             status=exc.status, reason=exc.reason) from None
+
+
+def _holds(current: dict, patch: dict) -> bool:
+    return all(_same(current.get(key), wanted) for key, wanted in patch.items()
+               if key != "conferenceData")
+
+
+def _same(stored: object, wanted: object) -> bool:
+    if isinstance(wanted, dict):
+        stored = stored if isinstance(stored, dict) else {}
+        return all(_same(stored.get(k), v) for k, v in wanted.items() if k != "timeZone")
+    if isinstance(wanted, list):
+        return isinstance(stored, list) and len(stored) == len(wanted) and all(
+            _same(s, w) for s, w in zip(stored, wanted, strict=True))
+    if isinstance(wanted, str) and isinstance(stored, str) and "T" in wanted[:11]:
+        return _instant(stored) == _instant(wanted)  # offsets may be rendered differently
+    return stored == wanted or (wanted is None and stored in ("", [], {}))
+
+
+def _instant(text: str) -> object:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
 
 
 # ----------------------------------------------------------------------------- delete / move

@@ -316,10 +316,13 @@ def test_update_retried_after_timeout_is_applied_once(fast_plugin, emu, oauth_cr
     for method in ("PATCH", "PUT"):  # whichever the tool uses
         emu.inject_fault(Fault(method=method, path_regex=rf"/events/{meeting['id']}$",
                                after_processing=True, status=None, delay=1.6))
-    call(fast_plugin, emu, "update_event", {
+    result = call(fast_plugin, emu, "update_event", {
         "event_id": meeting["id"], "add_attendees": "bob@example.com",
         "description": "Agenda: numbers",
     }, oauth_creds)
+    # The resend meets 412 (our own first PATCH moved the etag): recognised as our change.
+    assert isinstance(result, ToolResult), result
+    assert result.variables["action"] == "updated"
     stored = emu.get_stored_event(ALICE, meeting["id"])
     writes = [r for r in emu.requests if r.method in ("PATCH", "PUT") and r.status != 412]
     emails = [a["email"] for a in stored.get("attendees", [])]
