@@ -18,7 +18,7 @@ USER = "bench@example.com"
 ZONE = "Europe/Berlin"
 COLLEAGUES = ("anna@example.com", "ben@example.com", "chen@example.com")
 CLIENT_ID = "bench-client.apps.googleusercontent.com"
-CLIENT_SECRET = "GOCSPX-bench-secret"
+CLIENT_SECRET = "bench-client-secret"  # the emulator's, not a Google secret
 LISTED_EVENTS = 50
 
 _TITLES = (

@@ -11,21 +11,13 @@ from zoneinfo import ZoneInfo
 
 from gcal.models import Attendee, Calendar, Event, EventTime
 from gcal.serializers import COLOR_NAMES
+from gcal.times import format_offset
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _offset(moment: datetime) -> str:
-    text = moment.strftime("%z")
-    return f"{text[:3]}:{text[3:]}" if text else "+00:00"
-
-
 def _day(d: date) -> str:
     return f"{WEEKDAYS[d.weekday()]} {d.isoformat()}"
-
-
-def localize(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.astimezone(zone)
 
 
 def inclusive_end_day(start: EventTime, end: EventTime) -> date | None:
@@ -44,18 +36,22 @@ def when_text(event: Event, zone: ZoneInfo) -> str:
         return f"{_day(event.start.day)} – {_day(last)} all-day"
     if event.start.instant is None or event.end.instant is None:
         return "time unknown"
-    start, end = localize(event.start.instant, zone), localize(event.end.instant, zone)
-    if start.date() == end.date() and _offset(start) == _offset(end):
-        return f"{_day(start.date())} {start:%H:%M}–{end:%H:%M} {_offset(start)}"
+    return span_text(event.start.instant.astimezone(zone), event.end.instant.astimezone(zone))
+
+
+def span_text(start: datetime, end: datetime) -> str:
+    """`Mon 2026-03-10 15:00–16:00 +01:00`; both ends in full when day or offset differ."""
+    if start.date() == end.date() and format_offset(start) == format_offset(end):
+        return f"{_day(start.date())} {start:%H:%M}–{end:%H:%M} {format_offset(start)}"
     return (
-        f"{_day(start.date())} {start:%H:%M} {_offset(start)} – "
-        f"{_day(end.date())} {end:%H:%M} {_offset(end)}"
+        f"{_day(start.date())} {start:%H:%M} {format_offset(start)} – "
+        f"{_day(end.date())} {end:%H:%M} {format_offset(end)}"
     )
 
 
 def day_heading(day: date, zone: ZoneInfo) -> str:
     """Events are listed under one line per day; times below it omit this offset."""
-    return f"{_day(day)} {_offset(_noon(day, zone))}"
+    return f"{_day(day)} {format_offset(_noon(day, zone))}"
 
 
 def _noon(day: date, zone: ZoneInfo) -> datetime:
@@ -66,12 +62,12 @@ def listing_day(event: Event, zone: ZoneInfo) -> date | None:
     if event.start.day is not None:
         return event.start.day
     if event.start.instant is not None:
-        return localize(event.start.instant, zone).date()
+        return event.start.instant.astimezone(zone).date()
     return None
 
 
 def _clock(moment: datetime, day_offset: str) -> str:
-    offset = _offset(moment)
+    offset = format_offset(moment)
     return f"{moment:%H:%M}" if offset == day_offset else f"{moment:%H:%M}{offset}"
 
 
@@ -82,11 +78,11 @@ def time_in_day(event: Event, zone: ZoneInfo) -> str:
         return "all-day" if last in (None, event.start.day) else f"all-day to {_day(last)}"
     if event.start.instant is None or event.end.instant is None:
         return "time unknown"
-    start, end = localize(event.start.instant, zone), localize(event.end.instant, zone)
-    day_offset = _offset(_noon(start.date(), zone))
+    start, end = event.start.instant.astimezone(zone), event.end.instant.astimezone(zone)
+    day_offset = format_offset(_noon(start.date(), zone))
     if start.date() == end.date():
         return f"{_clock(start, day_offset)}–{_clock(end, day_offset)}"
-    end_offset = _offset(_noon(end.date(), zone))
+    end_offset = format_offset(_noon(end.date(), zone))
     return f"{_clock(start, day_offset)} to {_day(end.date())} {_clock(end, end_offset)}"
 
 
@@ -105,7 +101,7 @@ def event_line(
         details.append(f"at {event.location}")
     if event.meet_link:
         details.append(event.meet_link)
-    if event.my_response and not _is_organizer_self(event):
+    if event.my_response and not event.organizer_is_self:
         details.append(f"you:{event.my_response}")
     if event.organizer and not event.organizer_is_self:
         details.append(f"by {event.organizer}")
@@ -118,10 +114,6 @@ def event_line(
         details.append("tentative")
     line = f"{when} {event.summary} [{reference}]"
     return f"{line} {', '.join(details)}" if details else line
-
-
-def _is_organizer_self(event: Event) -> bool:
-    return event.organizer_is_self
 
 
 def _guest_count(event: Event) -> int:
@@ -144,8 +136,7 @@ def _attendee_text(attendee: Attendee) -> str:
 
 def event_detail(event: Event, zone: ZoneInfo) -> str:
     lines = [event.summary, f"id: {event.id} | calendar: {event.calendar_id}"]
-    zone_name = str(zone.key) if hasattr(zone, "key") else str(zone)
-    lines.append(f"when: {when_text(event, zone)} ({zone_name})")
+    lines.append(f"when: {when_text(event, zone)} ({zone.key})")
     if event.status != "confirmed":
         lines.append(f"status: {event.status}")
     if event.location:
@@ -191,7 +182,7 @@ def time_value(point: EventTime, zone: ZoneInfo) -> str | None:
     if point.day is not None:
         return point.day.isoformat()
     if point.instant is not None:
-        return localize(point.instant, zone).isoformat()
+        return point.instant.astimezone(zone).isoformat()
     return None
 
 

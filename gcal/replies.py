@@ -17,6 +17,7 @@ from gcal.formatting import (
     event_line,
     event_record,
     listing_day,
+    span_text,
 )
 from gcal.freebusy import FreeBusy
 from gcal.ics import MIME_TYPE
@@ -43,11 +44,11 @@ def _short_time(moment: datetime) -> str:
 
 
 def events_reply(page: EventPage, zone: ZoneInfo, *, budget: int = TEXT_BUDGET) -> Reply:
-    show_calendar = len(page.calendar_ids) > 1
-    kept = _fit(_grouped_lines(page.events, zone, show_calendar), budget)
+    rows = _grouped_lines(page.events, zone, show_calendar=len(page.calendar_ids) > 1)
+    kept = _fit(rows, budget)
     if kept < len(page.events):
         page.truncate(kept)
-    lines = [line for _, line in _grouped_lines(page.events, zone, show_calendar)]
+    lines = [line for index, line in rows if index < kept]
     scope = ", ".join(page.calendar_ids)
     start, end = page.time_min.astimezone(zone), page.time_max.astimezone(zone)
     window = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone.key}"
@@ -71,9 +72,9 @@ def events_reply(page: EventPage, zone: ZoneInfo, *, budget: int = TEXT_BUDGET) 
 
 
 def _grouped_lines(
-    events: list[Event], zone: ZoneInfo, show_calendar: bool
+    events: list[Event], zone: ZoneInfo, *, show_calendar: bool
 ) -> list[tuple[int, str]]:
-    """(events before this line, line): a heading per day, then that day's events."""
+    """(index of the event the line belongs to, line): a heading per day, then its events."""
     rows: list[tuple[int, str]] = []
     current = None
     for index, event in enumerate(events):
@@ -113,8 +114,7 @@ def calendars_reply(calendars: list[Calendar]) -> Reply:
 
 
 def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
-    offset = now.strftime("%z")
-    offset = f"{offset[:3]}:{offset[3:]}"
+    offset = format_offset(now)
     weekday = WEEKDAYS[now.weekday()]
     full_weekday = now.strftime("%A")
     text = (
@@ -180,12 +180,7 @@ def _whole_minutes(span: timedelta) -> int:
 
 
 def _slot_line(slot: Interval, zone: ZoneInfo) -> str:
-    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
-    day = f"{WEEKDAYS[start.weekday()]} {start.date().isoformat()}"
-    if start.date() == end.date() and start.utcoffset() == end.utcoffset():
-        return f"{day} {start:%H:%M}–{end:%H:%M} {format_offset(start)}"
-    return (f"{day} {start:%H:%M} {format_offset(start)} – {WEEKDAYS[end.weekday()]} "
-            f"{end.date().isoformat()} {end:%H:%M} {format_offset(end)}")
+    return span_text(slot.start.astimezone(zone), slot.end.astimezone(zone))
 
 
 def _slot_record(slot: Interval, zone: ZoneInfo) -> dict:
