@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,8 +35,11 @@ class _CalendarFeed:
     calendar_id: str
     pages: list[_Page] = field(default_factory=list)
     skip: int = 0
-    time_zone: str | None = None
     summary: str | None = None
+
+    @property
+    def fetched(self) -> int:
+        return sum(len(page.items) for page in self.pages)
 
     def items(self) -> Iterator[tuple[int, dict]]:
         index = 0
@@ -68,14 +71,16 @@ class EventPage:
     next_page_token: str | None
     warnings: list[str]
     calendar_names: dict[str, str] = field(default_factory=dict)
-    _continuations: list[str | None] = field(default_factory=list, repr=False)
+    # Per event, how far each calendar was consumed; encoded into a token only on truncation.
+    _consumed_after: list[dict[str, int]] = field(default_factory=list, repr=False)
+    _resume: Callable[[dict[str, int]], str | None] = field(default=lambda _: None, repr=False)
 
     def truncate(self, count: int) -> None:
         """Keep the first `count` events; the next token then resumes right after them."""
         if count >= len(self.events):
             return
         self.events = self.events[:count]
-        self.next_page_token = self._continuations[count - 1] if count else None
+        self.next_page_token = self._resume(self._consumed_after[count - 1]) if count else None
 
 
 def _fetch(
@@ -88,17 +93,18 @@ def _fetch(
     token = start_token
     path = calendar_path("calendars", feed.calendar_id, "events")
     for _ in range(_MAX_PAGES_PER_CALENDAR):
-        query = dict(params, maxResults=min(_GOOGLE_PAGE_MAX, max(need, 1)))
+        # A resumed page starts with `skip` items already shown: ask for those too, so one
+        # request still yields `need` new ones.
+        missing = need + feed.skip - feed.fetched
+        query = dict(params, maxResults=min(_GOOGLE_PAGE_MAX, max(missing, 1)))
         if token:
             query["pageToken"] = token
         body = client.transport.get(path, params=query) or {}
-        feed.time_zone = feed.time_zone or body.get("timeZone")
         feed.summary = feed.summary or body.get("summary")
         page = _Page(token, body.get("items", []), body.get("nextPageToken"))
         feed.pages.append(page)
-        have = sum(len(p.items) for p in feed.pages) - feed.skip
         # Google may return short or even empty pages that still carry a next token.
-        if have >= need or not page.next_token:
+        if feed.fetched - feed.skip >= need or not page.next_token:
             return
         token = page.next_token
 
@@ -162,8 +168,6 @@ def list_events(
     warnings = _fetch_all(client, feeds, cursors, max_results, params)
     page = _merge(feeds, zone, max_results, include_declined, window)
     page.warnings = warnings
-    page.time_min = datetime.fromisoformat(window[0])
-    page.time_max = datetime.fromisoformat(window[1])
     return page
 
 
@@ -194,7 +198,7 @@ def _merge(feeds, zone, max_results, include_declined, window) -> EventPage:
     streams = [_stream(feed, order, zone) for order, feed in enumerate(feeds.values())]
     consumed = {cal: feed.skip for cal, feed in feeds.items()}
     events: list[Event] = []
-    continuations: list[str | None] = []
+    consumed_after: list[dict[str, int]] = []
     exhausted = True
     for _key, _order, index, cal, item in heapq.merge(*streams, key=lambda row: row[:3]):
         if len(events) >= max_results or item is None:
@@ -206,19 +210,21 @@ def _merge(feeds, zone, max_results, include_declined, window) -> EventPage:
         if not include_declined and _is_declined_by_me(item):
             continue
         events.append(event_from_api(item, cal))
-        continuations.append(_token(feeds, consumed, window))
-    next_token = _token(feeds, consumed, window) if not exhausted or _more(feeds) else None
-    if events and next_token is None:
-        continuations[-1] = None
+        consumed_after.append(dict(consumed))
+
+    def resume(after: dict[str, int]) -> str | None:
+        return _token(feeds, after, window)
+
     return EventPage(
         events=events,
         calendar_ids=list(feeds),
-        time_min=datetime.min,
-        time_max=datetime.max,
-        next_page_token=next_token,
+        time_min=datetime.fromisoformat(window[0]),
+        time_max=datetime.fromisoformat(window[1]),
+        next_page_token=resume(consumed) if not exhausted or _more(feeds) else None,
         warnings=[],
         calendar_names={cal: feed.summary for cal, feed in feeds.items() if feed.summary},
-        _continuations=continuations,
+        _consumed_after=consumed_after,
+        _resume=resume,
     )
 
 
