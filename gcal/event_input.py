@@ -17,7 +17,15 @@ from gcal.errors import InvalidInputError
 from gcal.params import choice, parse_emails, to_bool, to_int, to_str
 from gcal.recurrence_input import parse_recurrence
 from gcal.serializers import COLOR_NAMES
-from gcal.times import TIME_EXAMPLE, TimeValue, localize, parse_time, resolve_zone, to_rfc3339
+from gcal.times import (
+    TIME_EXAMPLE,
+    TimeValue,
+    localize,
+    parse_rfc3339,
+    parse_time,
+    resolve_zone,
+    to_rfc3339,
+)
 
 DEFAULT_DURATION = timedelta(minutes=60)
 MAX_DURATION_MINUTES = 60 * 24 * 366
@@ -217,12 +225,8 @@ def span_of(item: Mapping[str, Any], fallback: ZoneInfo) -> Span:
     zone = resolve_zone(start.get("timeZone")) or fallback
     if "date" in start:
         return Span(date.fromisoformat(start["date"]), date.fromisoformat(end["date"]), zone)
-    return Span(_instant(start["dateTime"]).astimezone(zone),
-                _instant(end["dateTime"]).astimezone(zone), zone)
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return Span(parse_rfc3339(start["dateTime"]).astimezone(zone),
+                parse_rfc3339(end["dateTime"]).astimezone(zone), zone)
 
 
 def shifted_series(master: Span, instance: Span, moved: Span) -> Span:

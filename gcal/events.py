@@ -14,7 +14,7 @@ from gcal.errors import GoogleCalendarError, InvalidInputError
 from gcal.models import Event
 from gcal.pagination import Cursor, decode_token, encode_token
 from gcal.serializers import event_from_api
-from gcal.times import day_start, resolve_zone, to_rfc3339
+from gcal.times import day_start, parse_rfc3339, resolve_zone, to_rfc3339
 from gcal.transport import calendar_path
 
 MAX_RESULTS_CAP = 2500
@@ -112,7 +112,7 @@ def _fetch(
 def _sort_key(item: dict, zone: ZoneInfo) -> datetime:
     start = item.get("start") or {}
     if "dateTime" in start:
-        return datetime.fromisoformat(start["dateTime"].replace("Z", "+00:00"))
+        return parse_rfc3339(start["dateTime"])
     if "date" in start:
         return day_start(date.fromisoformat(start["date"]), zone)
     return datetime.max.replace(tzinfo=zone)

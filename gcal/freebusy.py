@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from gcal.client import CalendarClient
 from gcal.errors import GoogleCalendarError, InvalidInputError
 from gcal.intervals import Interval, merge
-from gcal.times import to_rfc3339
+from gcal.times import parse_rfc3339, to_rfc3339
 from gcal.transport import calendar_path
 
 MAX_ITEMS = 50  # Google's limit of calendars and people per query
@@ -140,8 +140,4 @@ def _reason(errors: list[dict]) -> str:
 
 
 def _block(raw: dict) -> Interval:
-    return Interval(_instant(raw["start"]), _instant(raw["end"]))
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return Interval(parse_rfc3339(raw["start"]), parse_rfc3339(raw["end"]))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gcal.models import Attendee, EntryPoint, Event, EventTime
 from gcal.serializers import event_time_from_api
+from gcal.times import parse_rfc3339
 
 if TYPE_CHECKING:
     from icalendar import Event as VEvent
@@ -198,7 +199,7 @@ def _add_state(vevent: VEvent, event: Event) -> None:
 
 
 def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_rfc3339(text).astimezone(UTC)
 
 
 def safe_file_name(wanted: str | None, default: str) -> str:

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, unquote
 
 from gcal.errors import InvalidInputError
+from gcal.times import parse_rfc3339
 
 _VERSION = 1
 _PREFIX = "p2~"
@@ -58,7 +59,7 @@ def encode_token(cursors: dict[str, Cursor], window: tuple[str, ...]) -> str:
 
 
 def _compact_moment(moment: str) -> str:
-    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    parsed = parse_rfc3339(moment)
     if moment.endswith("Z"):
         return f"{int(parsed.timestamp())}Z"
     minutes = int(parsed.utcoffset().total_seconds() // 60)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from gcal.models import Attendee, Calendar, EntryPoint, Event, EventTime
+from gcal.times import parse_rfc3339
 
 COLOR_NAMES = {
     "1": "Lavender",
@@ -42,13 +43,9 @@ def event_time_from_api(value: dict[str, Any] | None) -> EventTime:
         return EventTime(day=date.fromisoformat(value["date"]), time_zone=value.get("timeZone"))
     if "dateTime" in value:
         return EventTime(
-            instant=_parse_instant(value["dateTime"]), time_zone=value.get("timeZone")
+            instant=parse_rfc3339(value["dateTime"]), time_zone=value.get("timeZone")
         )
     return EventTime()
-
-
-def _parse_instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def attendee_from_api(item: dict[str, Any]) -> Attendee:

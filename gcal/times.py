@@ -125,6 +125,11 @@ def to_rfc3339(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + format_offset(dt)
 
 
+def parse_rfc3339(text: str) -> datetime:
+    """An RFC 3339 time as Google writes it (``Z`` or an offset, optional fractions)."""
+    return datetime.fromisoformat(text)
+
+
 def format_offset(dt: datetime) -> str:
     """The UTC offset of an aware datetime as ``+01:00`` (seconds truncated)."""
     offset = dt.utcoffset()

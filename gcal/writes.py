@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from gcal.calendars import resolve_calendar_id
@@ -28,7 +27,7 @@ from gcal.ids import conference_request_id, event_id_for_key, new_event_id
 from gcal.models import Calendar, Event
 from gcal.recurrence_input import fit_to_event
 from gcal.serializers import calendar_from_api, event_from_api
-from gcal.times import resolve_zone
+from gcal.times import parse_rfc3339, resolve_zone
 from gcal.transport import calendar_path
 
 EVENT_ID_EXAMPLE = "the id: value from list_events"
@@ -367,7 +366,7 @@ def _same(stored: object, wanted: object) -> bool:
 
 def _instant(text: str) -> object:
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_rfc3339(text)
     except ValueError:
         return text
 
