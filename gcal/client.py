@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gcal.errors import InvalidInputError
+from gcal.errors import InvalidInputError, NotFoundError
 from gcal.oauth import OAuthClient, RefreshingTokenSource
 from gcal.times import resolve_zone
 from gcal.transport import CalendarTransport, calendar_path
@@ -57,6 +57,14 @@ class CalendarClient:
         calendar.calendarlist.readonly.
         """
         return ZoneInfo(self.calendar_entry("primary").get("timeZone") or "UTC")
+
+    def calendar_zone(self, calendar_id: str) -> ZoneInfo:
+        """A calendar's own zone (from its cached list entry), else the user's zone."""
+        try:
+            entry = self.calendar_entry(calendar_id)
+        except NotFoundError:  # readable but not in the user's list (e.g. a public calendar)
+            entry = {}
+        return resolve_zone(entry.get("timeZone")) or self.primary_time_zone()
 
     def zone_or_primary(self, name: str | None, parameter: str = "time_zone") -> ZoneInfo:
         zone = resolve_zone(name, parameter=parameter)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from gcal.calendars import resolve_calendar_ids
 from gcal.client import CalendarClient
-from gcal.errors import InvalidInputError, NotFoundError
+from gcal.errors import InvalidInputError
 from gcal.params import to_bool, to_str
 from gcal.times import as_instant, now_in, parse_time, resolve_zone
 
@@ -70,7 +70,10 @@ def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> Ev
     calendar_ids = resolve_calendar_ids(
         client, to_str(parameters.get("calendar_ids"), "calendar_ids")
     )
-    zone = explicit_zone or listing_zone(client, calendar_ids)
+    if explicit_zone is None and len(calendar_ids) == 1:
+        zone = client.calendar_zone(calendar_ids[0])
+    else:
+        zone = explicit_zone or client.primary_time_zone()
     start, end = time_window(
         to_str(parameters.get("time_min"), "time_min"),
         to_str(parameters.get("time_max"), "time_max"),
@@ -78,15 +81,3 @@ def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> Ev
     )
     return EventSelection(calendar_ids, start, end, zone, query, bool(include_declined))
 
-
-def listing_zone(client: CalendarClient, calendar_ids: list[str]) -> ZoneInfo:
-    """One calendar: its own zone (cached list entry); several: the user's zone."""
-    if len(calendar_ids) == 1 and calendar_ids[0] != "primary":
-        try:
-            entry = client.calendar_entry(calendar_ids[0])
-        except NotFoundError:  # readable but not in the user's list (e.g. a public calendar)
-            entry = {}
-        zone = resolve_zone(entry.get("timeZone"))
-        if zone is not None:
-            return zone
-    return client.primary_time_zone()

@@ -27,7 +27,7 @@ from gcal.ids import conference_request_id, event_id_for_key, new_event_id
 from gcal.models import Calendar, Event
 from gcal.recurrence_input import fit_to_event
 from gcal.serializers import calendar_from_api, event_from_api
-from gcal.times import parse_rfc3339, resolve_zone
+from gcal.times import parse_rfc3339
 from gcal.transport import calendar_path
 
 EVENT_ID_EXAMPLE = "the id: value from list_events"
@@ -66,10 +66,6 @@ def target_calendar(
             "so events there cannot be changed; use a calendar you own or can edit "
             "(list_calendars with min_access_role=writer)", "primary")
     return calendar
-
-
-def calendar_zone(client: CalendarClient, calendar: Calendar) -> ZoneInfo:
-    return resolve_zone(calendar.time_zone) or client.primary_time_zone()
 
 
 def _events_path(calendar_id: str, *rest: str) -> str:
@@ -138,7 +134,7 @@ def create_event(
     idempotency_key: str | None = None,
 ) -> WriteResult:
     calendar = target_calendar(client, calendar_spec)
-    zone = fields.zone or calendar_zone(client, calendar)
+    zone = fields.zone or client.calendar_zone(calendar.id)
     span = fields.times.new_span(zone)
     event_id = (event_id_for_key(idempotency_key, calendar.id) if idempotency_key
                 else new_event_id())
@@ -219,7 +215,7 @@ def quick_add_event(
     client: CalendarClient, text: str, calendar_spec: str | None, send_updates: str | None
 ) -> WriteResult:
     calendar = target_calendar(client, calendar_spec)
-    zone = calendar_zone(client, calendar)
+    zone = client.calendar_zone(calendar.id)
     item = client.transport.post(
         _events_path(calendar.id, "quickAdd"),
         params={"text": text, "sendUpdates": send_updates},
@@ -242,7 +238,7 @@ def update_event(
     if fields.recurrence is not None and subject.get("recurringEventId"):
         raise InvalidInputError("recurrence", "can only be changed for the whole series; add "
                                 "scope=series", "series")
-    zone = fields.zone or span_of(subject, calendar_zone(client, calendar)).zone
+    zone = fields.zone or span_of(subject, client.calendar_zone(calendar.id)).zone
     patch, span = _patch_body(fields, target, subject, zone)
     send = _default_send(fields.send_updates, subject.get("attendees"), patch.get("attendees"))
     params = {"sendUpdates": send}
@@ -379,7 +375,7 @@ def delete_event(
     send_updates: str | None,
 ) -> WriteResult:
     calendar = target_calendar(client, calendar_spec)
-    zone = calendar_zone(client, calendar)
+    zone = client.calendar_zone(calendar.id)
     item = fetch_event(client, calendar.id, event_id)
     if item.get("status") != "cancelled":
         item = _subject(client, calendar.id, item, scope)
@@ -420,7 +416,7 @@ def move_event(
             "moved", instance["series"])
     source = target_calendar(client, calendar_spec)
     destination = target_calendar(client, destination_spec, parameter="destination_calendar_id")
-    zone = calendar_zone(client, destination)
+    zone = client.calendar_zone(destination.id)
     if destination.id == source.id:
         item = _live(fetch_event(client, source.id, event_id))
         return WriteResult("unchanged", event_from_api(item, source.id), zone,
@@ -456,7 +452,7 @@ def respond_to_event(
 ) -> WriteResult:
     """Only the user's own attendee entry changes; by default the organizer is told at once."""
     calendar = target_calendar(client, calendar_spec)
-    zone = calendar_zone(client, calendar)
+    zone = client.calendar_zone(calendar.id)
     item = _live(_subject(client, calendar.id,
                           _live(fetch_event(client, calendar.id, event_id)), scope))
     attendees = item.get("attendees") or []
