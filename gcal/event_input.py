@@ -410,10 +410,13 @@ def attendee_entries(required: list[str], optional: list[str]) -> list[dict]:
                for email in optional if email.casefold() not in taken])
 
 
+EVENT_ID_EXAMPLE = "the id in [brackets] in list_events"
+
+
 def required_event_id(params: Mapping[str, Any]) -> str:
     event_id = to_str(params.get("event_id"), "event_id", max_length=1024)
     if not event_id:
-        raise InvalidInputError("event_id", "is required", "the id: value from list_events")
+        raise InvalidInputError("event_id", "is required", EVENT_ID_EXAMPLE)
     return event_id
 
 

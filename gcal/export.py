@@ -17,7 +17,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from gcal.client import CalendarClient
-from gcal.errors import ApiError, GoogleCalendarError, NotFoundError
+from gcal.errors import ApiError, GoogleCalendarError
 from gcal.events import MAX_RESULTS_CAP, get_event, list_events
 from gcal.ics import original_start, uid_of
 from gcal.inputs import EventSelection
@@ -133,7 +133,7 @@ def _fetch_masters(
     def fetch(key: tuple[str, str]) -> Event | GoogleCalendarError:
         try:
             return get_event(client, key[0], key[1], zone)
-        except (NotFoundError, ApiError) as exc:
+        except ApiError as exc:
             return exc
 
     if not keys:

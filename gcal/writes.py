@@ -22,7 +22,14 @@ from gcal.errors import (
     NotFoundError,
     PreconditionFailedError,
 )
-from gcal.event_input import EventFields, Span, attendee_entries, shifted_series, span_of
+from gcal.event_input import (
+    EVENT_ID_EXAMPLE,
+    EventFields,
+    Span,
+    attendee_entries,
+    shifted_series,
+    span_of,
+)
 from gcal.ids import conference_request_id, event_id_for_key, new_event_id
 from gcal.models import Calendar, Event
 from gcal.recurrence_input import fit_to_event
@@ -30,7 +37,6 @@ from gcal.serializers import calendar_from_api, event_from_api
 from gcal.times import parse_rfc3339
 from gcal.transport import calendar_path
 
-EVENT_ID_EXAMPLE = "the id: value from list_events"
 RESPONSES = {"accepted": "accepted", "accept": "accepted", "yes": "accepted",
              "declined": "declined", "decline": "declined", "no": "declined",
              "tentative": "tentative", "maybe": "tentative"}

@@ -3,7 +3,7 @@ from typing import Any
 
 from gcal.calendars import resolve_calendar_id
 from gcal.client import CalendarClient
-from gcal.errors import InvalidInputError
+from gcal.event_input import required_event_id
 from gcal.events import get_event
 from gcal.params import to_str
 from gcal.replies import Reply, event_reply
@@ -12,9 +12,7 @@ from tools import _base
 
 class GetEventTool(_base.CalendarTool):
     def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
-        event_id = to_str(parameters.get("event_id"), "event_id", max_length=1024)
-        if not event_id:
-            raise InvalidInputError("event_id", "is required", "the id: value from list_events")
+        event_id = required_event_id(parameters)
         zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
         calendar_spec = to_str(parameters.get("calendar_id"), "calendar_id")
         calendar_id = resolve_calendar_id(client, calendar_spec)
