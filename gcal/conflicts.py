@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from gcal.client import CalendarClient
 from gcal.models import Event, EventTime
 from gcal.serializers import event_from_api
-from gcal.times import localize, to_rfc3339
+from gcal.times import day_start, to_rfc3339
 from gcal.transport import calendar_path
 
 MAX_CHECKED = 50
@@ -88,5 +88,5 @@ def _instant(point: EventTime, zone: ZoneInfo) -> datetime | None:
     if point.instant is not None:
         return point.instant
     if isinstance(point.day, date):
-        return localize(datetime.combine(point.day, time(0)), zone)
+        return day_start(point.day, zone)
     return None

@@ -20,6 +20,7 @@ from gcal.serializers import COLOR_NAMES
 from gcal.times import (
     TIME_EXAMPLE,
     TimeValue,
+    day_start,
     localize,
     parse_rfc3339,
     parse_time,
@@ -94,17 +95,13 @@ class Span:
 
     def instants(self) -> tuple[datetime, datetime]:
         if self.all_day:
-            return _midnight(self.start, self.zone), _midnight(self.end, self.zone)
+            return day_start(self.start, self.zone), day_start(self.end, self.zone)
         return self.start, self.end  # type: ignore[return-value]
 
     def length(self) -> timedelta:
         if self.all_day:
             return self.end - self.start
         return _elapsed(self.start, self.end)  # type: ignore[arg-type]
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return localize(datetime.combine(day, datetime.min.time()), zone)
 
 
 def _elapsed(start: datetime, end: datetime) -> timedelta:
