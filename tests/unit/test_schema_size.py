@@ -1,0 +1,64 @@
+"""The function schema Dify sends to the model: built like Dify builds it, and within budget."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from scripts import schema_size
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_schema_follows_difys_rules_for_plugin_parameters() -> None:
+    declaration = {
+        "identity": {"name": "demo"},
+        "description": {"human": {"en_US": "not sent"}, "llm": "Does a thing."},
+        "parameters": [
+            {"name": "when", "type": "string", "form": "llm", "required": True,
+             "label": {"en_US": "When"}, "llm_description": "A time."},
+            {"name": "kind", "type": "select", "form": "llm", "llm_description": "Kind.",
+             "options": [{"value": "a", "label": {"en_US": "A"}},
+                         {"value": "b", "label": {"en_US": "B"}}]},
+            {"name": "count", "type": "number", "form": "llm", "default": 3},
+            {"name": "token", "type": "secret-input", "form": "llm", "llm_description": "T."},
+            {"name": "set_by_user", "type": "string", "form": "form", "llm_description": "x"},
+            {"name": "upload", "type": "file", "form": "llm", "llm_description": "x"},
+        ],
+    }
+    assert schema_size.prompt_message_tool(declaration) == {
+        "name": "demo",
+        "description": "Does a thing.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "when": {"type": "string", "description": "A time."},
+                "kind": {"type": "string", "description": "Kind.", "enum": ["a", "b"]},
+                "count": {"type": "number", "description": ""},
+                "token": {"type": "string", "description": "T."},
+            },
+            "required": ["when"],
+        },
+    }
+
+
+def test_every_tool_yaml_is_counted() -> None:
+    counted = set(schema_size.schema_sizes())
+    on_disk = {path.stem for path in (REPO / "tools").glob("*.yaml")}
+    assert counted == on_disk
+
+
+def test_whole_schema_fits_the_budget() -> None:
+    """What CI runs: the script prints the figure and fails above 15,000 characters."""
+    run = subprocess.run([sys.executable, "scripts/schema_size.py"], cwd=REPO,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "budget 15000" in run.stdout
+
+
+def test_script_fails_above_the_budget() -> None:
+    run = subprocess.run([sys.executable, "scripts/schema_size.py", "--budget", "100"],
+                         cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 1
+    assert "OVER BUDGET" in run.stdout
