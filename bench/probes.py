@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from typing import Any
 from bench import measure
 from bench.scenarios import COLD_EXTRA, Scenario, calls_for_memory
 from bench.world import USER, World
+from scripts import schema_size
 from tests.emulator import server as emulator_server
 from tests.plugin_process import PluginInvokeError, PluginProcess, PluginProcessError
 
@@ -247,6 +249,16 @@ def throughput(plugin: PluginProcess, world: World, calls: int) -> dict[str, Any
             "median_ms": measure.median(latencies) * 1000,
             "p95_ms": measure.percentile(latencies, 0.95) * 1000,
             "plugin_alive": plugin.alive}
+
+
+def function_schema_size() -> dict[str, Any]:
+    """What every agent conversation pays before its first word: the tools' function schema."""
+    tools = schema_size.function_schema()
+    per_tool = schema_size.schema_sizes()
+    text = json.dumps(tools, ensure_ascii=False)
+    return {"per_tool": per_tool, "characters": sum(per_tool.values()),
+            "budget": schema_size.BUDGET,
+            "tokens": {enc: measure.tokens(text, enc) for enc in measure.ENCODINGS}}
 
 
 def guarded(step: Callable[[], dict[str, Any]]) -> dict[str, Any]:

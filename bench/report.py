@@ -44,6 +44,7 @@ def check(results: dict[str, Any]) -> list[str]:
                      f"{results['zone_lookups_per_credential']}")
     for row in results["tokens"]:
         fails += _token_failures(row)
+    fails += _schema_failures(results.get("schema") or {"error": "not measured"})
     fails += _process_failures(results)
     return fails
 
@@ -92,6 +93,15 @@ def _token_failures(row: dict[str, Any]) -> list[str]:
     return fails
 
 
+def _schema_failures(schema: dict[str, Any]) -> list[str]:
+    if "error" in schema:
+        return [f"function schema: {schema['error']}"]
+    if schema["characters"] > schema["budget"]:
+        return [f"function schema {schema['characters']} characters (target ≤ "
+                f"{schema['budget']})"]
+    return []
+
+
 def _process_failures(results: dict[str, Any]) -> list[str]:
     fails = []
     cold, memory, load = results["cold_start"], results["memory"], results["throughput"]
@@ -127,6 +137,8 @@ def markdown(results: dict[str, Any]) -> str:
         *_tool_table(results),
         "",
         *_token_table(results),
+        "",
+        *_schema_table(results.get("schema") or {"error": "not measured"}),
         "",
         *_process_table(results),
         "",
@@ -196,6 +208,29 @@ def _token_table(results: dict[str, Any]) -> list[str]:
             f"| {row['label']} | {row['events']} | {tok['o200k_base']} "
             f"| {per['o200k_base']:.1f} | {tok['cl100k_base']} | {per['cl100k_base']:.1f} "
             f"| {fields} | {'FAIL' if _token_failures(row) else '✓'} |")
+    return lines
+
+
+def _schema_table(schema: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Function schema sent to the model",
+        "",
+        "What every agent conversation pays before its first word: the tool schema Dify builds "
+        "from the tool YAMLs (`scripts/schema_size.py`, same rules as Dify's "
+        "`Tool.get_llm_parameters_json_schema`), in characters of its JSON. Target: ≤ "
+        f"{schema.get('budget', '?')} characters for all tools.",
+        "",
+    ]
+    if "error" in schema:
+        return [*lines, f"FAIL: {schema['error']}"]
+    tokens = schema["tokens"]
+    lines += ["| tool | characters |", "|---|---:|"]
+    lines += [f"| {name} | {size} |" for name, size in
+              sorted(schema["per_tool"].items(), key=lambda item: -item[1])]
+    lines += [f"| **all {len(schema['per_tool'])} tools** | **{schema['characters']}** |", "",
+              f"Total {schema['characters']} characters ≈ {tokens['o200k_base']} o200k / "
+              f"{tokens['cl100k_base']} cl100k tokens: "
+              f"{'✓' if not _schema_failures(schema) else 'FAIL'}."]
     return lines
 
 

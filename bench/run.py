@@ -56,6 +56,7 @@ def measure_all(args: argparse.Namespace) -> dict[str, Any]:
                      "concurrent": args.concurrent},
         "declared_tools": declared,
     }
+    results["schema"] = probes.guarded(probes.function_schema_size)
     emu = GoogleEmulator(latency=0.0)
     google = probes.GoogleTime(emu)  # before start: it also sets the listen backlog
     with emu:

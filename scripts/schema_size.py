@@ -73,13 +73,16 @@ def prompt_message_tool(declaration: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def function_schema(root: Path = ROOT) -> list[dict[str, Any]]:
+    """Every ``PromptMessageTool`` of the plugin, in the provider's order."""
+    return [prompt_message_tool(yaml.safe_load(path.read_text("utf-8")))
+            for path in tool_yaml_paths(root)]
+
+
 def schema_sizes(root: Path = ROOT) -> dict[str, int]:
     """Characters per tool, in the provider's order."""
-    sizes = {}
-    for path in tool_yaml_paths(root):
-        tool = prompt_message_tool(yaml.safe_load(path.read_text("utf-8")))
-        sizes[tool["name"]] = len(json.dumps(tool, ensure_ascii=False))
-    return sizes
+    return {tool["name"]: len(json.dumps(tool, ensure_ascii=False))
+            for tool in function_schema(root)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,9 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the schema itself")
     args = parser.parse_args(argv)
     if args.json:
-        tools = [prompt_message_tool(yaml.safe_load(p.read_text("utf-8")))
-                 for p in tool_yaml_paths()]
-        print(json.dumps(tools, ensure_ascii=False, indent=1))
+        print(json.dumps(function_schema(), ensure_ascii=False, indent=1))
         return 0
     sizes = schema_sizes()
     for name, size in sorted(sizes.items(), key=lambda item: -item[1]):

@@ -62,3 +62,15 @@ def test_script_fails_above_the_budget() -> None:
                          cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 1
     assert "OVER BUDGET" in run.stdout
+
+
+def test_benchmark_reports_the_schema_and_fails_it_above_budget() -> None:
+    from bench import report
+
+    measured = {"per_tool": {"a": 900, "b": 200}, "characters": 1100, "budget": 1000,
+                "tokens": {"o200k_base": 300, "cl100k_base": 310}}
+    assert report._schema_failures(measured) == [
+        "function schema 1100 characters (target ≤ 1000)"]
+    assert report._schema_failures({**measured, "budget": 1100}) == []
+    table = "\n".join(report._schema_table(measured))
+    assert "| a | 900 |" in table and "**1100**" in table and "FAIL" in table
