@@ -74,3 +74,27 @@ def test_benchmark_reports_the_schema_and_fails_it_above_budget() -> None:
     assert report._schema_failures({**measured, "budget": 1100}) == []
     table = "\n".join(report._schema_table(measured))
     assert "| a | 900 |" in table and "**1100**" in table and "FAIL" in table
+
+
+def _sent_tools() -> list[dict]:
+    return schema_size.function_schema()
+
+
+def test_tool_descriptions_stay_short() -> None:
+    long = {tool["name"]: len(tool["description"]) for tool in _sent_tools()
+            if len(tool["description"]) > 450}
+    assert not long, long
+
+
+def test_prose_does_not_repeat_what_dify_already_sends() -> None:
+    """`required` and `enum` reach the model as schema: no "Optional:" prefixes, no enum lists."""
+    repeated = []
+    for tool in _sent_tools():
+        for name, schema in tool["parameters"]["properties"].items():
+            text = schema["description"]
+            if text.lower().startswith(("optional", "required")):
+                repeated.append(f"{tool['name']}.{name}: {text!r}")
+            enum = schema.get("enum") or []
+            if len(enum) > 1 and all(value in text for value in enum):
+                repeated.append(f"{tool['name']}.{name} lists its enum: {text!r}")
+    assert not repeated, "\n".join(repeated)
