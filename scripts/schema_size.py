@@ -15,6 +15,10 @@ Dify turns each plugin tool into one ``PromptMessageTool(name, description, para
   to ``required`` when ``required`` is true. Labels, human descriptions, defaults and
   ``output_schema`` never reach the model.
 
+Agent strategies (Dify's Agent node) build the same object with the SDK's
+``AgentStrategy._convert_tool_to_prompt_message_tool`` (dify_plugin/interfaces/agent/strategy.py);
+tests/unit/test_schema_size.py checks that both agree for every tool.
+
 The size is the characters of that object serialised with ``json.dumps`` (Python's default
 separators, non-ASCII kept), summed over every tool YAML the plugin has.
 
