@@ -194,3 +194,65 @@ def _fit_line(line: str, all_day: bool, zone) -> str:
 
 def _utc_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# ----------------------------------------------------------------------------- moving a series
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_SAFE_MONTH_DAY = 28  # shifting a day of the month stays valid in every month up to here
+
+
+def moved_rules(lines: list[str], before, after) -> list[str]:
+    """The series' lines after its start moved from span ``before`` to ``after``.
+
+    Google's own series always pin the day (``BYDAY=MO`` for "weekly on Monday"), so a start
+    moved to another day must move those parts too, or the series keeps its old days. Parts
+    that cannot be moved exactly (ordinal weekdays, BYSETPOS, BYYEARDAY, ...) are refused.
+    """
+    days = (_local_day(after) - _local_day(before)).days
+    if days == 0:
+        return lines
+    month_moved = _local_day(after).month != _local_day(before).month
+    return [_moved_line(line, days, month_moved) if line.startswith("RRULE:") else line
+            for line in lines]
+
+
+def _local_day(span):
+    start = span.start
+    return start.astimezone(span.zone).date() if isinstance(start, datetime) else start
+
+
+def _moved_line(line: str, days: int, month_moved: bool) -> str:
+    parts = dict(part.split("=", 1) for part in line.removeprefix("RRULE:").split(";"))
+    for key in ("BYYEARDAY", "BYWEEKNO", "BYSETPOS"):
+        if key in parts:
+            raise _unmovable(line, key)
+    if "BYMONTH" in parts and month_moved:
+        raise _unmovable(line, "BYMONTH")
+    if "BYDAY" in parts:
+        parts["BYDAY"] = ",".join(_moved_weekday(line, item, days)
+                                  for item in parts["BYDAY"].split(","))
+    if "BYMONTHDAY" in parts:
+        parts["BYMONTHDAY"] = ",".join(_moved_month_day(line, item, days)
+                                       for item in parts["BYMONTHDAY"].split(","))
+    return "RRULE:" + ";".join(f"{key}={value}" for key, value in parts.items())
+
+
+def _moved_weekday(line: str, item: str, days: int) -> str:
+    if item not in _WEEKDAYS:  # "1MO" (first Monday) has no exact counterpart a day later
+        raise _unmovable(line, f"BYDAY={item}")
+    return _WEEKDAYS[(_WEEKDAYS.index(item) + days) % 7]
+
+
+def _moved_month_day(line: str, item: str, days: int) -> str:
+    day = int(item) + days
+    if not (int(item) > 0 and 0 < day <= _SAFE_MONTH_DAY):
+        raise _unmovable(line, f"BYMONTHDAY={item}")
+    return str(day)
+
+
+def _unmovable(line: str, part: str) -> InvalidInputError:
+    return InvalidInputError(
+        "start", f"the series repeats by {line!r}, whose {part} cannot be moved to another "
+        "day exactly; give the new rule in recurrence together with start (scope=series)",
+        "RRULE:FREQ=MONTHLY;BYDAY=1TU")

@@ -220,7 +220,7 @@ class CalendarTransport:
             except requests.RequestException as exc:
                 error: GoogleCalendarError = _transport_error(exc)
                 if not (idempotent or _never_sent(exc)):
-                    raise _maybe_applied(error) from None
+                    raise maybe_applied(error) from None
                 wait = None
             else:
                 if response.status_code == 401 and self._renewable and not reminted:
@@ -315,13 +315,16 @@ def _transport_error(exc: requests.RequestException) -> TransportError:
     )
 
 
-def _maybe_applied(error: GoogleCalendarError) -> TransportError:
+_GENERIC_CHECK = ("Google may have applied this change anyway: check (e.g. with list_events "
+                  "or get_event) before trying again, so nothing is done twice.")
+
+
+def maybe_applied(error: GoogleCalendarError, check: str = _GENERIC_CHECK) -> TransportError:
     """A write that may have reached Google must not be blindly repeated by the caller."""
-    return TransportError(
-        f"{error.message.removesuffix(' Check the network and try again.')} Google may have "
-        "applied this change anyway: check (e.g. with list_events or get_event) before "
-        "trying again, so nothing is done twice."
-    )
+    cause = error.message
+    for advice in (" Check the network and try again.", " Try again in a moment."):
+        cause = cause.removesuffix(advice)
+    return TransportError(f"{cause} {check}", status=error.status)
 
 
 def _decode(response: requests.Response) -> dict | None:
