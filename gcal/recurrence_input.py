@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from gcal.errors import InvalidInputError
@@ -206,34 +207,67 @@ def moved_rules(lines: list[str], before, after) -> list[str]:
     """The series' lines after its start moved from span ``before`` to ``after``.
 
     Google's own series always pin the day (``BYDAY=MO`` for "weekly on Monday"), so a start
-    moved to another day must move those parts too, or the series keeps its old days. Parts
-    that cannot be moved exactly (ordinal weekdays, BYSETPOS, BYYEARDAY, ...) are refused.
+    moved to another day must move those parts too, or the series keeps its old days; EXDATE
+    and RDATE values move with the start so they still name the same occurrences. Parts that
+    cannot be moved exactly (ordinal weekdays, BYSETPOS, BYYEARDAY, ...) are refused.
     """
-    days = (_local_day(after) - _local_day(before)).days
-    if days == 0:
+    shift = _wall_start(after) - _wall_start(before)
+    if not shift:
         return lines
-    month_moved = _local_day(after).month != _local_day(before).month
-    return [_moved_line(line, days, month_moved) if line.startswith("RRULE:") else line
-            for line in lines]
+    days = (_wall_start(after).date() - _wall_start(before).date()).days
+    month_moved = _wall_start(after).month != _wall_start(before).month
+    moves = _Moves(shift, after.zone, days, month_moved, shift != timedelta(days=days))
+    return [_moved_line(line, moves) if line.startswith("RRULE:")
+            else _moved_dates(line, shift, after.zone) for line in lines]
 
 
-def _local_day(span):
+@dataclass(frozen=True)
+class _Moves:
+    shift: timedelta  # wall-clock shift of the start
+    zone: Any
+    days: int
+    month_moved: bool
+    time_moved: bool
+
+
+def _wall_start(span) -> datetime:
     start = span.start
-    return start.astimezone(span.zone).date() if isinstance(start, datetime) else start
+    if isinstance(start, datetime):
+        return start.astimezone(span.zone).replace(tzinfo=None)
+    return datetime.combine(start, time())
 
 
-def _moved_line(line: str, days: int, month_moved: bool) -> str:
+def _moved_dates(line: str, shift: timedelta, zone) -> str:
+    head, _, values = line.partition(":")
+    return head + ":" + ",".join(_moved_date(value, shift, zone) for value in values.split(","))
+
+
+def _moved_date(value: str, shift: timedelta, zone) -> str:
+    if len(value) == 8:
+        return (datetime.strptime(value, "%Y%m%d") + timedelta(days=shift.days)).strftime(
+            "%Y%m%d")
+    wall = datetime.strptime(value[:15], "%Y%m%dT%H%M%S")
+    if not value.endswith("Z"):
+        return (wall + shift).strftime("%Y%m%dT%H%M%S")
+    local = wall.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None) + shift
+    return _utc_stamp(localize(local, zone))
+
+
+def _moved_line(line: str, moves: _Moves) -> str:
     parts = dict(part.split("=", 1) for part in line.removeprefix("RRULE:").split(";"))
-    for key in ("BYYEARDAY", "BYWEEKNO", "BYSETPOS"):
+    pinned = [*(("BYYEARDAY", "BYWEEKNO", "BYSETPOS") if moves.days else ()),
+              *(("BYHOUR", "BYMINUTE", "BYSECOND") if moves.time_moved else ()),
+              *(("BYMONTH",) if moves.month_moved else ())]
+    for key in pinned:
         if key in parts:
             raise _unmovable(line, key)
-    if "BYMONTH" in parts and month_moved:
-        raise _unmovable(line, "BYMONTH")
-    if "BYDAY" in parts:
-        parts["BYDAY"] = ",".join(_moved_weekday(line, item, days)
+    if "UNTIL" in parts:  # the last occurrence moves with the others
+        parts["UNTIL"] = _moved_date(parts["UNTIL"], moves.shift, moves.zone)
+    if "BYDAY" in parts and moves.days:
+        parts["BYDAY"] = ",".join(_moved_weekday(line, item, moves.days)
                                   for item in parts["BYDAY"].split(","))
-    if "BYMONTHDAY" in parts:
-        parts["BYMONTHDAY"] = ",".join(_moved_month_day(line, item, days)
+    if "BYMONTHDAY" in parts and moves.days:
+        parts["BYMONTHDAY"] = ",".join(_moved_month_day(line, item, moves.days)
                                        for item in parts["BYMONTHDAY"].split(","))
     return "RRULE:" + ";".join(f"{key}={value}" for key, value in parts.items())
 
@@ -253,6 +287,6 @@ def _moved_month_day(line: str, item: str, days: int) -> str:
 
 def _unmovable(line: str, part: str) -> InvalidInputError:
     return InvalidInputError(
-        "start", f"the series repeats by {line!r}, whose {part} cannot be moved to another "
-        "day exactly; give the new rule in recurrence together with start (scope=series)",
+        "start", f"the series repeats by {line!r}, whose {part} cannot be moved with its "
+        "start exactly; give the new rule in recurrence together with start (scope=series)",
         "RRULE:FREQ=MONTHLY;BYDAY=1TU")

@@ -116,6 +116,18 @@ def test_moving_a_weekly_series_to_another_weekday_moves_its_byday(plugin, emu, 
         f"2026-03-{day}T09:00:00+01:00" for day in ("03", "10", "17", "24")]
 
 
+def test_a_skipped_occurrence_stays_skipped_after_the_move(plugin, emu, oauth_creds):
+    """EXDATE names occurrence starts (RFC 5545); the emulator expands it with dateutil."""
+    master = emu.add_event(ALICE, timed(
+        "Standup", "2026-03-02T09:00:00+01:00", "2026-03-02T09:15:00+01:00",
+        recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4",
+                    "EXDATE;TZID=Europe/Berlin:20260316T090000"]))
+    plugin.invoke_tool("update_event", {"event_id": master["id"],
+                                        "start": "2026-03-03T10:00"}, oauth_creds)
+    assert occurrences(plugin, oauth_creds) == [
+        f"2026-03-{day}T10:00:00+01:00" for day in ("03", "10", "24")]
+
+
 def test_moving_one_occurrence_with_scope_series_moves_the_weekday_too(plugin, emu,
                                                                        oauth_creds):
     master = weekly_on_monday(emu, "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4")
