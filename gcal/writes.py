@@ -597,6 +597,12 @@ def _not_a_guest(item: dict, calendar: Calendar) -> InvalidInputError:
     if organizer.get("self"):
         problem = ("you organize this event and are not on its guest list, so there is no "
                    "invitation to answer; update_event or delete_event change it")
+    elif calendar.primary:
+        # On the user's own calendar without their name: typically an invitation sent to a
+        # group they belong to, which Google lists under the group's address only.
+        problem = ("your address is not on this event's guest list (you may be invited "
+                   "through a group address), so it cannot be answered here; answer it in "
+                   "Google Calendar, or ask the organizer to invite you by name")
     else:
         who = organizer.get("displayName") or organizer.get("email") or "its organizer"
         problem = (f'you are not a guest of this event (on "{calendar.summary}"), so there is '
