@@ -24,7 +24,7 @@ like a 5xx for idempotent requests.
 
 Test-time knobs (never needed in production; read when a transport is built):
 ``GCAL_RETRY_BASE_DELAY`` (seconds, default 0.5) scales the backoff, and
-``GCAL_READ_TIMEOUT`` (seconds, default 20) is the per-attempt read timeout.
+``GCAL_READ_TIMEOUT`` (seconds, default 8) is the per-attempt read timeout.
 """
 
 from __future__ import annotations
@@ -69,12 +69,21 @@ class TokenSource(Protocol):
     def invalidate(self) -> None: ...
 
 
+READ_TIMEOUT = 8.0  # seconds per attempt: Calendar answers in well under a second normally
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
+    """At most ``max_attempts`` sends within ``total_budget`` seconds.
+
+    The budget fits every attempt's full read timeout plus the backoff between them
+    (4 x 8 s + 0.5 + 1 + 2 s = 35.5 s), so one slow answer cannot use up the other attempts.
+    """
+
     max_attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 8.0
-    total_budget: float = 20.0  # seconds, well inside Dify's tool timeout
+    total_budget: float = 36.0  # seconds, well inside Dify's tool timeout
 
     def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Full-jitter delay before retry number ``attempt`` (1-based)."""
@@ -89,7 +98,7 @@ class RetryPolicy:
 
 def default_timeout() -> tuple[float, float]:
     """(connect, read) seconds; ``GCAL_READ_TIMEOUT`` overrides the read part (tests)."""
-    return (5.0, _env_seconds("GCAL_READ_TIMEOUT", 20.0))
+    return (5.0, _env_seconds("GCAL_READ_TIMEOUT", READ_TIMEOUT))
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -220,7 +229,7 @@ class CalendarTransport:
             except requests.RequestException as exc:
                 error: GoogleCalendarError = _transport_error(exc)
                 if not (idempotent or _never_sent(exc)):
-                    raise _maybe_applied(error) from None
+                    raise maybe_applied(error) from None
                 wait = None
             else:
                 if response.status_code == 401 and self._renewable and not reminted:
@@ -315,13 +324,16 @@ def _transport_error(exc: requests.RequestException) -> TransportError:
     )
 
 
-def _maybe_applied(error: GoogleCalendarError) -> TransportError:
+_GENERIC_CHECK = ("Google may have applied this change anyway: check (e.g. with list_events "
+                  "or get_event) before trying again, so nothing is done twice.")
+
+
+def maybe_applied(error: GoogleCalendarError, check: str = _GENERIC_CHECK) -> TransportError:
     """A write that may have reached Google must not be blindly repeated by the caller."""
-    return TransportError(
-        f"{error.message.removesuffix(' Check the network and try again.')} Google may have "
-        "applied this change anyway: check (e.g. with list_events or get_event) before "
-        "trying again, so nothing is done twice."
-    )
+    cause = error.message
+    for advice in (" Check the network and try again.", " Try again in a moment."):
+        cause = cause.removesuffix(advice)
+    return TransportError(f"{cause} {check}", status=error.status)
 
 
 def _decode(response: requests.Response) -> dict | None:
