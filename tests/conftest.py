@@ -48,6 +48,7 @@ else:
     _EMULATOR_ABSENT = False
 
 from tests.plugin_process import PluginProcess
+from tests.reliability import leaks_in_process_output, record
 
 ALICE = "alice@example.com"
 ALICE_TIME_ZONE = "Europe/Berlin"
@@ -61,6 +62,29 @@ REDIRECT_URI = (
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes several seconds (still in the default run)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secret_in_any_plugin_output() -> Iterator[None]:
+    """After the whole session: no credential any emulator saw in any plugin's output.
+
+    Set up first, so torn down last: every plugin process is closed by then. A leak is
+    reported as an error of the session's last test.
+    """
+    yield
+    emulators = GoogleEmulator.created if GoogleEmulator is not None else []
+    known: set[str] = set()
+    for emulator in emulators:
+        with emulator.state.lock:
+            known |= emulator.state.known_secrets()
+    for process in PluginProcess.started:
+        process.close()
+    leaked = leaks_in_process_output(PluginProcess.started, known)
+    record("session_secret_scan", len(known))
+    assert not leaked, (
+        f"secrets in the output of plugin processes {sorted(leaked)} "
+        f"({sum(map(len, leaked.values()))} value(s), out of {len(known)} known)"
+    )
 
 
 def _require_emulator() -> None:
