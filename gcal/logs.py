@@ -113,7 +113,7 @@ def _failure(exc: Exception) -> tuple[int, dict[str, object]]:
         or getattr(exc, "error", None) == "network"
     )
     details = {"error": type(exc).__name__, "status": exc.status, "reason": exc.reason,
-               "parameter": getattr(exc, "parameter", None), "attempts": exc.attempts}
+               "parameter": getattr(exc, "parameter", None)}
     return (logging.ERROR if server_side else logging.WARNING), details
 
 
@@ -134,7 +134,7 @@ def _pairs(values: dict[str, object]) -> Iterable[str]:
         if value is None:
             continue
         if isinstance(value, float):
-            value = f"{value:.2f}s"
+            value = f"{value:.3f}s"
         yield f"{key}={value}"
 
 
@@ -142,28 +142,28 @@ def _pairs(values: dict[str, object]) -> Iterable[str]:
 
 # (HTTP method, path pattern relative to /calendar/v3) -> the discovery document's method id.
 # Source: calendar.v3.json in google-api-python-client (checked by tests/unit/test_logs.py).
-_SEGMENT = r"[^/]+"
-_METHOD_IDS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
-    (verb, re.compile(f"^{pattern.replace('{}', _SEGMENT)}$"), method_id)
-    for verb, pattern, method_id in (
-        ("GET", "/users/me/calendarList", "calendar.calendarList.list"),
-        ("GET", "/users/me/calendarList/{}", "calendar.calendarList.get"),
-        ("GET", "/users/me/settings", "calendar.settings.list"),
-        ("GET", "/users/me/settings/{}", "calendar.settings.get"),
-        ("GET", "/colors", "calendar.colors.get"),
-        ("POST", "/freeBusy", "calendar.freebusy.query"),
-        ("GET", "/calendars/{}", "calendar.calendars.get"),
-        ("GET", "/calendars/{}/events", "calendar.events.list"),
-        ("POST", "/calendars/{}/events", "calendar.events.insert"),
-        ("POST", "/calendars/{}/events/import", "calendar.events.import"),
-        ("POST", "/calendars/{}/events/quickAdd", "calendar.events.quickAdd"),
-        ("GET", "/calendars/{}/events/{}", "calendar.events.get"),
-        ("PATCH", "/calendars/{}/events/{}", "calendar.events.patch"),
-        ("PUT", "/calendars/{}/events/{}", "calendar.events.update"),
-        ("DELETE", "/calendars/{}/events/{}", "calendar.events.delete"),
-        ("GET", "/calendars/{}/events/{}/instances", "calendar.events.instances"),
-        ("POST", "/calendars/{}/events/{}/move", "calendar.events.move"),
-    )
+METHOD_TEMPLATES = (
+    ("GET", "/users/me/calendarList", "calendar.calendarList.list"),
+    ("GET", "/users/me/calendarList/{}", "calendar.calendarList.get"),
+    ("GET", "/users/me/settings", "calendar.settings.list"),
+    ("GET", "/users/me/settings/{}", "calendar.settings.get"),
+    ("GET", "/colors", "calendar.colors.get"),
+    ("POST", "/freeBusy", "calendar.freebusy.query"),
+    ("GET", "/calendars/{}", "calendar.calendars.get"),
+    ("GET", "/calendars/{}/events", "calendar.events.list"),
+    ("POST", "/calendars/{}/events", "calendar.events.insert"),
+    ("POST", "/calendars/{}/events/import", "calendar.events.import"),
+    ("POST", "/calendars/{}/events/quickAdd", "calendar.events.quickAdd"),
+    ("GET", "/calendars/{}/events/{}", "calendar.events.get"),
+    ("PATCH", "/calendars/{}/events/{}", "calendar.events.patch"),
+    ("PUT", "/calendars/{}/events/{}", "calendar.events.update"),
+    ("DELETE", "/calendars/{}/events/{}", "calendar.events.delete"),
+    ("GET", "/calendars/{}/events/{}/instances", "calendar.events.instances"),
+    ("POST", "/calendars/{}/events/{}/move", "calendar.events.move"),
+)
+_METHOD_IDS = tuple(
+    (verb, re.compile("^" + template.replace("{}", "[^/]+") + "$"), method_id)
+    for verb, template, method_id in METHOD_TEMPLATES
 )
 
 
