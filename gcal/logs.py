@@ -213,10 +213,13 @@ class CallContextFilter(logging.Filter):
     """Prefixes the call id and redacts token-shaped text; set on the plugin's log handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "gcal_prefixed", False):  # a record may meet the handler twice
+            return True
         message = redact(record.getMessage())
         stats = _current.get()
         record.msg = f"[{stats.call_id}] {message}" if stats else message
         record.args = None
+        record.gcal_prefixed = True
         return True
 
 

@@ -318,9 +318,7 @@ class _AttemptReporter:
         self, error: GoogleCalendarError, attempt: int, *, exhausted: bool = False
     ) -> None:
         if self._method != "GET" and _maybe_landed(error):
-            event_id = logs.event_id_in(self._path) or (self._body or {}).get("id")
-            self._log(logging.WARNING, "google.write_unconfirmed", error, attempt,
-                      event_id=event_id)
+            self._log(logging.WARNING, "google.write_unconfirmed", error, attempt)
         elif exhausted:
             self._log(logging.WARNING, "google.gave_up", error, attempt)
         else:  # a definite answer the caller handles (404 on delete is even a success)
@@ -333,6 +331,7 @@ class _AttemptReporter:
             method=logs.method_id(self._method, self._path),
             status=error.status or "network",
             reason=error.reason,
+            event_id=logs.event_id_in(self._path) or (self._body or {}).get("id"),
             attempt=attempt,
             **extra,
             elapsed=float(self._elapsed()),

@@ -134,6 +134,7 @@ def test_a_404_is_the_callers_problem_not_an_error(debug_plugin, emu, oauth_cred
     assert failed_request.fields["status"] == "404"
     assert failed_request.fields["reason"] == "notFound"
     assert failed_request.fields["attempt"] == "1"
+    assert failed_request.fields["event_id"] == "doesnotexist42"
     (failed,) = run.named("tool.failed")
     assert (failed.level, failed.fields["error"]) == ("WARNING", "NotFoundError")
     assert not run.named("google.retry")
@@ -165,6 +166,8 @@ def test_a_write_whose_answer_was_lost_is_logged_with_its_event_id(debug_plugin,
     assert unconfirmed.fields["method"] == "calendar.events.insert"
     stored = emu.stored_events(ALICE)
     assert [event["id"] for event in stored] == [unconfirmed.fields["event_id"]]
+    retries = run.named("google.retry")
+    assert retries and {r.fields["event_id"] for r in retries} == {stored[0]["id"]}
     assert "dentist" not in json.dumps([line.fields for line in run.lines]).lower()
 
 

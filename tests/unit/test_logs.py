@@ -133,6 +133,11 @@ def test_configure_routes_plugin_loggers_at_the_level(handler):
     assert handler.stream.getvalue() == "WARNING [01234567] shown token=<redacted>\n"
     assert logging.getLogger("gcal").handlers.count(handler) == 1
     assert len(handler.filters) == 1
+    record = logging.LogRecord("gcal", logging.ERROR, __file__, 1, "twice %s", ("here",), None)
+    with logs.call_scope("abcdef12"):
+        handler.filters[0].filter(record)
+        handler.filters[0].filter(record)
+    assert record.getMessage() == "[abcdef12] twice here"
 
 
 def test_an_unknown_level_falls_back_to_info_and_says_so(handler):
