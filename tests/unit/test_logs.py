@@ -191,3 +191,47 @@ def test_the_emulator_remembers_secrets_across_resets(server):
     server.reset()
     assert {"client-secret-1", token, "pkce-verifier-1"} <= server.state.known_secrets()
     json.dumps(sorted(server.state.known_secrets()))  # plain strings only
+
+
+# --- what the transport logs (fake Google, no network) -----------------------------------
+
+
+def _lines(caplog) -> list[tuple[str, str]]:
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "gcal.transport"]
+
+
+def test_transport_logs_a_reminted_token_and_a_retry(caplog, monkeypatch):
+    from tests.unit.test_transport import FakeSource, google_error, make
+
+    monkeypatch.delenv("GOOGLE_CALENDAR_EMULATOR_HOST", raising=False)
+    caplog.set_level(logging.DEBUG, logger="gcal")
+    source = FakeSource("old-token-123456", "new-token-123456")
+    transport, _, clock = make((401, google_error(401, "authError")),
+                               (503, google_error(503, "backendError")), (200, {"items": []}),
+                               token=source)
+    with logs.call_scope() as stats:
+        transport.get("/users/me/calendarList")
+    assert stats.google_requests == 3
+    (renewed, retry) = _lines(caplog)
+    assert renewed == ("INFO", "google.token_renewed status=401 "
+                               "method=calendar.calendarList.list attempt=1")
+    assert retry[0] == "WARNING"
+    assert retry[1].startswith("google.retry method=calendar.calendarList.list status=503 "
+                               "reason=backendError attempt=1 wait=")
+    assert f"wait={clock.sleeps[0]:.3f}s" in retry[1]
+    assert "token-123456" not in caplog.text
+
+
+def test_transport_flags_a_write_that_may_have_landed(caplog, monkeypatch):
+    from tests.unit.test_transport import google_error, make
+
+    monkeypatch.delenv("GOOGLE_CALENDAR_EMULATOR_HOST", raising=False)
+    caplog.set_level(logging.DEBUG, logger="gcal")
+    transport, _, _ = make((502, google_error(502, "backendError")))
+    with pytest.raises(BackendError):
+        transport.post("/calendars/primary/events/quickAdd", params={"text": "Lunch with Bob"})
+    ((level, message),) = _lines(caplog)
+    assert level == "WARNING"
+    assert message.startswith("google.write_unconfirmed method=calendar.events.quickAdd "
+                              "status=502 reason=backendError attempt=1 elapsed=")
+    assert "Bob" not in caplog.text
