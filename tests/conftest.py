@@ -47,6 +47,7 @@ else:
     _EMULATOR_ERROR = None
     _EMULATOR_ABSENT = False
 
+from tests.e2e.plugin_launch import LAUNCH_LOGS
 from tests.plugin_process import PluginProcess
 from tests.reliability import leaks_in_process_output, record
 
@@ -79,8 +80,16 @@ def _no_secret_in_any_plugin_output() -> Iterator[None]:
             known |= emulator.state.known_secrets()
     for process in PluginProcess.started:
         process.close()
-    leaked = leaks_in_process_output(PluginProcess.started, known)
+    launched = [  # plugins started outside PluginProcess (packaged, remote debugging)
+        types.SimpleNamespace(pid=path.name, output_text=path.read_text("utf-8", "replace"),
+                              logs=[])
+        for path in LAUNCH_LOGS if path.exists()
+    ]
+    processes = [*PluginProcess.started, *launched]
+    leaked = leaks_in_process_output(processes, known)
     record("session_secret_scan", len(known))
+    record("session_scanned_processes", len(processes))
+    record("session_scanned_log_lines", sum(len(p.logs) for p in PluginProcess.started))
     if leaked:  # named by process and count only: the report must not spread them further
         pytest.fail(
             f"secrets in the output of plugin processes {sorted(leaked)} "

@@ -70,7 +70,7 @@ def _text(value: Any) -> str:
 MIN_SECRET_LENGTH = 8  # shorter test values ("x", "bad") would match ordinary words
 
 
-def leaks_in_process_output(processes: Iterable[Any], secrets: set[str]) -> dict[int, list[str]]:
+def leaks_in_process_output(processes: Iterable[Any], secrets: set[str]) -> dict[Any, list[str]]:
     """pid -> the secrets found in anything that plugin process printed (logs, stderr)."""
     wanted = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
     found = {}
