@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 
-_EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
 # Changing this prefix would change every derived id and break idempotency across versions.
 _DERIVATION = b"dify-google-calendar/event-id/v1"
 
@@ -38,6 +36,3 @@ def conference_request_id(event_id: str) -> str:
     """Google deduplicates Meet creation by request id: stable per event, so retries reuse it."""
     return f"meet-{event_id}"
 
-
-def is_event_id(text: str) -> bool:
-    return bool(_EVENT_ID.fullmatch(text))
