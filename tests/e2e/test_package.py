@@ -218,3 +218,34 @@ def test_check_package_finds_secrets_binaries_and_unbounded_requirements(tmp_pat
                      "requests: no upper bound", "dify_plugin must require >= 0.9.0",
                      "api.tracker.test appears in the code"):
         assert expected in out, (expected, out)
+
+
+def test_official_cli_on_path_packs_a_stamped_staging_copy(tmp_path: Path) -> None:
+    """With `dify` on PATH, scripts/package hands it a staged copy that already carries the
+    release metadata and only the files our list keeps (the CLI then applies .difyignore)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    seen = tmp_path / "seen.txt"
+    fake = bin_dir / "dify"
+    # Test double for `dify plugin package DIR -o OUT`: records what it was given, writes OUT.
+    fake.write_text(f"""#!/usr/bin/env bash
+set -e
+[[ "$1 $2" == "plugin package" && "$4" == "-o" ]]
+cd "$3"
+{{ find . -type f | sort; cat manifest.yaml; }} > "{seen}"
+echo packed > "$5"
+""")
+    fake.chmod(0o755)
+    out = tmp_path / "p.difypkg"
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts" / "package"),
+         *[x for pair in RELEASE.items() for x in pair], "-o", str(out)],
+        capture_output=True, text=True, timeout=180, cwd=REPO,
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == "packed\n"
+    staged = seen.read_text()
+    assert f"repo: {RELEASE['--repo']}" in staged and f"author: {RELEASE['--author']}" in staged
+    assert "./tests/" not in staged and "./.env.example" not in staged
+    assert "./tools/list_events.yaml" in staged
