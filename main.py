@@ -2,6 +2,7 @@ from dify_plugin import DifyPluginEnv, Plugin
 from dify_plugin.config.logger_format import plugin_logger_handler
 
 from gcal import logs
+from remote_debug import exit_unless_remote_debugging_can_start
 
 
 class PluginSettings(DifyPluginEnv):
@@ -10,6 +11,7 @@ class PluginSettings(DifyPluginEnv):
     LOG_LEVEL: str = logs.DEFAULT_LEVEL
 
 
+exit_unless_remote_debugging_can_start()  # one clear line when .env cannot work
 # Dify cancels a tool call after its own timeout; keep ours a little longer so Dify decides.
 settings = PluginSettings(MAX_REQUEST_TIMEOUT=120)
 logs.configure(plugin_logger_handler, settings.LOG_LEVEL)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 
-_EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
 # Changing this prefix would change every derived id and break idempotency across versions.
 # v2 (account-scoped) replaced v1 (calendar + key only), where two people using the same key
 # on a shared calendar got each other's event.
@@ -46,6 +44,3 @@ def conference_request_id(event_id: str, revision: str = "") -> str:
         return f"meet-{event_id}"
     return f"meet-{event_id}-{hashlib.sha256(revision.encode()).hexdigest()[:16]}"
 
-
-def is_event_id(text: str) -> bool:
-    return bool(_EVENT_ID.fullmatch(text))

@@ -16,12 +16,11 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.parser import Parser
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import requests
 
@@ -168,40 +167,6 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-# --- Callback --------------------------------------------------------------------------
-
-
-def parse_callback(raw_http_request: str | bytes) -> dict[str, str]:
-    """Query parameters of the raw callback request (``GET /cb?code=..&state=.. HTTP/1.1``).
-
-    A form-encoded body (``response_mode=form_post``) is read too; the query wins.
-    """
-    if isinstance(raw_http_request, bytes):
-        raw_http_request = raw_http_request.decode("utf-8", "replace")
-    text = raw_http_request.replace("\r\n", "\n").lstrip()
-    request_line, _, rest = text.partition("\n")
-    parts = request_line.split()
-    target = parts[1] if len(parts) >= 2 else request_line.strip()
-    params = dict(_form_body(rest))
-    params.update(_first_values(parse_qsl(urlsplit(target).query, keep_blank_values=True)))
-    return params
-
-
-def _form_body(head_and_body: str) -> dict[str, str]:
-    head, _, body = head_and_body.partition("\n\n")
-    headers = Parser().parsestr(head + "\n\n", headersonly=True)
-    if headers.get_content_type() != "application/x-www-form-urlencoded":
-        return {}
-    return _first_values(parse_qsl(body.strip(), keep_blank_values=True))
-
-
-def _first_values(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for key, value in pairs:
-        values.setdefault(key, value)
-    return values
-
-
 # --- Token endpoint --------------------------------------------------------------------
 
 
@@ -324,30 +289,6 @@ def refresh(
         on_invalid_grant=ReauthorizationRequiredError,
     )
     return _token_set(body, refresh_token=refresh_token, now=now)
-
-
-def revoke(token: str, *, session: requests.Session | None = None) -> None:
-    """Revoke an access or refresh token; an already invalid token counts as revoked."""
-    try:
-        response = (session or shared_session()).post(
-            google_endpoints().revoke_url,
-            data={"token": token},
-            timeout=TOKEN_TIMEOUT,
-            allow_redirects=False,
-        )
-    except requests.RequestException:
-        raise _unreachable() from None
-    if response.ok:
-        return
-    error, _ = _oauth_error_fields(response)
-    if error == "invalid_token":
-        return
-    raise OAuthError(
-        f"Google could not revoke the token (HTTP {response.status_code}"
-        f"{', ' + error if error else ''}).",
-        error=error,
-        status=response.status_code,
-    )
 
 
 def _raise_for_callback_error(params: Mapping[str, str]) -> None:

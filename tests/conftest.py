@@ -57,7 +57,7 @@ TEST_CLIENT_ID = "test-client"
 TEST_CLIENT_SECRET = "test-secret"
 REDIRECT_URI = (
     "http://localhost/console/api/oauth/plugin/"
-    "dify-google-calendar/google_calendar/google_calendar/tool/callback"
+    "local/google_calendar/google_calendar/tool/callback"
 )
 
 

@@ -96,7 +96,6 @@ def assert_endpoints(endpoints, *, accounts: str, oauth2: str, api: str) -> None
     """Every endpoint sits at its path below the given scheme://host bases."""
     assert endpoints.auth_url == f"{accounts}/o/oauth2/v2/auth"
     assert endpoints.token_url == f"{oauth2}/token"
-    assert endpoints.revoke_url == f"{oauth2}/revoke"
     assert endpoints.calendar_base == f"{api}/calendar/v3"
     assert endpoints.batch_url == f"{api}/batch/calendar/v3"
 
