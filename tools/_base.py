@@ -11,7 +11,9 @@ from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from gcal.client import CalendarClient, client_from_credentials
+from gcal.errors import GoogleCalendarError
 from gcal.replies import Reply
+from tools import _boundary
 
 
 class CalendarTool(Tool):
@@ -24,16 +26,22 @@ class CalendarTool(Tool):
 
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
         credential_type = getattr(self.runtime.credential_type, "value", None)
-        client = client_from_credentials(self.runtime.credentials, credential_type)
-        reply = self.answer(client, tool_parameters)
+        try:
+            client = client_from_credentials(self.runtime.credentials, credential_type)
+            reply = self.answer(client, tool_parameters)
+        except GoogleCalendarError as error:
+            # The SDK sends the whole traceback with the message (io_server.py: args.traceback)
+            # and an agent's model reads it: without the core's frames it stays short.
+            raise error.with_traceback(None) from None
         yield from self.reply_messages(reply)
 
     def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
         raise NotImplementedError
 
     def reply_messages(self, reply: Reply) -> Generator[ToolInvokeMessage, None, None]:
-        yield self.create_text_message(reply.text)
+        yield self.create_text_message(_boundary.line_ended(reply.text))
         for content, meta in reply.files:
             yield self.create_blob_message(blob=content, meta=meta)
-        for name, value in reply.data.items():
+        declared = _boundary.declared_outputs(type(self).__module__)
+        for name, value in _boundary.complete_outputs(reply.data, declared).items():
             yield self.create_variable_message(name, value)
