@@ -21,7 +21,7 @@ from gcal.credentials_check import REAUTHORIZATION_MARK
 from tests.conftest import ALICE, REDIRECT_URI
 from tests.dify_host.readers import AgentApp
 from tests.emulator import Fault
-from tests.plugin_process import PluginInvokeError
+from tests.plugin_process import REPO_ROOT, PluginInvokeError
 
 ERROR_BUDGET = 1_200  # characters of the whole error object an agent's model reads
 
@@ -87,7 +87,9 @@ def test_bad_input_error_fits_the_agents_budget_and_leads_with_the_fix(plugin, e
     assert raw["message"].startswith("Invalid `time_min`: 'yesterdayish'")
     assert "Example:" in raw["message"]
     assert "gcal/" not in error.value.traceback  # no core frames: only the tool boundary
-    size = len(json.dumps(raw))
+    # The traceback names files by absolute path; measure as if the plugin lived in /plugin so
+    # the figure does not depend on where this checkout is (Dify's own cwd adds its length).
+    size = len(json.dumps(raw).replace(REPO_ROOT, "/plugin"))
     print(f"bad-input error object: {size} characters")
     assert size <= ERROR_BUDGET, size
     assert json.dumps(raw["message"]) in AgentApp.error_view(raw)
