@@ -153,7 +153,8 @@ class AgentNode:
             elif kind in ("image", "image_link"):
                 result += IMAGE_SENTENCE
             elif kind == "json":
-                result += f"tool response: {json.dumps(body.get('json_object'), ensure_ascii=False)}."
+                payload = json.dumps(body.get("json_object"), ensure_ascii=False)
+                result += f"tool response: {payload}."
             elif kind == "variable":
                 if not self.hides_variables:
                     fields = _variable_fields(message)

@@ -35,7 +35,7 @@ def test_workflow_gets_every_declared_output(every_tool, tool, node):
 
 def test_an_undeclared_output_is_not_found(every_tool):
     outputs = TOOL_NODES[0].outputs(every_tool["list_events"].messages)
-    with pytest.raises(VariableNotFound, match="Variable list_events.nope not found"):
+    with pytest.raises(VariableNotFound, match=r"Variable list_events\.nope not found"):
         workflow_variable(outputs, "list_events", "nope")
 
 
