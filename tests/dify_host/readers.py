@@ -70,6 +70,10 @@ def tool_file_url(message: Mapping[str, Any], index: int) -> str:
     return f"/files/tools/tool-file-{index}{Path(filename).suffix or '.bin'}"
 
 
+def _is_image(message: Mapping[str, Any]) -> bool:
+    return str((message.get("meta") or {}).get("mime_type") or "").startswith("image/")
+
+
 def _variable_fields(message: Mapping[str, Any]) -> dict[str, Any]:
     body = _body(message)
     return {"variable_name": body.get("variable_name"),
@@ -100,13 +104,15 @@ class AgentApp:
             elif kind in ("image", "image_link"):
                 parts.append(IMAGE_SENTENCE)
             elif kind == "json":
-                json_parts.append(json.dumps(body.get("json_object"), ensure_ascii=False))
+                if not body.get("suppress_output"):
+                    json_parts.append(json.dumps(body.get("json_object"), ensure_ascii=False))
             elif kind == "variable":
                 if not self.hides_variables:
                     parts.append(_pydantic_str(**_variable_fields(message)))
-            elif kind == "blob":
+            elif kind == "blob":  # stored as a tool file: an image_link or a binary_link
                 files += 1
-                parts.append(_pydantic_str(text=tool_file_url(message, files)))
+                parts.append(IMAGE_SENTENCE if _is_image(message)
+                             else _pydantic_str(text=tool_file_url(message, files)))
             else:
                 parts.append(str(body))
         existing = set(parts)
