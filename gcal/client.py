@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gcal.credentials_check import (
+    RECONNECT_MESSAGE,
     clean_credential,
     manual_credentials,
     require_usable_connection,
 )
-from gcal.errors import InvalidInputError, NotFoundError
+from gcal.errors import InvalidInputError, NotFoundError, ReauthorizationRequiredError
 from gcal.oauth import OAuthClient, RefreshingTokenSource
 from gcal.times import resolve_zone
 from gcal.transport import CalendarTransport, calendar_path
@@ -87,10 +88,8 @@ def client_from_credentials(
     require_usable_connection(credentials)
     if credential_type == "oauth2" or credentials.get("access_token"):
         access_token = clean_credential(credentials.get("access_token"))
-        if not access_token:
-            raise InvalidInputError(
-                "credentials", "the OAuth connection has no access token; reconnect the account"
-            )
+        if not access_token:  # also when a host kept only the schema's keys of stale credentials
+            raise ReauthorizationRequiredError(RECONNECT_MESSAGE)
         refresh_token = clean_credential(credentials.get("refresh_token"))
         return CalendarClient(
             CalendarTransport(access_token), _account_key(refresh_token or access_token)

@@ -50,14 +50,18 @@ def test_revoked_grant_keeps_the_tools_and_says_how_to_reconnect(plugin, emu, sy
     assert credentials[REAUTHORIZATION_MARK]
     assert not dify_refreshes(expires_at, before)  # the tools stay in the agent's list
     assert dify_refreshes(expires_at, before + 600)  # and Dify tries the grant again later
-    emu.clear_requests()
-    with pytest.raises(PluginInvokeError) as error:
-        plugin.invoke_tool("list_events", {}, credentials)
-    message = error.value.message
-    assert message.startswith("Google no longer accepts this Google Calendar connection")
-    assert "Reconnect it in Dify" in message and "Add authorization" in message
-    assert stored["refresh_token"] not in message
-    assert emu.requests == []  # failed at once, without asking Google
+    # A host that keeps only the keys of the provider's credentials_schema drops the mark;
+    # the empty access token still says the same.
+    schema_keys_only = {key: credentials[key] for key in ("access_token", "refresh_token")}
+    for kept in (credentials, schema_keys_only):
+        emu.clear_requests()
+        with pytest.raises(PluginInvokeError) as error:
+            plugin.invoke_tool("list_events", {}, kept)
+        message = error.value.message
+        assert message.startswith("Google no longer accepts this Google Calendar connection")
+        assert "Reconnect it in Dify" in message and "Add authorization" in message
+        assert stored["refresh_token"] not in message
+        assert emu.requests == []  # failed at once, without asking Google
 
 
 def test_transient_refresh_failure_still_raises_so_dify_retries(plugin, emu, system_credentials):
