@@ -19,6 +19,7 @@ import pytest
 
 from gcal.credentials_check import REAUTHORIZATION_MARK
 from tests.conftest import ALICE, REDIRECT_URI
+from tests.dify_host.conftest import TOOLS
 from tests.dify_host.readers import AgentApp
 from tests.emulator import Fault
 from tests.plugin_process import REPO_ROOT, PluginInvokeError
@@ -84,16 +85,40 @@ def test_pasted_refresh_token_with_newline_validates_and_works(plugin, emu, manu
     assert result.variables["time_zone"] == "Europe/Berlin"
 
 
-def test_bad_input_error_fits_the_agents_budget_and_leads_with_the_fix(plugin, emu, oauth_creds):
+# One bad input per tool, and the parameter its error must name first.
+BAD_INPUTS = {
+    "create_event": ({"summary": "Sync", "start": "soon"}, "start"),
+    "delete_event": ({"event_id": "abc", "scope": "everything"}, "scope"),
+    "export_events_ics": ({"time_min": "yesterdayish"}, "time_min"),
+    "find_free_slots": ({"duration_minutes": -5}, "duration_minutes"),
+    "get_current_time": ({"time_zone": "Mars/Olympus"}, "time_zone"),
+    "get_event": ({"event_id": "abc", "time_zone": "Mars/Olympus"}, "time_zone"),
+    "list_calendars": ({"min_access_role": "boss"}, "min_access_role"),
+    "list_events": ({"time_min": "yesterdayish"}, "time_min"),
+    "move_event": ({"event_id": "abc", "destination_calendar_id": ""}, "destination_calendar_id"),
+    "quick_add_event": ({"text": ""}, "text"),
+    "respond_to_event": ({"event_id": "abc", "response": "accepted"}, "event_id"),
+    "update_event": ({"event_id": "abc", "summary": "Renamed"}, "event_id"),
+}
+
+
+def test_every_tool_has_a_bad_input_case():
+    assert sorted(BAD_INPUTS) == TOOLS
+
+
+@pytest.mark.parametrize("tool", sorted(BAD_INPUTS))
+def test_bad_input_error_fits_the_agents_budget_and_leads_with_the_fix(
+    plugin, emu, oauth_creds, tool
+):
+    parameters, parameter = BAD_INPUTS[tool]
     with pytest.raises(PluginInvokeError) as error:
-        plugin.invoke_tool("list_events", {"time_min": "yesterdayish"}, oauth_creds)
+        plugin.invoke_tool(tool, parameters, oauth_creds)
     raw = error.value.raw
-    assert raw["message"].startswith("Invalid `time_min`: 'yesterdayish'")
+    assert raw["message"].startswith(f"Invalid `{parameter}`: ")
     assert "Example:" in raw["message"]
     assert "gcal/" not in error.value.traceback  # no core frames: only the tool boundary
     # The traceback names files by absolute path; measure as if the plugin lived in /plugin so
     # the figure does not depend on where this checkout is (Dify's own cwd adds its length).
     size = len(json.dumps(raw).replace(REPO_ROOT, "/plugin"))
-    print(f"bad-input error object: {size} characters")
     assert size <= ERROR_BUDGET, size
     assert json.dumps(raw["message"]) in AgentApp.error_view(raw)
