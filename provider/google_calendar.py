@@ -68,8 +68,8 @@ class GoogleCalendarProvider(ToolProvider):
         except ReauthorizationRequiredError:
             # Keep the tools visible and let every call say how to reconnect (see
             # gcal.credentials_check.stale_oauth_credentials); transient failures still raise.
-            credentials, expires_at = stale_oauth_credentials(refresh_token)
-            return ToolOAuthCredentials(credentials=credentials, expires_at=expires_at)
+            stale, expires_at = stale_oauth_credentials(refresh_token)
+            return ToolOAuthCredentials(credentials=stale, expires_at=expires_at)
         except GoogleCalendarError as exc:
             raise ToolProviderOAuthError(exc.message) from None
         return _tool_credentials(tokens)
