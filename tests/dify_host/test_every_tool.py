@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from tests.dify_host.conftest import TOOLS
 from tests.dify_host.readers import (
@@ -12,11 +15,14 @@ from tests.dify_host.readers import (
     VariableNotFound,
     workflow_variable,
 )
+from tests.plugin_process import REPO_ROOT
 from tools._boundary import declared_outputs
 
 CURRENT_AGENT_APP, CURRENT_AGENT_NODE = AGENT_APPS[-1], AGENT_NODES[-1]
 OLD_AGENT_APP = AGENT_APPS[0]
 FILE_TOOLS = {"export_events_ics"}
+# The first Dify release after langgenius/dify#34962 (merged 2026-04-11; 1.13.3 predates it).
+FIRST_RELEASE_HIDING_VARIABLES = (1, 14, 0)
 
 
 @pytest.mark.parametrize("tool", TOOLS)
@@ -86,5 +92,8 @@ def test_old_agent_cost_of_list_tools(every_tool, record_property):
         result = every_tool[tool]
         ratios[tool] = len(OLD_AGENT_APP.view(result.messages)) / len(result.text)
         record_property(f"old_agent_ratio_{tool}", round(ratios[tool], 2))
-    # The reason minimum_dify_version is the first release that hides variables (README).
+    # Over 2x the text: so the plugin requires the first release that hides variables (README).
     assert ratios["list_events"] > 2
+    manifest = yaml.safe_load((Path(REPO_ROOT) / "manifest.yaml").read_text(encoding="utf-8"))
+    minimum = manifest["meta"]["minimum_dify_version"]
+    assert tuple(int(part) for part in str(minimum).split(".")) >= FIRST_RELEASE_HIDING_VARIABLES
