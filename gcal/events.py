@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from gcal.client import CalendarClient
 from gcal.errors import GoogleCalendarError, InvalidInputError
-from gcal.models import Event
+from gcal.models import Event, Viewer
 from gcal.pagination import Cursor, decode_token, encode_token
 from gcal.serializers import event_from_api
 from gcal.times import day_start, parse_rfc3339, resolve_zone, to_rfc3339
@@ -118,12 +118,6 @@ def _sort_key(item: dict, zone: ZoneInfo) -> datetime:
     return datetime.max.replace(tzinfo=zone)
 
 
-def _is_declined_by_me(item: dict) -> bool:
-    return any(
-        a.get("self") and a.get("responseStatus") == "declined" for a in item.get("attendees") or []
-    )
-
-
 def list_events(
     client: CalendarClient,
     calendar_ids: list[str],
@@ -166,7 +160,7 @@ def list_events(
         params["showDeleted"] = "true"
     feeds = {cal: _CalendarFeed(cal, skip=c.skip) for cal, c in cursors.items()}
     warnings = _fetch_all(client, feeds, cursors, max_results, params)
-    page = _merge(feeds, zone, max_results, include_declined, window)
+    page = _merge(feeds, zone, max_results, include_declined, window, client.viewer())
     page.warnings = warnings
     return page
 
@@ -194,7 +188,7 @@ def _fetch_all(client, feeds, cursors, max_results, params) -> list[str]:
     return [f"calendar {cal} skipped: {exc.message}" for cal, exc in failures.items()]
 
 
-def _merge(feeds, zone, max_results, include_declined, window) -> EventPage:
+def _merge(feeds, zone, max_results, include_declined, window, viewer: Viewer) -> EventPage:
     streams = [_stream(feed, order, zone) for order, feed in enumerate(feeds.values())]
     consumed = {cal: feed.skip for cal, feed in feeds.items()}
     events: list[Event] = []
@@ -207,9 +201,10 @@ def _merge(feeds, zone, max_results, include_declined, window) -> EventPage:
             exhausted = False
             break
         consumed[cal] = index + 1
-        if not include_declined and _is_declined_by_me(item):
+        event = event_from_api(item, cal, viewer)
+        if not include_declined and event.my_response == "declined":
             continue
-        events.append(event_from_api(item, cal))
+        events.append(event)
         consumed_after.append(dict(consumed))
 
     def resume(after: dict[str, int]) -> str | None:
@@ -255,4 +250,4 @@ def _token(feeds, consumed, window) -> str | None:
 def get_event(client: CalendarClient, calendar_id: str, event_id: str, zone: ZoneInfo) -> Event:
     path = calendar_path("calendars", calendar_id, "events", event_id)
     item = client.transport.get(path, params={"timeZone": zone.key}) or {}
-    return event_from_api(item, calendar_id)
+    return event_from_api(item, calendar_id, client.viewer())
