@@ -143,13 +143,13 @@ def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply
                     f"time_min={resume}")
     text.append("Considered: " + ", ".join(people.considered))
     if people.unknown:
-        text.append("Unknown, NOT treated as free (Google gave no free/busy): " + "; ".join(
-            f"{name}: {reason}" for name, reason in people.unknown.items()))
+        text.append(_unknown_line(people))
     data = {
         "slots": [_slot_record(slot, zone) for slot in search.slots],
         "total_found": search.total,
         "considered": people.considered,
-        "unknown": [{"id": name, "reason": why} for name, why in people.unknown.items()],
+        "unknown": [{"email": name, "reason": why} for name, why in people.unknown.items()],
+        "unknown_count": len(people.unknown),
         "time_zone": zone.key,
         "time_min": search.start.astimezone(zone).isoformat(),
         "time_max": search.end.astimezone(zone).isoformat(),
@@ -158,6 +158,13 @@ def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply
         first = _slot_record(search.slots[0], zone)
         data["first_slot_start"], data["first_slot_end"] = first["start"], first["end"]
     return Reply("\n".join(text), data)
+
+
+def _unknown_line(people: FreeBusy) -> str:
+    """Google shows no busy time for them, so nothing of theirs could block a slot."""
+    listed = "; ".join(f"{name}: {reason}" for name, reason in people.unknown.items())
+    return (f"Availability unknown (Google shows no free/busy), so these slots are free for "
+            f"the others only; confirm with them before booking: {listed}")
 
 
 def _slots_headline(search: SlotSearch, rules: SlotRules) -> str:

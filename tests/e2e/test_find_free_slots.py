@@ -60,15 +60,21 @@ def test_several_people_across_the_spring_dst_change(plugin, team, oauth_creds):
     assert result.variables["first_slot_end"] == "2027-03-26T11:30:00+01:00"
     assert result.variables["total_found"] == 5
     assert result.variables["considered"] == ["primary", BOB]
-    assert [u["id"] for u in result.variables["unknown"]] == [CAROL]
+    assert [u["email"] for u in result.variables["unknown"]] == [CAROL]
     assert "notFound" in result.variables["unknown"][0]["reason"]
+    assert result.variables["unknown_count"] == 1
     assert result.variables["time_zone"] == "Europe/Berlin"
 
     lines = result.text.splitlines()
     assert lines[1:4] == ["Fri 2027-03-26 10:30–11:30 +01:00", "Mon 2027-03-29 11:00–12:00 +02:00",
                           "Tue 2027-03-30 09:00–10:00 +02:00"]
     assert "2 more slots exist" in result.text and "time_min=2027-03-30T10:00+02:00" in result.text
-    assert "NOT treated as free" in result.text and CAROL in result.text
+    # Carol's private calendar cannot block anything: the slots are free for the others only,
+    # and the text must say so instead of claiming she was "not treated as free".
+    assert "NOT treated as free" not in result.text
+    [unknown_line] = [line for line in lines if CAROL in line]
+    assert "availability unknown" in unknown_line.lower()
+    assert "free for the others only" in unknown_line
     [post] = freebusy_posts(emu)
     assert [i["id"] for i in post.body["items"]] == ["primary", BOB, CAROL]
 
@@ -118,6 +124,7 @@ def test_no_slot_says_what_to_try(plugin, emu, oauth_creds):
         "duration_minutes": 30, "time_min": "2027-03-01", "time_max": "2027-03-01",
     }, oauth_creds)
     assert result.variables["slots"] == [] and result.variables["total_found"] == 0
+    assert result.variables["unknown"] == [] and result.variables["unknown_count"] == 0
     assert result.text.startswith("No free 30-min slot")
 
 
