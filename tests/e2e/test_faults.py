@@ -149,6 +149,17 @@ def test_retry_after_beyond_the_budget_fails_fast_and_says_when(fast_plugin, emu
     assert len(hits(emu, "GET", EVENTS)) == 1
 
 
+def test_503_retry_after_beyond_the_budget_fails_fast_and_says_when(fast_plugin, emu,
+                                                                   oauth_creds):
+    """Google's 503 may carry Retry-After (RFC 9110 §10.2.3); it is honoured like a 429's."""
+    emu.inject_fault(Fault(method="GET", path_regex=EVENTS, status=503, reason="backendError",
+                           retry_after=90, times=None))
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    assert error.error_type == "BackendError"
+    assert "90 seconds" in error.message
+    assert len(hits(emu, "GET", EVENTS)) == 1
+
+
 def test_quota_exceeded_is_not_retried_hot(fast_plugin, emu, oauth_creds):
     emu.inject_fault(Fault(method="GET", path_regex=EVENTS, status=403, reason="quotaExceeded",
                            message="Calendar usage limits exceeded.", times=None))
