@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from gcal.formatting import (
     span_text,
 )
 from gcal.freebusy import FreeBusy
+from gcal.holidays import Holiday, Holidays
 from gcal.ics import MIME_TYPE
 from gcal.intervals import Interval
 from gcal.models import Calendar, Event
@@ -134,14 +136,17 @@ def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
     return Reply(text, data)
 
 
-def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply:
+def slots_reply(
+    search: SlotSearch, rules: SlotRules, people: FreeBusy,
+    holidays: Holidays | None = None, skipped: Sequence[Holiday] = (),
+) -> Reply:
     zone = rules.zone
     text = [_slots_headline(search, rules), *(_slot_line(s, zone) for s in search.slots)]
     if search.more:
         resume = _short_time(search.slots[-1].end.astimezone(zone))
         text.append(f"{search.more} more slots exist: raise max_results or call again with "
                     f"time_min={resume}")
-    text.append("Considered: " + ", ".join(people.considered))
+    text.append("Considered: " + ", ".join(people.considered) + _holidays_note(holidays, skipped))
     if people.unknown:
         text.append(_unknown_line(people))
     data = {
@@ -150,6 +155,7 @@ def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply
         "considered": people.considered,
         "unknown": [{"email": name, "reason": why} for name, why in people.unknown.items()],
         "unknown_count": len(people.unknown),
+        "skipped_holidays": [{"date": h.day.isoformat(), "name": h.name} for h in skipped],
         "time_zone": zone.key,
         "time_min": search.start.astimezone(zone).isoformat(),
         "time_max": search.end.astimezone(zone).isoformat(),
@@ -158,6 +164,16 @@ def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply
         first = _slot_record(search.slots[0], zone)
         data["first_slot_start"], data["first_slot_end"] = first["start"], first["end"]
     return Reply("\n".join(text), data)
+
+
+def _holidays_note(holidays: Holidays | None, skipped: Sequence[Holiday]) -> str:
+    if holidays is None or not (holidays.calendars or holidays.problems):
+        return ""
+    if holidays.problems:
+        return "; public holidays not checked: " + "; ".join(holidays.problems)
+    days = ", ".join(f"{WEEKDAYS[h.day.weekday()]} {h.day.isoformat()} {h.name}"
+                     for h in skipped) or "none on these working days"
+    return f"; public holidays skipped ({', '.join(holidays.calendars)}): {days}"
 
 
 def _unknown_line(people: FreeBusy) -> str:

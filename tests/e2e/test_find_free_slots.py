@@ -156,3 +156,50 @@ def test_bad_input_is_a_clear_error(plugin, emu, oauth_creds, parameters, parame
         plugin.invoke_tool("find_free_slots", parameters, oauth_creds)
     assert f"`{parameter}`" in error.value.message and words in error.value.message
     assert freebusy_posts(emu) == []
+
+
+US_HOLIDAYS = "en.usa#holiday@group.v.calendar.google.com"
+
+
+def _holiday_event_reads(emu):
+    return [r for r in emu.requests
+            if r.method == "GET" and r.path.endswith("/events") and "holiday" in r.path]
+
+
+def test_public_holidays_are_not_working_days(plugin, emu, oauth_creds):
+    """Google's holiday calendars hold all-day transparent events, so free/busy never shows
+    them; public holidays are told from observances by their description (emulator:
+    subscribe_holidays)."""
+    emu.subscribe_holidays(ALICE, {"2027-07-05": "Independence Day (observed)"},
+                           {"2027-07-06": "Some Observance"})
+    window = {"duration_minutes": 60, "time_min": "2027-07-05", "time_max": "2027-07-06",
+              "working_hours": "09:00-11:00", "granularity_minutes": 60}
+    result = plugin.invoke_tool("find_free_slots", window, oauth_creds)
+    assert [s for s, _ in slot_times(result)] == ["2027-07-06T09:00:00+02:00",
+                                                 "2027-07-06T10:00:00+02:00"]
+    assert result.variables["skipped_holidays"] == [
+        {"date": "2027-07-05", "name": "Independence Day (observed)"}]
+    [considered] = [line for line in result.text.splitlines() if line.startswith("Considered")]
+    assert "public holidays skipped (Holidays in United States)" in considered
+    assert "Mon 2027-07-05 Independence Day (observed)" in considered
+    assert len(_holiday_event_reads(emu)) == 1 and len(freebusy_posts(emu)) == 1
+
+    emu.clear_requests()
+    kept = plugin.invoke_tool("find_free_slots", {**window, "skip_holidays": False}, oauth_creds)
+    assert [s for s, _ in slot_times(kept)][:2] == ["2027-07-05T09:00:00+02:00",
+                                                    "2027-07-05T10:00:00+02:00"]
+    assert kept.variables["skipped_holidays"] == []
+    assert _holiday_event_reads(emu) == [] and "holidays" not in kept.text
+
+
+def test_a_failing_holiday_calendar_does_not_fail_the_search(plugin, emu, oauth_creds):
+    from tests.emulator import Fault
+
+    emu.subscribe_holidays(ALICE, {"2027-07-05": "Independence Day (observed)"})
+    emu.inject_fault(Fault(method="GET", path_regex=r"holiday.*/events$", status=403,
+                           reason="forbidden", times=None))
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 60, "time_min": "2027-07-05", "time_max": "2027-07-05",
+        "working_hours": "09:00-10:00"}, oauth_creds)
+    assert [s for s, _ in slot_times(result)] == ["2027-07-05T09:00:00+02:00"]
+    assert "public holidays not checked" in result.text

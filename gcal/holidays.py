@@ -1,0 +1,114 @@
+"""Public holidays from the holiday calendars the user subscribes to in Google Calendar.
+
+Google's regional holiday calendars have ids like ``en.usa#holiday@group.v.calendar.google.com``
+and hold all-day, transparent events (so free/busy never shows them). Since 2024 they mix
+public holidays with observances, told apart only by the event description: a public holiday's
+description is ``Public holiday``, an observance's starts with ``Observance`` (followed by
+"To hide observances, go to Google Calendar Settings > Holidays in …"). Source: the public ICS
+feeds of these calendars, quoted in https://github.com/mitica/public-holidays-js/issues/22.
+The descriptions are written in the calendar's language; only the English marker is known
+for certain, so a calendar in another language is read as having no public holidays rather
+than skipping working days on a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from gcal.calendars import list_calendars
+from gcal.client import CalendarClient
+from gcal.errors import GoogleCalendarError
+from gcal.models import Calendar
+from gcal.times import to_rfc3339
+from gcal.transport import calendar_path
+
+HOLIDAY_CALENDAR_SUFFIX = "#holiday@group.v.calendar.google.com"
+PUBLIC_HOLIDAY_MARKERS = ("public holiday",)
+_MAX_ITEMS = 2500  # one page: a year of a country's holidays and observances is ~100
+
+
+@dataclass(frozen=True)
+class Holiday:
+    day: date
+    name: str
+
+
+@dataclass
+class Holidays:
+    """Public holidays found, which calendars were read, and why any could not be."""
+
+    days: list[Holiday] = field(default_factory=list)
+    calendars: list[str] = field(default_factory=list)  # names of the calendars read
+    problems: list[str] = field(default_factory=list)
+
+    def on(self, first: date, last: date, weekdays: frozenset[int]) -> list[Holiday]:
+        """The holidays from ``first`` to ``last`` that fall on working days."""
+        return [h for h in self.days if first <= h.day <= last and h.day.weekday() in weekdays]
+
+
+def is_holiday_calendar(calendar_id: str) -> bool:
+    return calendar_id.endswith(HOLIDAY_CALENDAR_SUFFIX)
+
+
+def shown_holiday_calendars(calendars: Iterable[Calendar]) -> list[Calendar]:
+    """The holiday calendars the user shows: a country subscribed only for reference and
+    hidden or unticked in Google Calendar does not make the user's days off."""
+    return [c for c in calendars
+            if is_holiday_calendar(c.id) and c.selected and not c.hidden]
+
+
+def users_public_holidays(client: CalendarClient, start: datetime, end: datetime) -> Holidays:
+    """Public holidays of the holiday calendars the user shows; nothing when there are none."""
+    try:
+        calendars = shown_holiday_calendars(list_calendars(client))
+    except GoogleCalendarError as error:
+        return Holidays(problems=[error.message])
+    # All-day dates are local: a day's margin on both sides covers every zone.
+    margin = timedelta(days=1)
+    return public_holidays(client, calendars, start - margin, end + margin)
+
+
+def public_holidays(
+    client: CalendarClient, calendars: list[Calendar], start: datetime, end: datetime
+) -> Holidays:
+    """Public holidays in [start, end): one ``events.list`` request per holiday calendar
+    (users normally show one). A calendar that fails is reported, never fatal."""
+    found = Holidays(calendars=[c.summary for c in calendars])
+    for calendar in calendars:
+        try:
+            items = _all_day_items(client, calendar.id, start, end)
+        except GoogleCalendarError as error:
+            found.problems.append(f"{calendar.summary}: {error.message}")
+            continue
+        found.days.extend(_public(items))
+    found.days.sort(key=lambda holiday: holiday.day)
+    return found
+
+
+def _all_day_items(
+    client: CalendarClient, calendar_id: str, start: datetime, end: datetime
+) -> list[dict]:
+    params = {"timeMin": to_rfc3339(start), "timeMax": to_rfc3339(end),
+              "singleEvents": "true", "maxResults": _MAX_ITEMS}
+    body = client.transport.get(calendar_path("calendars", calendar_id, "events"),
+                                params=params) or {}
+    return [item for item in body.get("items") or [] if "date" in (item.get("start") or {})]
+
+
+def _public(items: list[dict]) -> Iterable[Holiday]:
+    for item in items:
+        if item.get("status") == "cancelled" or not is_public_holiday(item.get("description")):
+            continue
+        first = date.fromisoformat(item["start"]["date"])
+        last = date.fromisoformat((item.get("end") or {}).get("date") or item["start"]["date"])
+        day = first
+        while day < max(last, first + timedelta(days=1)):
+            yield Holiday(day, item.get("summary") or "holiday")
+            day += timedelta(days=1)
+
+
+def is_public_holiday(description: str | None) -> bool:
+    first_line = (description or "").strip().splitlines()[:1]
+    return bool(first_line) and first_line[0].strip().casefold() in PUBLIC_HOLIDAY_MARKERS
