@@ -93,6 +93,12 @@ class Span:
         cleared = ({"dateTime": None, "timeZone": None} if self.all_day else {"date": None})
         return {key: {**cleared, **value} for key, value in self.body().items()}
 
+    def in_zone(self, zone: ZoneInfo) -> Span:
+        """The same span kept in another zone (all-day dates do not move)."""
+        if self.all_day:
+            return Span(self.start, self.end, zone)
+        return Span(self.start.astimezone(zone), self.end.astimezone(zone), zone)
+
     def instants(self) -> tuple[datetime, datetime]:
         if self.all_day:
             return day_start(self.start, self.zone), day_start(self.end, self.zone)

@@ -62,7 +62,8 @@ def shown_holiday_calendars(calendars: Iterable[Calendar]) -> list[Calendar]:
 def users_public_holidays(client: CalendarClient, start: datetime, end: datetime) -> Holidays:
     """Public holidays of the holiday calendars the user shows; nothing when there are none."""
     try:
-        calendars = shown_holiday_calendars(list_calendars(client))
+        # The calendar list is cached per account (the calendar choice just read it).
+        calendars = shown_holiday_calendars(list_calendars(client, refresh=False))
     except GoogleCalendarError as error:
         return Holidays(problems=[error.message])
     # All-day dates are local: a day's margin on both sides covers every zone.

@@ -30,6 +30,7 @@ from gcal.event_input import (
     shifted_series,
     span_of,
 )
+from gcal.formatting import plural
 from gcal.ids import conference_request_id, event_id_for_key, new_event_id
 from gcal.models import Calendar, Event
 from gcal.recurrence_input import fit_to_event
@@ -111,7 +112,10 @@ def _default_send(given: str | None, *attendee_lists: list[dict] | None) -> str:
     return given or ("all" if _has_guests(*attendee_lists) else "none")
 
 
-def _conflicts(client, calendar_id: str, span: Span, event_id: str, notes: list[str]):
+def _conflicts(client, calendar_id: str, span: Span, event_id: str, notes: list[str], *,
+               free: bool = False):
+    if free:
+        return []  # an event shown as free blocks no time, so it conflicts with nothing
     start, end = span.instants()
     try:
         return find_conflicts(client, calendar_id, Window(start, end, span.all_day), span.zone,
@@ -126,8 +130,8 @@ def _invitation_note(send: str, attendees: list[dict] | None, verb: str) -> list
     if not guests:
         return []
     if send == "none":
-        return [f"No emails were sent to the {guests} guests (send_updates=none)."]
-    return [f"{verb} sent to {guests} guests (send_updates={send})."]
+        return [f"No emails were sent to the {plural(guests, 'guest')} (send_updates=none)."]
+    return [f"{verb} sent to {plural(guests, 'guest')} (send_updates={send})."]
 
 
 # ----------------------------------------------------------------------------- create
@@ -140,7 +144,7 @@ def create_event(
     idempotency_key: str | None = None,
 ) -> WriteResult:
     calendar = target_calendar(client, calendar_spec)
-    zone = fields.zone or client.calendar_zone(calendar.id)
+    zone = fields.zone or client.primary_time_zone()  # people mean their own time
     span = fields.times.new_span(zone)
     event_id = (event_id_for_key(idempotency_key, calendar.id) if idempotency_key
                 else new_event_id())
@@ -155,7 +159,8 @@ def create_event(
     # The id is ours before Google answers, so the overlap query can run alongside the insert.
     check_notes: list[str] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        overlaps = pool.submit(_conflicts, client, calendar.id, span, event_id, check_notes)
+        overlaps = pool.submit(_conflicts, client, calendar.id, span, event_id, check_notes,
+                               free=body.get("transparency") == "transparent")
         item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
         conflicts = overlaps.result()
     notes = _invitation_note(send, item.get("attendees"), "Invitations")
@@ -167,6 +172,9 @@ def create_event(
 
 def _new_body(fields: EventFields, span: Span, event_id: str) -> dict:
     body = {"id": event_id, **fields.simple, **span.body()}
+    if span.all_day:
+        # Google Calendar's UI creates all-day events as free (the API's default is busy).
+        body.setdefault("transparency", "transparent")
     attendees = attendee_entries(fields.attendees or [], fields.optional_attendees or [])
     if attendees:
         body["attendees"] = attendees
@@ -213,7 +221,8 @@ def _insert(client, calendar_id: str, body: dict, send: str, *, meet: bool) -> d
 def _finish(client, action, item, calendar_id, span, zone, notes) -> WriteResult:
     event = event_from_api(item, calendar_id)
     stored = span_of(item, zone) if item.get("start") else span
-    conflicts = _conflicts(client, calendar_id, stored, event.id, notes)
+    conflicts = _conflicts(client, calendar_id, stored, event.id, notes,
+                           free=event.show_as == "free")
     return WriteResult(action, event, zone, conflicts, notes)
 
 
@@ -221,7 +230,7 @@ def quick_add_event(
     client: CalendarClient, text: str, calendar_spec: str | None, send_updates: str | None
 ) -> WriteResult:
     calendar = target_calendar(client, calendar_spec)
-    zone = client.calendar_zone(calendar.id)
+    zone = client.primary_time_zone()
     item = client.transport.post(
         _events_path(calendar.id, "quickAdd"),
         params={"text": text, "sendUpdates": send_updates},
@@ -244,8 +253,11 @@ def update_event(
     if fields.recurrence is not None and subject.get("recurringEventId"):
         raise InvalidInputError("recurrence", "can only be changed for the whole series; add "
                                 "scope=series", "series")
-    zone = fields.zone or span_of(subject, client.calendar_zone(calendar.id)).zone
-    patch, span = _patch_body(fields, target, subject, zone)
+    # Wall-clock times are read in the user's zone (people mean their own time); the event
+    # keeps its own zone unless time_zone names another.
+    zone = fields.zone or client.primary_time_zone()
+    own = fields.zone or span_of(subject, client.calendar_zone(calendar.id)).zone
+    patch, span = _patch_body(fields, target, subject, zone, own)
     send = _default_send(fields.send_updates, subject.get("attendees"), patch.get("attendees"))
     params = {"sendUpdates": send}
     if "conferenceData" in patch:
@@ -257,21 +269,22 @@ def update_event(
     elif item.get("recurringEventId"):
         notes.append("Only this occurrence changed (scope=series changes the whole series).")
     event = event_from_api(item, calendar.id)
-    conflicts = (_conflicts(client, calendar.id, span_of(item, zone), event.id, notes)
-                 if span else [])
+    conflicts = (_conflicts(client, calendar.id, span_of(item, zone), event.id, notes,
+                            free=event.show_as == "free") if span else [])
     return WriteResult("updated", event, zone, conflicts, notes, send)
 
 
-def _patch_body(fields: EventFields, target: dict, subject: dict, zone: ZoneInfo):
+def _patch_body(fields: EventFields, target: dict, subject: dict, zone: ZoneInfo,
+                own: ZoneInfo):
     patch = {**fields.simple, **fields.cleared}
     span = None
     if fields.times.given:
-        moved = fields.times.revise(span_of(target, zone), zone)
+        moved = fields.times.revise(span_of(target, own), zone).in_zone(own)
         span = moved if subject is target else shifted_series(
-            span_of(subject, zone), span_of(target, zone), moved)
+            span_of(subject, own), span_of(target, own), moved)
         patch.update(span.patch_body())
     if fields.recurrence is not None:
-        current = span or span_of(subject, zone)
+        current = span or span_of(subject, own)
         patch.update(current.patch_body())  # a recurring event needs its IANA zone
         patch["recurrence"] = fit_to_event(fields.recurrence, current.all_day, current.zone)
     attendees = revised_attendees(subject.get("attendees") or [], fields)

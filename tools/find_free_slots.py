@@ -3,7 +3,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from gcal.calendars import resolve_calendar_ids
+from gcal.calendars import Default, resolve_calendar_ids
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
 from gcal.freebusy import busy_and_holidays, unique_ids
@@ -42,10 +42,10 @@ class FindFreeSlotsTool(_base.CalendarTool):
         )
         check_fits(rules, start, end)
         calendars = resolve_calendar_ids(
-            client, to_str(parameters.get("calendar_ids"), "calendar_ids"))
+            client, to_str(parameters.get("calendar_ids"), "calendar_ids"), default=Default.BUSY)
         skip_holidays = to_bool(parameters.get("skip_holidays"), "skip_holidays")
         free_busy, holidays = busy_and_holidays(
-            client, unique_ids(calendars, attendees), start, end,
+            client, unique_ids(calendars.ids, attendees), start, end,
             skip_holidays=skip_holidays is not False)
         skipped = holidays.on(start.astimezone(zone).date(), end.astimezone(zone).date(),
                               days) if holidays else []

@@ -175,11 +175,44 @@ def test_create_reports_overlaps_without_blocking(plugin, emu, oauth_creds):
     emu.add_event(ALICE, timed("Free time", "2026-03-10T15:00:00+01:00",
                                "2026-03-10T16:00:00+01:00", transparency="transparent"))
     emu.add_event(ALICE, {"summary": "Holiday", "start": {"date": "2026-03-10"},
-                          "end": {"date": "2026-03-11"}})
+                          "end": {"date": "2026-03-11"}, "transparency": "transparent"})
     result = create(plugin, oauth_creds, start="2026-03-10T15:00")
     assert [c["summary"] for c in result.variables["conflicts"]] == ["Dentist"]
-    assert "Dentist" in result.text and "Overlaps with 1" in result.text
+    assert "Dentist" in result.text and "Overlaps with 1 other event " in result.text
     assert result.variables["action"] == "created"
+
+
+def test_conflicts_follow_googles_free_busy_rule(plugin, emu, oauth_creds):
+    """One rule for what blocks time (issue 11, item 8): what Google's freeBusy counts as busy.
+    An all-day event shown as busy blocks its day for timed events too; a transparent one, a
+    declined invitation and a cancelled event do not. The emulator's freeBusy already follows
+    Google (busy = opaque, not declined, not cancelled); the conflict check now agrees."""
+    emu.add_event(ALICE, {"summary": "Offsite", "start": {"date": "2027-03-10"},
+                          "end": {"date": "2027-03-11"}})
+    emu.add_event(ALICE, {"summary": "Holiday", "start": {"date": "2027-03-10"},
+                          "end": {"date": "2027-03-11"}, "transparency": "transparent"})
+    emu.add_event(ALICE, timed("Declined", "2027-03-10T15:00:00+01:00",
+                               "2027-03-10T16:00:00+01:00",
+                               attendees=[{"email": ALICE, "responseStatus": "declined"},
+                                          {"email": BOB, "organizer": True}],
+                               organizer={"email": BOB}), propagate=False)
+    result = create(plugin, oauth_creds, start="2027-03-10T15:00")
+    assert [c["summary"] for c in result.variables["conflicts"]] == ["Offsite"]
+    free_busy = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 30, "time_min": "2027-03-10", "time_max": "2027-03-10",
+        "working_hours": "00:00-24:00", "working_days": "every day"}, oauth_creds)
+    assert free_busy.variables["slots"] == []  # the busy all-day event blocks the whole day
+
+
+def test_all_day_events_are_created_free_unless_show_as_is_given(plugin, emu, oauth_creds):
+    """Google Calendar's UI creates all-day events as free (issue 11, item 8), while the API
+    default is busy (discovery document: transparency default "opaque")."""
+    create(plugin, oauth_creds, start="2026-03-10", all_day=True)
+    assert inserts(emu)[-1].body["transparency"] == "transparent"
+    create(plugin, oauth_creds, start="2026-03-11", all_day=True, show_as="busy")
+    assert inserts(emu)[-1].body["transparency"] == "opaque"
+    create(plugin, oauth_creds, start="2026-03-11T10:00")
+    assert "transparency" not in inserts(emu)[-1].body
 
 
 @pytest.mark.parametrize(
@@ -223,12 +256,19 @@ def test_read_only_calendar_is_rejected(plugin, emu, oauth_creds):
     assert not inserts(emu)
 
 
-def test_create_on_named_calendar_uses_its_zone(plugin, emu, oauth_creds):
+def test_create_on_a_calendar_in_another_zone_reads_times_in_the_users_zone(
+        plugin, emu, oauth_creds):
+    """"15:00" on a Tokyo team calendar is 15:00 where the user (Berlin) is (issue 11, item 5):
+    people mean their own time, as in Google Calendar's UI. time_zone still wins."""
     team = emu.add_calendar(ALICE, "Team Events", time_zone="Asia/Tokyo")
     result = create(plugin, oauth_creds, start="2026-03-10T15:00", calendar_id="team events")
     assert inserts(emu)[-1].path.endswith(f"/calendars/{team}/events")
-    assert inserts(emu)[-1].body["start"]["dateTime"] == "2026-03-10T15:00:00+09:00"
+    assert inserts(emu)[-1].body["start"] == {"dateTime": "2026-03-10T15:00:00+01:00",
+                                              "timeZone": "Europe/Berlin"}
     assert result.variables["calendar_id"] == team
+    create(plugin, oauth_creds, start="2026-03-10T15:00", calendar_id=team,
+           time_zone="Asia/Tokyo")
+    assert inserts(emu)[-1].body["start"]["dateTime"] == "2026-03-10T15:00:00+09:00"
 
 
 def test_quick_add(plugin, emu, oauth_creds):
