@@ -6,9 +6,9 @@ public holidays with observances, told apart only by the event description: a pu
 description is ``Public holiday``, an observance's starts with ``Observance`` (followed by
 "To hide observances, go to Google Calendar Settings > Holidays in …"). Source: the public ICS
 feeds of these calendars, quoted in https://github.com/mitica/public-holidays-js/issues/22.
-The descriptions are written in the calendar's language; only the English marker is known
-for certain, so a calendar in another language is read as having no public holidays rather
-than skipping working days on a guess.
+The descriptions are written in the calendar's language; only the English markers are known
+for certain, so a calendar whose entries carry neither marker is reported ("public holidays
+not checked") rather than skipping working days on a guess.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from gcal.times import to_rfc3339
 from gcal.transport import calendar_path
 
 HOLIDAY_CALENDAR_SUFFIX = "#holiday@group.v.calendar.google.com"
-PUBLIC_HOLIDAY_MARKERS = ("public holiday",)
+PUBLIC_HOLIDAY = "public holiday"  # the description's first line, case-folded
+OBSERVANCE = "observance"
 _MAX_ITEMS = 2500  # one page: a year of a country's holidays and observances is ~100
 
 
@@ -83,6 +84,11 @@ def public_holidays(
         except GoogleCalendarError as error:
             found.problems.append(f"{calendar.summary}: {error.message}")
             continue
+        if items and not any(_kind(item) for item in items):
+            found.problems.append(f"{calendar.summary}: its entries are not marked \"Public "
+                                  "holiday\" or \"Observance\" (a calendar in another "
+                                  "language?)")
+            continue
         found.days.extend(_public(items))
     found.days.sort(key=lambda holiday: holiday.day)
     return found
@@ -111,5 +117,15 @@ def _public(items: list[dict]) -> Iterable[Holiday]:
 
 
 def is_public_holiday(description: str | None) -> bool:
+    return _marker(description) == PUBLIC_HOLIDAY
+
+
+def _kind(item: dict) -> str | None:
+    """``public holiday``, ``observance``, or None when the description says neither."""
+    marker = _marker(item.get("description"))
+    return marker if marker in (PUBLIC_HOLIDAY, OBSERVANCE) else None
+
+
+def _marker(description: str | None) -> str:
     first_line = (description or "").strip().splitlines()[:1]
-    return bool(first_line) and first_line[0].strip().casefold() in PUBLIC_HOLIDAY_MARKERS
+    return first_line[0].strip().casefold() if first_line else ""

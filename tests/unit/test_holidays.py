@@ -73,3 +73,14 @@ def test_public_holidays_reads_one_page_and_keeps_multi_day_holidays():
     [(path, params)] = client.transport.calls
     assert path == "/calendars/en.usa%23holiday%40group.v.calendar.google.com/events"
     assert params["singleEvents"] == "true"
+
+
+def test_a_calendar_whose_entries_carry_no_known_marker_is_reported_not_guessed():
+    items = [{"summary": "Tag der Deutschen Einheit", "description": "Gesetzlicher Feiertag",
+              "start": {"date": "2026-10-03"}, "end": {"date": "2026-10-04"}}]
+    calendar = Calendar("de.german#holiday@group.v.calendar.google.com", "Feiertage", None,
+                        "reader", selected=True)
+    found = public_holidays(_Client(items), [calendar], parse_rfc3339("2026-10-01T00:00:00Z"),
+                            parse_rfc3339("2026-10-10T00:00:00Z"))
+    assert found.days == []
+    assert found.problems and "Feiertage" in found.problems[0]
