@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gcal.errors import InvalidInputError
+from gcal.events import list_events
 from gcal.pagination import (
     MAX_TOKEN_CALENDARS,
     MAX_TOKEN_CHARS,
@@ -75,3 +78,16 @@ def test_legacy_formats_are_gone():
 def test_the_encoder_never_writes_a_token_the_decoder_refuses():
     cursors = {f"cal{n}@example.com": Cursor("t" * 200, 1) for n in range(MAX_TOKEN_CALENDARS)}
     assert len(encode_token(cursors, WINDOW)) <= MAX_TOKEN_CHARS
+
+
+def test_a_listing_never_covers_more_calendars_than_a_token_may_carry():
+    class _NoRequests:
+        def get(self, *args, **kwargs):
+            raise AssertionError("no request may be sent")
+
+    client = type("Client", (), {"transport": _NoRequests()})()
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    with pytest.raises(InvalidInputError) as error:
+        list_events(client, [f"c{n}@example.com" for n in range(MAX_TOKEN_CALENDARS + 1)],
+                    time_min=start, time_max=start + timedelta(days=1), zone=ZoneInfo("UTC"))
+    assert "calendar_ids" in error.value.message
