@@ -47,8 +47,8 @@ class FindFreeSlotsTool(_base.CalendarTool):
         free_busy, holidays = busy_and_holidays(
             client, unique_ids(calendars.ids, attendees), start, end,
             skip_holidays=skip_holidays is not False)
-        skipped = holidays.on(start.astimezone(zone).date(), end.astimezone(zone).date(),
-                              days) if holidays else []
+        last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()  # end excluded
+        skipped = holidays.on(start.astimezone(zone).date(), last_day, days) if holidays else []
         rules = replace(rules, days_off=frozenset(h.day for h in skipped))
         return slots_reply(find_slots(free_busy.all_busy(), start, end, rules, limit),
                            rules, free_busy, holidays, skipped)

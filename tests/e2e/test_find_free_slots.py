@@ -170,7 +170,8 @@ def test_public_holidays_are_not_working_days(plugin, emu, oauth_creds):
     """Google's holiday calendars hold all-day transparent events, so free/busy never shows
     them; public holidays are told from observances by their description (emulator:
     subscribe_holidays)."""
-    emu.subscribe_holidays(ALICE, {"2027-07-05": "Independence Day (observed)"},
+    emu.subscribe_holidays(ALICE, {"2027-07-05": "Independence Day (observed)",
+                                   "2027-07-07": "A holiday after the window"},
                            {"2027-07-06": "Some Observance"})
     window = {"duration_minutes": 60, "time_min": "2027-07-05", "time_max": "2027-07-06",
               "working_hours": "09:00-11:00", "granularity_minutes": 60}
