@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from gcal.client import CalendarClient
 from gcal.errors import GoogleCalendarError, InvalidInputError
 from gcal.models import Event, Viewer
-from gcal.pagination import Cursor, decode_token, encode_token
+from gcal.pagination import MAX_TOKEN_CALENDARS, Cursor, decode_token, encode_token
 from gcal.serializers import event_from_api
 from gcal.times import day_start, parse_rfc3339, resolve_zone, to_rfc3339
 from gcal.transport import calendar_path
@@ -138,8 +138,14 @@ def list_events(
     cursors = {cal: Cursor(None, 0) for cal in calendar_ids}
     if page_token:
         # The token's own options win: Google needs the same parameters on every page.
-        cursors, saved = decode_token(page_token)
-        window = saved if len(saved) == len(window) else (*saved[:2], *window[2:])
+        cursors, window = decode_token(page_token)
+    elif len(calendar_ids) > MAX_TOKEN_CALENDARS:
+        raise InvalidInputError(
+            "calendar_ids",
+            f"{len(calendar_ids)} calendars were named; one listing reads at most "
+            f"{MAX_TOKEN_CALENDARS}, so name fewer",
+            "primary, team@example.com",
+        )
     zone_key, flags, query = window[2:]
     if resolve_zone(zone_key, parameter="page_token") is None or set(flags) - {"d", "x"}:
         raise InvalidInputError("page_token", "is damaged; omit it to start from the first page")

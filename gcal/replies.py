@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from gcal.formatting import (
     span_text,
 )
 from gcal.freebusy import FreeBusy
+from gcal.holidays import Holiday, Holidays
 from gcal.ics import MIME_TYPE
 from gcal.intervals import Interval
 from gcal.models import Calendar, Event
@@ -150,22 +152,26 @@ def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
     return Reply(text, data)
 
 
-def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply:
+def slots_reply(
+    search: SlotSearch, rules: SlotRules, people: FreeBusy,
+    holidays: Holidays | None = None, skipped: Sequence[Holiday] = (),
+) -> Reply:
     zone = rules.zone
     text = [_slots_headline(search, rules), *(_slot_line(s, zone) for s in search.slots)]
     if search.more:
         resume = _short_time(search.slots[-1].end.astimezone(zone))
         text.append(f"{search.more} more slots exist: raise max_results or call again with "
                     f"time_min={resume}")
-    text.append("Considered: " + ", ".join(people.considered))
+    text.append("Considered: " + ", ".join(people.considered) + _holidays_note(holidays, skipped))
     if people.unknown:
-        text.append("Unknown, NOT treated as free (Google gave no free/busy): " + "; ".join(
-            f"{name}: {reason}" for name, reason in people.unknown.items()))
+        text.append(_unknown_line(people))
     data = {
         "slots": [_slot_record(slot, zone) for slot in search.slots],
         "total_found": search.total,
         "considered": people.considered,
-        "unknown": [{"id": name, "reason": why} for name, why in people.unknown.items()],
+        "unknown": [{"email": name, "reason": why} for name, why in people.unknown.items()],
+        "unknown_count": len(people.unknown),
+        "skipped_holidays": [{"date": h.day.isoformat(), "name": h.name} for h in skipped],
         "time_zone": zone.key,
         "time_min": search.start.astimezone(zone).isoformat(),
         "time_max": search.end.astimezone(zone).isoformat(),
@@ -174,6 +180,23 @@ def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply
         first = _slot_record(search.slots[0], zone)
         data["first_slot_start"], data["first_slot_end"] = first["start"], first["end"]
     return Reply("\n".join(text), data)
+
+
+def _holidays_note(holidays: Holidays | None, skipped: Sequence[Holiday]) -> str:
+    if holidays is None or not (holidays.calendars or holidays.problems):
+        return ""
+    if holidays.problems:
+        return "; public holidays not checked: " + "; ".join(holidays.problems)
+    days = ", ".join(f"{WEEKDAYS[h.day.weekday()]} {h.day.isoformat()} {h.name}"
+                     for h in skipped) or "none on these working days"
+    return f"; public holidays skipped ({', '.join(holidays.calendars)}): {days}"
+
+
+def _unknown_line(people: FreeBusy) -> str:
+    """Google shows no busy time for them, so nothing of theirs could block a slot."""
+    listed = "; ".join(f"{name}: {reason}" for name, reason in people.unknown.items())
+    return (f"Availability unknown (Google shows no free/busy), so these slots are free for "
+            f"the others only; confirm with them before booking: {listed}")
 
 
 def _slots_headline(search: SlotSearch, rules: SlotRules) -> str:

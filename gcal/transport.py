@@ -6,7 +6,7 @@ Retried, with exponential backoff and full jitter, honouring ``Retry-After``, bo
 ``RetryPolicy.max_attempts`` and ``RetryPolicy.total_budget``:
 
 * 429, and 403 with reason ``rateLimitExceeded`` / ``userRateLimitExceeded``;
-* 5xx;
+* 5xx (a 503's ``Retry-After`` is honoured too, RFC 9110 §10.2.3);
 * connection failures and timeouts.
 
 Never retried: 400, 401 (except one re-mint through a ``TokenSource``), 403 permission or
@@ -259,7 +259,7 @@ class CalendarTransport:
                         error.attempts = attempt  # a 412/410 after a resend may be our own
                         report.gave_up(error, attempt)
                         raise error
-                wait = getattr(error, "retry_after", None)
+                wait = error.retry_after
             self._pause_or_raise(error, attempt, wait, deadline, report)
 
     def _send(

@@ -138,3 +138,25 @@ def test_colors_and_settings_with_full_scope(emu):
     r = requests.post(emu.base_url + "/calendar/v3/calendars/primary/clear", timeout=5,
                       headers={"Authorization": f"Bearer {full}"})
     assert r.status_code == 501
+
+
+def test_holiday_calendar_is_a_reader_subscription_of_transparent_all_day_events(emu, token):
+    """Google's regional holiday calendars, as the plugin sees them through the API."""
+    cid = emu.subscribe_holidays(ALICE, {"2026-07-03": "Independence Day (observed)"},
+                                 {"2026-06-14": "Flag Day"})
+    base = f"http://{emu.host}/calendar/v3"
+    headers = {"Authorization": f"Bearer {token}"}
+    entry = requests.get(f"{base}/users/me/calendarList/{requests.utils.quote(cid, safe='')}",
+                         headers=headers, timeout=5).json()
+    assert entry["accessRole"] == "reader" and entry["summary"] == "Holidays in United States"
+    listed = requests.get(f"{base}/calendars/{requests.utils.quote(cid, safe='')}/events",
+                          params={"singleEvents": "true"}, headers=headers, timeout=5)
+    items = listed.json()["items"]
+    by_name = {i["summary"]: i for i in items}
+    assert by_name["Independence Day (observed)"]["description"] == "Public holiday"
+    assert by_name["Flag Day"]["description"].startswith("Observance\nTo hide observances")
+    assert all(i["transparency"] == "transparent" and "date" in i["start"] for i in items)
+    busy = requests.post(f"{base}/freeBusy", headers=headers, timeout=5, json={
+        "timeMin": "2026-06-01T00:00:00Z", "timeMax": "2026-08-01T00:00:00Z",
+        "items": [{"id": cid}]}).json()
+    assert busy["calendars"][cid]["busy"] == []
