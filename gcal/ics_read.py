@@ -95,6 +95,11 @@ def read_ics(content: bytes, user_zone: ZoneInfo) -> IcsFile:
         except _Unusable as problem:
             result.skipped.append(Skipped(_text(vevent.get("UID")), _summary(vevent),
                                           str(problem)))
+        except (ValueError, TypeError, AttributeError, KeyError) as broken:
+            # icalendar parses leniently and raises on first use of a broken value
+            logger.info("skipping a broken VEVENT: %s", type(broken).__name__)
+            result.skipped.append(Skipped(_text(vevent.get("UID")), _summary(vevent),
+                                          f"broken: {_first_line(broken)}"))
     _skip_duplicates(result)
     return result
 

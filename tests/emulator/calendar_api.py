@@ -19,8 +19,8 @@ from .errors import (
     bad_request,
     invalid,
     not_found,
-    required,
     reader_required,
+    required,
     time_range_empty,
     writer_required,
 )
