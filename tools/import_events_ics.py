@@ -32,7 +32,7 @@ def _file_content(value: Any) -> bytes:
             raise InvalidInputError("file", f"give exactly one .ics file, not {len(value)}",
                                     _EXAMPLE)
         value = value[0]
-    if value is None or not hasattr(value, "blob"):
+    if not hasattr(type(value), "blob"):  # on the class: the property itself downloads
         raise InvalidInputError("file", "no file was given", _EXAMPLE)
     if (getattr(value, "size", None) or 0) > MAX_FILE_BYTES:
         raise InvalidInputError("file", f"the file has {value.size:,} bytes; at most "

@@ -3,12 +3,11 @@ signed file URLs do), the real plugin process, the emulator's events.import and 
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.dify_files import FileServer
 from tests.e2e.test_export_ics import WINDOW, seed
 from tests.plugin_process import PluginInvokeError
 
@@ -16,47 +15,10 @@ ALICE = "alice@example.com"
 SAMPLES = Path(__file__).parent.parent / "ics_samples"
 
 
-class FileServer:
-    """Stands in for Dify's file service: GET /files/<name>/file-preview?...&sign=..."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.hits = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.hits += 1
-                name = self.path.split("/")[2]
-                body = outer.files.get(name)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "text/calendar")
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def parameter(self, name: str, content: bytes) -> dict:
-        """What Dify sends for a file variable (api/core/file/models.py to_plugin_parameter)."""
-        self.files[name] = content
-        port = self.server.server_address[1]
-        return {"dify_model_identity": "__dify__file__", "mime_type": "text/calendar",
-                "filename": name, "extension": ".ics", "size": len(content),
-                "type": "document",
-                "url": f"http://127.0.0.1:{port}/files/{name}/file-preview?timestamp=1&"
-                       "nonce=n&sign=s"}
-
-
 @pytest.fixture(scope="module")
 def files():
-    server = FileServer()
-    yield server
-    server.server.shutdown()
+    with FileServer() as server:
+        yield server
 
 
 def run(plugin, files, oauth_creds, content, name="invite.ics", **params):
@@ -197,3 +159,12 @@ def test_round_trip_of_an_export_into_another_calendar(plugin, emu, files, oauth
 
     assert occurrences(other) == occurrences("primary")
     assert len(occurrences(other)) == 7
+
+
+def test_unreachable_file_is_a_clear_error_without_the_signed_url(plugin, files, oauth_creds):
+    parameter = files.parameter("gone.ics", b"")
+    parameter["url"] = parameter["url"].replace("gone.ics", "missing.ics")
+    with pytest.raises(PluginInvokeError) as exc:
+        plugin.invoke_tool("import_events_ics", {"file": parameter}, oauth_creds)
+    assert "Could not download the file from Dify (HTTP 404)" in str(exc.value)
+    assert "sign=" not in str(exc.value)
