@@ -190,8 +190,8 @@ def _write(client: CalendarClient, steps: list[_Step]) -> None:
 
 
 def _record(step: _Step, answer: Answer) -> None:
-    if step.outcome.action == "cancelled" and answer.status == 410:
-        return  # already deleted: the cancellation holds
+    if step.outcome.action == "cancelled" and answer.status in (404, 410):
+        return  # already gone (e.g. with its series): the cancellation holds
     if not answer.ok:
         message = answer.error.message if answer.error else f"HTTP {answer.status}"
         logger.info("import: Google refused one event (HTTP %s)", answer.status)

@@ -83,6 +83,9 @@ def read_ics(content: bytes, user_zone: ZoneInfo) -> IcsFile:
             "imported at once: split it (e.g. one file per month)", _FILE_EXAMPLE)
     calendars = _parse_calendars(_decoded(content))
     vevents = [c for cal in calendars for c in cal.walk("VEVENT")]
+    if not vevents:
+        raise InvalidInputError("file", "the file holds no events (no VEVENT); to-dos and "
+                                "free/busy blocks cannot be imported", _FILE_EXAMPLE)
     if len(vevents) > MAX_FILE_EVENTS:
         raise InvalidInputError(
             "file", f"the file holds {len(vevents)} events; at most {MAX_FILE_EVENTS} can be "
@@ -162,7 +165,7 @@ def _item(vevent, user_zone: ZoneInfo) -> ImportItem:
     uid = _text(vevent.get("UID")) or _derived_uid(vevent, start)
     body: dict = {"iCalUID": uid, "start": _google_time(start), "end": _google_time(end)}
     _add_texts(body, vevent)
-    recurrence = _recurrence(vevent)
+    recurrence = _recurrence(vevent, start)
     if recurrence:
         body["recurrence"] = recurrence
         if isinstance(start, datetime):
@@ -314,10 +317,10 @@ def original_start_key(google_time: dict | None) -> str | None:
 # ------------------------------------------------------------------------------ recurrence
 
 
-def _recurrence(vevent) -> list[str]:
+def _recurrence(vevent, start: date | datetime) -> list[str]:
     lines = []
     for rule in _values(vevent, "RRULE"):
-        lines.append("RRULE:" + _utc_until(rule).to_ical().decode())
+        lines.append("RRULE:" + _utc_until(rule, start).to_ical().decode())
     for name in ("RDATE", "EXDATE"):
         for prop in _values(vevent, name):
             lines.extend(f"{name}{value}" for value in _date_values(prop))
@@ -329,12 +332,14 @@ def _values(vevent, name: str) -> list:
     return value if isinstance(value, list) else [value] if value is not None else []
 
 
-def _utc_until(rule):
-    """RFC 5545: UNTIL is UTC when DTSTART has a zone; Google rejects other zones there."""
+def _utc_until(rule, start: date | datetime):
+    """RFC 5545: UNTIL is UTC when DTSTART has a zone (some writers put local or zoned
+    times there; they are read in DTSTART's zone)."""
     until = rule.get("UNTIL")
-    if until and isinstance(until[0], datetime) and until[0].tzinfo is not None:
-        rule = rule.copy() if hasattr(rule, "copy") else rule
-        rule["UNTIL"] = [until[0].astimezone(UTC)]
+    if until and isinstance(until[0], datetime) and isinstance(start, datetime):
+        moment = until[0] if until[0].tzinfo else localize(until[0], start.tzinfo)
+        rule = rule.copy()
+        rule["UNTIL"] = [moment.astimezone(UTC)]
     return rule
 
 

@@ -168,3 +168,41 @@ def test_unreachable_file_is_a_clear_error_without_the_signed_url(plugin, files,
         plugin.invoke_tool("import_events_ics", {"file": parameter}, oauth_creds)
     assert "Could not download the file from Dify (HTTP 404)" in str(exc.value)
     assert "sign=" not in str(exc.value)
+
+
+def _swim_lines(plugin, oauth_creds, query):
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01",
+                                                "time_max": "2026-04-30", "query": query,
+                                                "time_zone": "America/Los_Angeles",
+                                                "max_results": 50}, oauth_creds)
+    return listed.variables["events"]
+
+
+def test_outlook_series_then_an_update_of_one_occurrence(plugin, emu, files, oauth_creds):
+    content = (SAMPLES / "outlook_series.ics").read_bytes()
+    first = run(plugin, files, oauth_creds, content)
+    assert len(first.variables["imported"]) == 2, first.text
+    events = _swim_lines(plugin, oauth_creds, "Stand-up")
+    starts = [e["start"] for e in events]
+    assert "2026-03-18T09:00:00-07:00" not in starts  # EXDATE (Pacific Standard Time)
+    assert "2026-03-11T14:00:00-07:00" in starts  # the moved occurrence
+    assert len(events) == 17  # Mondays and Wednesdays 2 Mar – 29 Apr, one excluded
+
+    # Outlook then sends only the changed occurrence, with a higher SEQUENCE.
+    master, occurrence = content.split(b"BEGIN:VEVENT")[1:]
+    head = content.split(b"BEGIN:VEVENT")[0]
+    again = (head + b"BEGIN:VEVENT" + occurrence.replace(b"SEQUENCE:2", b"SEQUENCE:3")
+             .replace(b"T140000", b"T150000").replace(b"T141500", b"T151500"))
+    result = run(plugin, files, oauth_creds, again)
+    assert len(result.variables["updated"]) == 1, result.text
+    starts = [e["start"] for e in _swim_lines(plugin, oauth_creds, "Stand-up")]
+    assert "2026-03-11T15:00:00-07:00" in starts and "2026-03-11T14:00:00-07:00" not in starts
+
+
+def test_a_changed_occurrence_of_an_unknown_series_is_skipped(plugin, emu, files, oauth_creds):
+    content = (SAMPLES / "outlook_series.ics").read_bytes()
+    head, _, occurrence = content.split(b"BEGIN:VEVENT")
+    result = run(plugin, files, oauth_creds, head + b"BEGIN:VEVENT" + occurrence)
+    [skipped] = result.variables["skipped"]
+    assert "import the whole series" in skipped["reason"]
+    assert live(emu) == []

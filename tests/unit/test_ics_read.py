@@ -144,3 +144,18 @@ def test_unusable_files_are_one_clear_error(content, problem):
 def test_method_cancel_is_recognised():
     content = calendar(*vevent("UID:a@x", "DTSTART:20260310T100000Z"), head="METHOD:CANCEL")
     assert read_ics(content, BERLIN).cancels
+
+
+def test_until_is_made_utc_whatever_the_writer_put_there():
+    content = calendar(*vevent(
+        "UID:u@x", "DTSTART;TZID=Europe/Berlin:20260302T090000",
+        "DTEND;TZID=Europe/Berlin:20260302T093000",
+        "RRULE:FREQ=DAILY;UNTIL=20260305T090000"))
+    assert only(content)["recurrence"] == ["RRULE:FREQ=DAILY;UNTIL=20260305T080000Z"]
+
+
+def test_a_file_without_events_is_one_clear_error():
+    content = calendar("BEGIN:VTODO", "UID:t@x", "SUMMARY:Buy milk", "END:VTODO")
+    with pytest.raises(InvalidInputError) as exc:
+        read_ics(content, BERLIN)
+    assert "no events" in exc.value.message
