@@ -6,6 +6,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gcal.errors import InvalidInputError
 from gcal.ics_read import MAX_FILE_EVENTS, read_ics
@@ -159,3 +161,22 @@ def test_a_file_without_events_is_one_clear_error():
     with pytest.raises(InvalidInputError) as exc:
         read_ics(content, BERLIN)
     assert "no events" in exc.value.message
+
+
+_SAMPLE_LINES = [line for path in sorted(SAMPLES.glob("*.ics"))
+                 for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(_SAMPLE_LINES), st.text(max_size=40)),
+                max_size=60),
+       st.sampled_from(["utf-8", "utf-16", "cp1252"]))
+def test_hostile_files_never_escape_as_anything_but_a_clear_error(lines, encoding):
+    text = "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+                        "DTSTART:20260310T100000Z", *lines, "END:VEVENT", "END:VCALENDAR"])
+    try:
+        parsed = read_ics(text.encode(encoding, errors="replace"), BERLIN)
+    except InvalidInputError:
+        return
+    for item in parsed.items:
+        assert item.body["iCalUID"] and "start" in item.body and "end" in item.body
