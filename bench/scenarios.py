@@ -90,7 +90,7 @@ SCENARIOS: tuple[Scenario, ...] = (
              why="one batch of 50 iCalUID lookups (imported/updated/unchanged per event), "
                  "then one batch of 50 events.import"),
     Scenario("import_events_ics", "same 50 events again",
-             lambda w, r: {"file": w.ics_file("again", 50)}, 1,
+             lambda w, r: {"file": w.imported_ics_file("again", 50)}, 1,
              why="the lookup batch shows nothing changed: nothing is written"),
     Scenario("create_event", "", _create, 1, 2,
              why="the overlap query runs concurrently with the insert (the id is ours)"),

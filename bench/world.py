@@ -41,6 +41,7 @@ class World:
     listed: list[dict] = field(default_factory=list)  # stored events of the listing week
     _days: itertools.count = field(default_factory=lambda: itertools.count(40))
     _files: FileServer | None = None
+    _seeded: set[str] = field(default_factory=set)
 
     @property
     def listing_window(self) -> tuple[str, str]:
@@ -88,6 +89,22 @@ class World:
         content = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//bench//EN\r\n"
                    f"{events}END:VCALENDAR\r\n").encode()
         return self._files.parameter(f"{name}.ics", content)
+
+    def imported_ics_file(self, name: str, count: int) -> dict:
+        """Like `ics_file`, with its events already in the calendar as an import left them
+        (seeded once, straight into the emulator): importing it again changes nothing."""
+        parameter = self.ics_file(name, count)
+        if name not in self._seeded:
+            self._seeded.add(name)
+            first = self.first_day + timedelta(days=2000)
+            for n in range(count):
+                day = first + timedelta(days=n)
+                self.emu.add_event(USER, {
+                    "iCalUID": f"{name}-{n}@bench.example", "summary": f"Term event {n}",
+                    "start": {"date": day.isoformat()},
+                    "end": {"date": (day + timedelta(days=1)).isoformat()},
+                    "transparency": "opaque"}, propagate=False)
+        return parameter
 
     def oauth_credentials(self) -> dict[str, str]:
         """A new credential (own token pair): its first call pays the time-zone lookup."""

@@ -268,7 +268,8 @@ MAX_IMPORT_LINES = 60
 def import_reply(result: ImportResult) -> Reply:
     """Counts first, then one line per event (imported, updated, unchanged, skipped)."""
     counts = {action: len(result.of(action)) for action in IMPORT_ACTIONS}
-    calendar = f'"{result.calendar.summary}" ({result.calendar.id})'
+    name, calendar_id = result.calendar.summary, result.calendar.id
+    calendar = f'"{name}"' if name == calendar_id else f'"{name}" ({calendar_id})'
     verb = "Would import" if result.dry_run else "Imported"
     text = [f"{verb} {counts['imported']}, update {counts['updated']}, leave "
             f"{counts['unchanged']} unchanged, skip {counts['skipped']} — {calendar}."
@@ -280,7 +281,7 @@ def import_reply(result: ImportResult) -> Reply:
     elif result.method == "CANCEL":
         text.append(f"Cancellation file: matching events deleted (send_updates="
                     f"{result.send_updates}).")
-    else:
+    elif counts["imported"] or counts["updated"]:
         text.append("Imported copies send no e-mail to guests.")
     shown = result.outcomes[:MAX_IMPORT_LINES]
     text.extend(_import_line(o, result.zone) for o in shown)

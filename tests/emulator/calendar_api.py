@@ -353,7 +353,10 @@ def events_list(ctx: Ctx) -> Response:
     ws, we = _window(ctx)
     cal_tz = zone(cal.time_zone)
     out: list[dict[str, Any]] = []
-    for ev in list(cal.events.values()):
+    candidates = list(cal.events.values())
+    if p.get("iCalUID"):  # a cheap pre-filter (the same filter applies again below)
+        candidates = [ev for ev in candidates if ev.get("iCalUID") == p["iCalUID"]]
+    for ev in candidates:
         cancelled = ev.get("status") == "cancelled"
         is_exception = "recurringEventId" in ev
         master_present = is_exception and ev["recurringEventId"] in cal.events
