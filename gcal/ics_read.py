@@ -243,7 +243,7 @@ def _in_known_zone(value: datetime, user_zone: ZoneInfo) -> datetime:
         return value
     if value.utcoffset() == timedelta(0) and _is_utc(value.tzinfo):
         return value.astimezone(UTC)
-    twin = _iana_twin(value.tzinfo, value, user_zone)
+    twin = _iana_twin(value.tzinfo, value.year, user_zone)
     if twin is None:
         return value  # a fixed offset for this instant; Google needs no name for single events
     return value.astimezone(twin)
@@ -254,7 +254,7 @@ def _named_zone(tzid: str) -> ZoneInfo | None:
     from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
     name = WINDOWS_TO_OLSON.get(tzid.strip('"'), tzid.strip('"'))
-    if not name or name not in _zone_keys():
+    if not name or name not in _zone_set():
         return None
     return ZoneInfo(name)
 
@@ -263,10 +263,12 @@ def _is_utc(zone: tzinfo) -> bool:
     return str(getattr(zone, "key", "") or zone).upper() in ("UTC", "Z", "ETC/UTC", "GMT")
 
 
-def _iana_twin(zone: tzinfo, moment: datetime, user_zone: ZoneInfo) -> ZoneInfo | None:
-    """The IANA zone whose offsets equal a custom VTIMEZONE's across the next year."""
-    probes = [moment + timedelta(days=30 * i) for i in range(13)]
-    wanted = [p.utcoffset() for p in probes]
+@lru_cache(maxsize=64)
+def _iana_twin(zone: tzinfo, year: int, user_zone: ZoneInfo) -> ZoneInfo | None:
+    """The IANA zone whose offsets equal a custom VTIMEZONE's around the year (cached: every
+    event of an Outlook file shares the zone object)."""
+    probes = [datetime(year, 1, 1, 12) + timedelta(days=15 * i) for i in range(25)]
+    wanted = [p.replace(tzinfo=zone).utcoffset() for p in probes]
     for key in (user_zone.key, *_zone_keys()):
         candidate = ZoneInfo(key)
         if [p.replace(tzinfo=candidate).utcoffset() for p in probes] == wanted:
@@ -276,9 +278,18 @@ def _iana_twin(zone: tzinfo, moment: datetime, user_zone: ZoneInfo) -> ZoneInfo 
 
 @lru_cache(maxsize=1)
 def _zone_keys() -> tuple[str, ...]:
-    # Canonical Area/City names first: a match reads better than "Etc/GMT-1".
-    keys = sorted(available_timezones())
-    return tuple(sorted(keys, key=lambda k: ("/" not in k, k.startswith("Etc/"), k)))
+    """Every IANA name; first the one zone Windows maps each of its zones to (Europe/Berlin
+    rather than Africa/Ceuta for Central European rules), then Area/City names, Etc/ last."""
+    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+    representative = set(WINDOWS_TO_OLSON.values())
+    return tuple(sorted(available_timezones(), key=lambda k: (
+        k not in representative, "/" not in k, k.startswith("Etc/"), k)))
+
+
+@lru_cache(maxsize=1)
+def _zone_set() -> frozenset[str]:
+    return frozenset(_zone_keys())
 
 
 def _google_time(moment: date | datetime) -> dict:

@@ -180,3 +180,11 @@ def test_hostile_files_never_escape_as_anything_but_a_clear_error(lines, encodin
         return
     for item in parsed.items:
         assert item.body["iCalUID"] and "start" in item.body and "end" in item.body
+
+
+def test_outlook_customized_zone_maps_to_a_representative_iana_zone():
+    content = (SAMPLES / "outlook_request.ics").read_bytes().replace(
+        b"W. Europe Standard Time", b"Customized Time Zone")
+    body = only(content, ZoneInfo("America/New_York"))
+    assert body["start"] == {"dateTime": "2026-03-16T10:00:00+01:00",
+                             "timeZone": "Europe/Berlin"}
