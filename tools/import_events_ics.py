@@ -33,7 +33,9 @@ def _file_content(value: Any) -> bytes:
         value = value[0]
     url = getattr(value, "url", None)
     if not isinstance(url, str):
-        raise InvalidInputError("file", "no file was given", _EXAMPLE)
+        raise InvalidInputError(
+            "file", "no file was given (Dify passes files to tools from workflow variables; "
+            "in a chat, the app needs a workflow with a file input)", _EXAMPLE)
     if (getattr(value, "size", None) or 0) > MAX_FILE_BYTES:
         raise InvalidInputError("file", f"the file has {value.size:,} bytes; at most "
                                 f"{MAX_FILE_BYTES:,} can be imported at once", _EXAMPLE)

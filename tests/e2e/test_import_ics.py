@@ -205,3 +205,9 @@ def test_a_changed_occurrence_of_an_unknown_series_is_skipped(plugin, emu, files
     [skipped] = result.variables["skipped"]
     assert "import the whole series" in skipped["reason"]
     assert live(emu) == []
+
+
+def test_without_a_file_the_error_says_how_to_pass_one(plugin, oauth_creds):
+    with pytest.raises(PluginInvokeError) as exc:
+        plugin.invoke_tool("import_events_ics", {"calendar_id": "primary"}, oauth_creds)
+    assert "no file was given" in str(exc.value) and "workflow" in str(exc.value)
