@@ -1,7 +1,21 @@
 from dify_plugin import DifyPluginEnv, Plugin
+from dify_plugin.config.logger_format import plugin_logger_handler
 
+from gcal import logs
+from remote_debug import exit_unless_remote_debugging_can_start
+
+
+class PluginSettings(DifyPluginEnv):
+    """The SDK's settings (environment and .env) plus the plugin's own."""
+
+    LOG_LEVEL: str = logs.DEFAULT_LEVEL
+
+
+exit_unless_remote_debugging_can_start()  # one clear line when .env cannot work
 # Dify cancels a tool call after its own timeout; keep ours a little longer so Dify decides.
-plugin = Plugin(DifyPluginEnv(MAX_REQUEST_TIMEOUT=120))
+settings = PluginSettings(MAX_REQUEST_TIMEOUT=120)
+logs.configure(plugin_logger_handler, settings.LOG_LEVEL)
+plugin = Plugin(settings)
 
 if __name__ == "__main__":
     plugin.run()

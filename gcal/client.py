@@ -3,22 +3,43 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gcal.account_cache import ExpiringLRU
 from gcal.errors import InvalidInputError, NotFoundError
 from gcal.oauth import OAuthClient, RefreshingTokenSource
 from gcal.times import resolve_zone
 from gcal.transport import CalendarTransport, calendar_path
 
-# Calendar-list entries (access role, time zone) change rarely; caching them per account saves
-# a round trip on almost every call. A stale role only means Google itself refuses the write.
-_ENTRY_TTL = 600.0
-_entry_cache: dict[tuple[str, str], tuple[float, dict]] = {}
-_entry_lock = threading.Lock()
+# The calendar list (names, access roles, zones, which calendars are shown) changes rarely;
+# caching it per account lets names and the user's zone resolve without a round trip. A stale
+# entry only means Google itself refuses a write, and a name the cache does not know triggers a
+# fresh fetch. Bounded in accounts and age: one process serves every user of the workspace.
+CALENDAR_LIST_TTL = 300.0
+MAX_CACHED_ACCOUNTS = 1000
+_MAX_LIST_PAGES = 20
+_KEPT_FIELDS = ("id", "summary", "summaryOverride", "timeZone", "accessRole", "primary",
+                "hidden", "selected", "description", "backgroundColor")
+_calendar_lists: ExpiringLRU[str, CalendarList] = ExpiringLRU(
+    MAX_CACHED_ACCOUNTS, CALENDAR_LIST_TTL)
+
+
+@dataclass(frozen=True)
+class CalendarList:
+    """The account's calendar-list entries (hidden ones included), as fetched at one time."""
+
+    entries: tuple[dict, ...]
+    fetched_at: float
+
+    def find(self, calendar_id: str) -> dict | None:
+        if calendar_id == "primary":
+            return next((e for e in self.entries if e.get("primary")), None)
+        wanted = calendar_id.casefold()
+        return next((e for e in self.entries if str(e.get("id", "")).casefold() == wanted), None)
 
 
 class CalendarClient:
@@ -31,32 +52,52 @@ class CalendarClient:
     def __repr__(self) -> str:
         return "CalendarClient(account=<redacted>)"
 
-    def calendar_entry(self, calendar_id: str, *, parameter: str = "calendar_id") -> dict:
-        """`calendarList.get`, cached per account (`primary` included)."""
-        key = (self._account_key, calendar_id)
-        with _entry_lock:
-            cached = _entry_cache.get(key)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        path = calendar_path("users", "me", "calendarList", calendar_id, parameter=parameter)
-        entry = self.transport.get(path)
-        self.remember_entry(entry or {}, alias=calendar_id)
-        return entry or {}
+    def calendar_list(self, *, refresh: bool = False) -> CalendarList:
+        """Every calendar-list entry of the account (`calendarList.list`, hidden included)."""
+        cached = None if refresh else _calendar_lists.get(self._account_key)
+        if cached is not None:
+            return cached
+        params: dict = {"maxResults": 250, "showHidden": "true"}
+        entries: list[dict] = []
+        path = calendar_path("users", "me", "calendarList")
+        for _ in range(_MAX_LIST_PAGES):
+            page = self.transport.get(path, params=params) or {}
+            entries.extend({key: item[key] for key in _KEPT_FIELDS if key in item}
+                           for item in page.get("items", []) if item.get("id"))
+            token = page.get("nextPageToken")
+            if not token:
+                break
+            params["pageToken"] = token
+        fresh = CalendarList(tuple(entries), time.monotonic())
+        _calendar_lists.put(self._account_key, fresh)
+        return fresh
 
-    def remember_entry(self, entry: dict, *, alias: str | None = None) -> None:
-        expiry = time.monotonic() + _ENTRY_TTL
-        names = {alias, entry.get("id"), "primary" if entry.get("primary") else None}
-        with _entry_lock:
-            for name in names - {None}:
-                _entry_cache[(self._account_key, name)] = (expiry, entry)
+    def calendar_entry(self, calendar_id: str, *, parameter: str = "calendar_id") -> dict:
+        """The list entry of one calendar (`primary` included); a calendar the cached list does
+        not know is looked up in a fresh list once before NotFoundError."""
+        if not calendar_id.strip():
+            raise InvalidInputError(parameter, "must not be empty", "primary")
+        calendars = self.calendar_list()
+        entry = calendars.find(calendar_id)
+        if entry is None and not self._just_fetched(calendars):
+            entry = self.calendar_list(refresh=True).find(calendar_id)
+        if entry is None:
+            raise NotFoundError(
+                f"No calendar {calendar_id!r} in your calendar list. list_calendars shows "
+                "the calendars you can use.", status=404, reason="notFound")
+        return entry
+
+    @staticmethod
+    def _just_fetched(calendars: CalendarList) -> bool:
+        return time.monotonic() - calendars.fetched_at < 2.0
 
     def primary_time_zone(self) -> ZoneInfo:
         """The zone of the primary calendar: the user's own zone.
 
-        `settings.get` needs a broader scope; `calendarList.get(primary)` is covered by
+        `settings.get` needs a broader scope; the calendar list is covered by
         calendar.calendarlist.readonly.
         """
-        return ZoneInfo(self.calendar_entry("primary").get("timeZone") or "UTC")
+        return resolve_zone(self.calendar_entry("primary").get("timeZone")) or ZoneInfo("UTC")
 
     def calendar_zone(self, calendar_id: str) -> ZoneInfo:
         """A calendar's own zone (from its cached list entry), else the user's zone."""

@@ -1,24 +1,26 @@
-"""Events on a calendar that overlap a time range: the one place with the overlap rules.
+"""Events that overlap a time range on the user's calendars: the one place with the rules.
 
-Rules:
-* Ranges are half-open, [start, end): an event ending at 10:00 does not clash with one
+What blocks time is what Google's own free/busy counts as busy, so the conflict check and
+find_free_slots never disagree:
+* an event is busy unless it is cancelled, shown as free (transparent: all-day markers,
+  holidays, working-location entries), or an invitation the user declined;
+* all-day events shown as busy block their whole days, timed events their time;
+* ranges are half-open, [start, end): an event ending at 10:00 does not clash with one
   starting at 10:00.
-* Ignored: the event itself (and instances of it, for a recurring event), cancelled events,
-  events shown as free (transparent), invitations the user declined, and working-location
-  entries.
-* All-day and timed entries never conflict with each other: an all-day entry is usually a
-  marker (holiday, birthday, trip), not busy time. Two all-day entries conflict when they
-  share a day.
-* Only the range given is checked; for a new recurring event that is its first occurrence.
+The calendars checked are the ones that make the user busy (primary, plus the other shown
+calendars they own or can write) and the calendar written to. The event itself (and
+instances of it) is ignored. For a new recurring event only its first occurrence is checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from gcal.calendars import busy_calendars, list_calendars
 from gcal.client import CalendarClient
 from gcal.models import Event, EventTime
 from gcal.serializers import event_from_api
@@ -26,7 +28,8 @@ from gcal.times import day_start, to_rfc3339
 from gcal.transport import calendar_path
 
 MAX_CHECKED = 50
-_IGNORED_TYPES = frozenset({"workingLocation"})
+_MAX_PARALLEL = 8
+_IGNORED_TYPES = frozenset({"workingLocation"})  # always free in Google's free/busy
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,28 @@ def find_conflicts(
     *,
     ignore_id: str | None = None,
 ) -> list[Event]:
-    """Events on ``calendar_id`` overlapping ``window`` (see the module rules)."""
+    """Busy events overlapping ``window`` on the user's busy calendars and ``calendar_id``,
+    read in one round of parallel requests (see the module rules)."""
+    calendars = _checked_calendars(client, calendar_id)
+    if len(calendars) == 1:
+        found = [_events_in(client, calendars[0], window, zone)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL, len(calendars))) as pool:
+            found = list(pool.map(lambda cal: _events_in(client, cal, window, zone), calendars))
+    events = _unique(event for events in found for event in events)
+    return sorted(overlapping(events, window, zone, ignore_id=ignore_id),
+                  key=lambda e: _instant(e.start, zone) or window.start)
+
+
+def _checked_calendars(client: CalendarClient, calendar_id: str) -> list[str]:
+    calendars = list_calendars(client, show_hidden=True, refresh=False)
+    primary = next((c.id for c in calendars if c.primary), "primary")
+    target = primary if calendar_id == "primary" else calendar_id
+    return list(dict.fromkeys([target, *(c.id for c in busy_calendars(calendars))]))
+
+
+def _events_in(client: CalendarClient, calendar_id: str, window: Window,
+               zone: ZoneInfo) -> list[Event]:
     path = calendar_path("calendars", calendar_id, "events", parameter="calendar_id")
     params = {
         "singleEvents": "true",
@@ -55,25 +79,28 @@ def find_conflicts(
         "timeZone": zone.key,
     }
     items = (client.transport.get(path, params=params) or {}).get("items", [])
-    events = [event_from_api(item, calendar_id) for item in items]
-    return overlapping(events, window, zone, ignore_id=ignore_id)
+    return [event_from_api(item, calendar_id) for item in items]
+
+
+def _unique(events: Iterable[Event]) -> list[Event]:
+    """An invitation sits on several of the user's calendars with the same id: list it once."""
+    return list({(e.ical_uid or e.id, e.start): e for e in events}.values())
 
 
 def overlapping(
     events: Iterable[Event], window: Window, zone: ZoneInfo, *, ignore_id: str | None = None
 ) -> list[Event]:
     return [event for event in events
-            if not _ignored(event, window, ignore_id) and _overlaps(event, window, zone)]
+            if not _ignored(event, ignore_id) and _overlaps(event, window, zone)]
 
 
-def _ignored(event: Event, window: Window, ignore_id: str | None) -> bool:
+def _ignored(event: Event, ignore_id: str | None) -> bool:
     return (
         (ignore_id is not None and ignore_id in (event.id, event.recurring_event_id))
         or event.status == "cancelled"
         or event.transparency == "transparent"
         or event.my_response == "declined"
         or event.event_type in _IGNORED_TYPES
-        or event.all_day != window.all_day
     )
 
 

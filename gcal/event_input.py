@@ -35,18 +35,28 @@ SCOPES = ("instance", "series")
 VISIBILITIES = ("default", "public", "private", "confidential")
 SHOW_AS = {"busy": "opaque", "free": "transparent", "opaque": "opaque",
            "transparent": "transparent"}
+# guest_permissions names → Google's flags. As in Google Calendar's event editor, letting
+# guests modify the event lets them invite others and see the guest list too.
 GUEST_PERMISSIONS = {
-    "guests_can_modify": "guestsCanModify",
-    "guests_can_invite_others": "guestsCanInviteOthers",
-    "guests_can_see_other_guests": "guestsCanSeeOtherGuests",
+    "modify": ("guestsCanModify", "guestsCanInviteOthers", "guestsCanSeeOtherGuests"),
+    "invite_others": ("guestsCanInviteOthers",),
+    "see_guests": ("guestsCanSeeOtherGuests",),
 }
+_PERMISSION_NAMES = {"modify": "modify", "edit": "modify", "invite_others": "invite_others",
+                     "invite": "invite_others", "see_guests": "see_guests",
+                     "see_guest_list": "see_guests", "see_other_guests": "see_guests"}
+_PERMISSIONS_EXAMPLE = "invite_others, see_guests"
+# A PATCH merges nested objects (only arrays are replaced), so going back to the calendar's
+# default reminders must empty the stored overrides too, or Google refuses the event:
+# https://developers.google.com/calendar/api/guides/performance#patch
+DEFAULT_REMINDERS = {"useDefault": True, "overrides": []}
 # update_event's clear_fields: what each name resets in a PATCH body (null clears in PATCH).
 CLEARABLE = {
     "description": {"description": None},
     "location": {"location": None},
     "attendees": {"attendees": []},
     "recurrence": {"recurrence": None},
-    "reminders": {"reminders": {"useDefault": True}},
+    "reminders": {"reminders": DEFAULT_REMINDERS},
     "color": {"colorId": None},
     "google_meet": {"conferenceData": None},
 }
@@ -92,6 +102,12 @@ class Span:
         the event ("Invalid start time")."""
         cleared = ({"dateTime": None, "timeZone": None} if self.all_day else {"date": None})
         return {key: {**cleared, **value} for key, value in self.body().items()}
+
+    def in_zone(self, zone: ZoneInfo) -> Span:
+        """The same span kept in another zone (all-day dates do not move)."""
+        if self.all_day:
+            return Span(self.start, self.end, zone)
+        return Span(self.start.astimezone(zone), self.end.astimezone(zone), zone)
 
     def instants(self) -> tuple[datetime, datetime]:
         if self.all_day:
@@ -277,7 +293,7 @@ def parse_event_fields(params: Mapping[str, Any], *, update: bool = False) -> Ev
             end=to_str(params.get("end"), "end"),
             duration_minutes=to_int(params.get("duration_minutes"), "duration_minutes",
                                     minimum=1, maximum=MAX_DURATION_MINUTES),
-            all_day=to_bool(params.get("all_day"), "all_day"),
+            all_day=_all_day(params),
         ),
         zone=resolve_zone(to_str(params.get("time_zone"), "time_zone")),
         attendees=_emails(params, "attendees"),
@@ -310,9 +326,34 @@ def _simple_fields(params: Mapping[str, Any], summary: str | None) -> dict:
         "visibility": choice(params.get("visibility"), "visibility", VISIBILITIES),
         "transparency": choice(params.get("show_as"), "show_as", SHOW_AS),
     }
-    for name, key in GUEST_PERMISSIONS.items():
-        simple[key] = to_bool(params.get(name), name)
+    simple.update(parse_guest_permissions(params.get("guest_permissions")))
     return {key: value for key, value in simple.items() if value is not None}
+
+
+def _all_day(params: Mapping[str, Any]) -> bool | None:
+    """Only true forces all-day. Dify turns a boolean a model sent empty into false, so false
+    means "not specified": the kind then follows start (a date, or a time of day)."""
+    return True if to_bool(params.get("all_day"), "all_day") else None
+
+
+def parse_guest_permissions(value: Any) -> dict[str, bool]:
+    """``modify, invite_others, see_guests`` or ``none`` → all three Google flags; "" → {}."""
+    text = to_str(value, "guest_permissions")
+    if not text:
+        return {}
+    names = [part.strip().lower().replace(" ", "_").replace("-", "_")
+             for part in re.split(r"[,;\n]+", text) if part.strip()]
+    granted: set[str] = set()
+    for name in names:
+        if name in ("none", "no", "nothing"):
+            continue
+        if name.removeprefix("guests_can_") not in _PERMISSION_NAMES:
+            raise InvalidInputError(
+                "guest_permissions", f"{name!r} is not one of: modify, invite_others, "
+                "see_guests, none", _PERMISSIONS_EXAMPLE)
+        granted.update(GUEST_PERMISSIONS[_PERMISSION_NAMES[name.removeprefix("guests_can_")]])
+    every = {flag for flags in GUEST_PERMISSIONS.values() for flag in flags}
+    return {flag: flag in granted for flag in sorted(every)}
 
 
 def _parse_update_only(params: Mapping[str, Any], fields: EventFields) -> None:
@@ -361,7 +402,7 @@ def parse_reminders(value: Any) -> dict | None:
         return None
     word = text.lower()
     if word in ("default", "calendar default", "use default"):
-        return {"useDefault": True}
+        return dict(DEFAULT_REMINDERS)
     if word in ("none", "off", "no", "no reminders"):
         return {"useDefault": False, "overrides": []}
     overrides = [_reminder(part) for part in re.split(r"[,;\n]+", text) if part.strip()]

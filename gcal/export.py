@@ -96,7 +96,7 @@ def _list_window(client: CalendarClient, selection: EventSelection, limit: int) 
     token = None
     while True:
         page = list_events(
-            client, **vars(selection), max_results=MAX_RESULTS_CAP, page_token=token,
+            client, **selection.list_arguments(), max_results=MAX_RESULTS_CAP, page_token=token,
             show_deleted=True,
         )
         if token is None:

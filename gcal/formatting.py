@@ -86,34 +86,59 @@ def time_in_day(event: Event, zone: ZoneInfo) -> str:
     return f"{_clock(start, day_offset)} to {_day(end.date())} {_clock(end, end_offset)}"
 
 
-def event_line(
-    event: Event, zone: ZoneInfo, *, show_calendar: bool, standalone: bool = False
-) -> str:
-    """`time title [id cal:…] details`: under a day heading, or `standalone` with its date.
+_MY_ANSWERS = {"declined": "declined", "tentative": "tentative", "needsAction": "not answered"}
 
-    Brackets instead of labelled columns: the model reads each listed event, so every token
-    per line counts (see README, "Output").
+
+def event_line(
+    event: Event, zone: ZoneInfo, *, calendar: str | None = None, standalone: bool = False
+) -> str:
+    """`time title [id calendar] details`: under a day heading, or `standalone` with its date.
+
+    `calendar` is a short alias from the listing's legend (or an id) when the reader cannot
+    tell the calendar otherwise. Brackets instead of labelled columns: the model reads each
+    listed event, so every token per line counts (see README, "Output").
     """
     when = when_text(event, zone) if standalone else time_in_day(event, zone)
-    reference = f"{event.id} cal:{event.calendar_id}" if show_calendar else event.id
+    reference = f"{event.id} {calendar}" if calendar else event.id
     details = []
     if event.location:
         details.append(f"at {event.location}")
     if event.meet_link:
         details.append(event.meet_link)
-    if event.my_response and not event.organizer_is_self:
-        details.append(f"you:{event.my_response}")
+    answer = _MY_ANSWERS.get(event.my_response or "accepted")
+    if answer:  # accepted (and your own events) are the silent default
+        details.append(f"you:{answer}")
     if event.organizer and not event.organizer_is_self:
         details.append(f"by {event.organizer}")
     guests = _guest_count(event)
     if guests:
-        details.append(f"{guests} guest" if guests == 1 else f"{guests} guests")
+        details.append(plural(guests, "guest"))
     if event.recurring:
         details.append("recurring")
     if event.status == "tentative":
         details.append("tentative")
     line = f"{when} {event.summary} [{reference}]"
     return f"{line} {', '.join(details)}" if details else line
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """`1 guest`, `2 guests`."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
+
+
+def calendar_aliases(calendar_ids: list[str]) -> dict[str, str]:
+    """Short names (c1, c2, …) a multi-calendar listing uses on each line instead of the id."""
+    return {calendar_id: f"c{number}" for number, calendar_id in enumerate(calendar_ids, 1)}
+
+
+def legend_line(aliases: dict[str, str], names: dict[str, str]) -> str:
+    """`Calendars: c1 Alice [alice@example.com]; c2 Team [team@group…]`, each named once."""
+    parts = []
+    for calendar_id, alias in aliases.items():
+        name = names.get(calendar_id)
+        shown = f"{name} [{calendar_id}]" if name and name != calendar_id else f"[{calendar_id}]"
+        parts.append(f"{alias} {shown}")
+    return "Calendars: " + "; ".join(parts)
 
 
 def _guest_count(event: Event) -> int:
@@ -254,6 +279,8 @@ def calendar_line(calendar: Calendar) -> str:
         parts.append("primary")
     if calendar.hidden:
         parts.append("hidden")
+    elif not calendar.selected and not calendar.primary:
+        parts.append("not shown")  # left out of default listings, as in Google Calendar
     return " | ".join(parts)
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 
-_EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
 # Changing this prefix would change every derived id and break idempotency across versions.
-_DERIVATION = b"dify-google-calendar/event-id/v1"
+# v2 (account-scoped) replaced v1 (calendar + key only), where two people using the same key
+# on a shared calendar got each other's event.
+_DERIVATION = b"dify-google-calendar/event-id/v2"
 
 
 def _base32hex(data: bytes) -> str:
@@ -26,18 +26,21 @@ def new_event_id() -> str:
     return _base32hex(secrets.token_bytes(16))
 
 
-def event_id_for_key(idempotency_key: str, calendar_id: str) -> str:
-    """The same key on the same calendar always gives the same id, in any process."""
-    digest = hashlib.sha256(
-        b"\0".join((_DERIVATION, calendar_id.encode(), idempotency_key.encode()))
-    ).digest()
-    return _base32hex(digest)
+def event_id_for_key(idempotency_key: str, calendar_id: str, account: str) -> str:
+    """The same key from the same account on the same calendar always gives the same id, in
+    any process and after re-authorisation. ``account`` is the user's primary calendar id (their
+    email address), which stays the same across tokens of one Google account."""
+    parts = (_DERIVATION, account.casefold().encode(), calendar_id.encode(),
+             idempotency_key.encode())
+    return _base32hex(hashlib.sha256(b"\0".join(parts)).digest())
 
 
-def conference_request_id(event_id: str) -> str:
-    """Google deduplicates Meet creation by request id: stable per event, so retries reuse it."""
-    return f"meet-{event_id}"
+def conference_request_id(event_id: str, revision: str = "") -> str:
+    """Google ignores a Meet request whose id it has seen for the event before, so each new
+    request needs a new id; retries of one request (same event revision) keep theirs.
+    https://developers.google.com/calendar/api/v3/reference/events#conferenceData.createRequest.requestId
+    """
+    if not revision:
+        return f"meet-{event_id}"
+    return f"meet-{event_id}-{hashlib.sha256(revision.encode()).hexdigest()[:16]}"
 
-
-def is_event_id(text: str) -> bool:
-    return bool(_EVENT_ID.fullmatch(text))

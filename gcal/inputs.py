@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gcal.calendars import resolve_calendar_ids
+from gcal.calendars import CalendarChoice, resolve_calendar_ids
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
 from gcal.params import to_bool, to_str
-from gcal.times import as_instant, now_in, parse_time, resolve_zone
+from gcal.times import as_instant, now_in, parse_time
 
 DEFAULT_WINDOW_DAYS = 7
 
@@ -46,7 +46,7 @@ def time_window(
 
 @dataclass(frozen=True)
 class EventSelection:
-    """Which events a reading tool covers; the fields are `gcal.events.list_events` keywords."""
+    """Which events a reading tool covers, and how the calendars were chosen."""
 
     calendar_ids: list[str]
     time_min: datetime
@@ -54,30 +54,35 @@ class EventSelection:
     zone: ZoneInfo
     query: str | None = None
     include_declined: bool = False
+    calendar_notes: list[str] = field(default_factory=list)
+    calendar_names: dict[str, str] = field(default_factory=dict)
+
+    def list_arguments(self) -> dict[str, Any]:
+        """The `gcal.events.list_events` keywords this selection stands for."""
+        return {"calendar_ids": self.calendar_ids, "time_min": self.time_min,
+                "time_max": self.time_max, "zone": self.zone, "query": self.query,
+                "include_declined": self.include_declined}
 
 
 def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> EventSelection:
     """`calendar_ids`, `time_min`, `time_max`, `query`, `time_zone`, `include_declined`.
 
-    Times without an offset are read in `time_zone`, else in the zone of the one calendar
-    listed, else in the user's own (primary calendar) zone.
+    Times without an offset and the words today/tomorrow are read in `time_zone`, else in the
+    user's own (primary calendar) zone, whichever calendars are listed: people mean their own
+    time, as in Google Calendar's UI.
     """
-    explicit_zone = resolve_zone(to_str(parameters.get("time_zone"), "time_zone"))
+    zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
     query = to_str(parameters.get("query"), "query", max_length=500)
     include_declined = to_bool(
         parameters.get("include_declined"), "include_declined", default=False
     )
-    calendar_ids = resolve_calendar_ids(
+    choice: CalendarChoice = resolve_calendar_ids(
         client, to_str(parameters.get("calendar_ids"), "calendar_ids")
     )
-    if explicit_zone is None and len(calendar_ids) == 1:
-        zone = client.calendar_zone(calendar_ids[0])
-    else:
-        zone = explicit_zone or client.primary_time_zone()
     start, end = time_window(
         to_str(parameters.get("time_min"), "time_min"),
         to_str(parameters.get("time_max"), "time_max"),
         zone,
     )
-    return EventSelection(calendar_ids, start, end, zone, query, bool(include_declined))
-
+    return EventSelection(choice.ids, start, end, zone, query, bool(include_declined),
+                          choice.notes, choice.names)

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.parser import Parser
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import requests
 
+from gcal import logs
 from gcal._endpoints import google_endpoints
 from gcal.errors import (
     MissingScopesError,
@@ -49,6 +52,8 @@ _STATE_SIG_BYTES = 16
 _CLOCK_SKEW = 60
 _TRANSIENT_DELAYS = (0.3, 1.0)  # sleeps between the 3 attempts of an idempotent call
 _sleep: Callable[[float], None] = time.sleep
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class TokenSet:
 
 def authorization_url(client: OAuthClient, redirect_uri: str, *, now: float | None = None) -> str:
     state = make_state(client, now=now)
+    logs.event(logger, logging.INFO, "oauth.authorize_url",
+               client=logs.client_hint(client.client_id))
     query = {
         "client_id": client.client_id,
         "redirect_uri": redirect_uri,
@@ -110,15 +117,16 @@ def verify_state(
     timestamp, nonce, signature = _split_state(state)
     expected = _state_signature(client, timestamp, nonce)
     if not hmac.compare_digest(signature.encode(), expected.encode()):
-        raise OAuthStateError()
+        raise OAuthStateError(error="bad_signature")
     age = _now(now) - int(timestamp)
     if age > max_age:
         raise OAuthStateError(
             f"The authorization took longer than {max_age // 60} minutes and expired. "
-            "Start the authorization again from Dify."
+            "Start the authorization again from Dify.",
+            error="expired",
         )
     if age < -_CLOCK_SKEW:
-        raise OAuthStateError()
+        raise OAuthStateError(error="from_the_future")
 
 
 def code_verifier_for(client: OAuthClient, state: str) -> str:
@@ -135,15 +143,15 @@ def _state_signature(client: OAuthClient, timestamp: str, nonce: str) -> str:
 
 def _split_state(state: Any) -> tuple[str, str, str]:
     if not isinstance(state, str) or state.count(".") != 1:
-        raise OAuthStateError()
+        raise OAuthStateError(error="malformed")
     payload, signature = state.split(".")
     try:
         decoded = _b64decode(payload).decode("ascii")
     except (ValueError, binascii.Error):
-        raise OAuthStateError() from None
+        raise OAuthStateError(error="malformed") from None
     parts = decoded.split(".")
     if len(parts) != 3 or parts[0] != _STATE_VERSION or not parts[1].isdigit() or not parts[2]:
-        raise OAuthStateError()
+        raise OAuthStateError(error="malformed")
     return parts[1], parts[2], signature
 
 
@@ -159,43 +167,44 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-# --- Callback --------------------------------------------------------------------------
-
-
-def parse_callback(raw_http_request: str | bytes) -> dict[str, str]:
-    """Query parameters of the raw callback request (``GET /cb?code=..&state=.. HTTP/1.1``).
-
-    A form-encoded body (``response_mode=form_post``) is read too; the query wins.
-    """
-    if isinstance(raw_http_request, bytes):
-        raw_http_request = raw_http_request.decode("utf-8", "replace")
-    text = raw_http_request.replace("\r\n", "\n").lstrip()
-    request_line, _, rest = text.partition("\n")
-    parts = request_line.split()
-    target = parts[1] if len(parts) >= 2 else request_line.strip()
-    params = dict(_form_body(rest))
-    params.update(_first_values(parse_qsl(urlsplit(target).query, keep_blank_values=True)))
-    return params
-
-
-def _form_body(head_and_body: str) -> dict[str, str]:
-    head, _, body = head_and_body.partition("\n\n")
-    headers = Parser().parsestr(head + "\n\n", headersonly=True)
-    if headers.get_content_type() != "application/x-www-form-urlencoded":
-        return {}
-    return _first_values(parse_qsl(body.strip(), keep_blank_values=True))
-
-
-def _first_values(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for key, value in pairs:
-        values.setdefault(key, value)
-    return values
-
-
 # --- Token endpoint --------------------------------------------------------------------
 
 
+def _logged(step: str) -> Callable[[Callable[..., TokenSet]], Callable[..., TokenSet]]:
+    """One log line per exchange / refresh: what Google granted, or why it failed."""
+
+    def decorate(function: Callable[..., TokenSet]) -> Callable[..., TokenSet]:
+        @functools.wraps(function)
+        def logged(*args: Any, **kwargs: Any) -> TokenSet:
+            try:
+                tokens = function(*args, **kwargs)
+            except OAuthError as exc:
+                _log_oauth_failure(step, exc)
+                raise
+            expires = datetime.fromtimestamp(tokens.expires_at, UTC)
+            logs.event(logger, logging.INFO, f"oauth.{step}_ok",
+                       scopes=logs.scope_names(tokens.scope),
+                       expires=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            return tokens
+
+        return logged
+
+    return decorate
+
+
+def _log_oauth_failure(step: str, exc: OAuthError) -> None:
+    if isinstance(exc, OAuthStateError):
+        logs.event(logger, logging.WARNING, "oauth.state_rejected", reason=exc.error)
+        return
+    server_side = exc.error == "network" or (exc.status or 0) >= 500 or exc.status == 429
+    missing = getattr(exc, "missing", None)
+    logs.event(logger, logging.ERROR if server_side else logging.WARNING,
+               f"oauth.{step}_failed", error=exc.error, status=exc.status,
+               missing=logs.scope_names(missing) if missing else None)
+
+
+
+@_logged("exchange")
 def exchange_code(
     client: OAuthClient,
     redirect_uri: str,
@@ -254,6 +263,7 @@ def require_scopes(tokens: TokenSet) -> None:
         raise MissingScopesError(missing)
 
 
+@_logged("refresh")
 def refresh(
     client: OAuthClient,
     refresh_token: str,
@@ -279,30 +289,6 @@ def refresh(
         on_invalid_grant=ReauthorizationRequiredError,
     )
     return _token_set(body, refresh_token=refresh_token, now=now)
-
-
-def revoke(token: str, *, session: requests.Session | None = None) -> None:
-    """Revoke an access or refresh token; an already invalid token counts as revoked."""
-    try:
-        response = (session or shared_session()).post(
-            google_endpoints().revoke_url,
-            data={"token": token},
-            timeout=TOKEN_TIMEOUT,
-            allow_redirects=False,
-        )
-    except requests.RequestException:
-        raise _unreachable() from None
-    if response.ok:
-        return
-    error, _ = _oauth_error_fields(response)
-    if error == "invalid_token":
-        return
-    raise OAuthError(
-        f"Google could not revoke the token (HTTP {response.status_code}"
-        f"{', ' + error if error else ''}).",
-        error=error,
-        status=response.status_code,
-    )
 
 
 def _raise_for_callback_error(params: Mapping[str, str]) -> None:
@@ -337,6 +323,7 @@ def _token_request(
     attempts = len(_TRANSIENT_DELAYS) + 1
     for attempt in range(attempts):
         last = attempt == attempts - 1
+        status: int | str = "network"
         try:
             response = session.post(
                 google_endpoints().token_url,
@@ -349,9 +336,12 @@ def _token_request(
             if last or not (idempotent or isinstance(exc, requests.ConnectTimeout)):
                 raise _unreachable() from None
         else:
-            transient = response.status_code >= 500 or response.status_code == 429
+            status = response.status_code
+            transient = status >= 500 or status == 429
             if not transient or last or not (idempotent or response.status_code == 503):
                 return _token_body(response, secrets_, on_invalid_grant)
+        logs.event(logger, logging.WARNING, "oauth.token_retry", grant=form["grant_type"],
+                   status=status, attempt=attempt + 1, wait=_TRANSIENT_DELAYS[attempt])
         _sleep(_TRANSIENT_DELAYS[attempt])
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from gcal.errors import InvalidInputError
@@ -194,3 +195,98 @@ def _fit_line(line: str, all_day: bool, zone) -> str:
 
 def _utc_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# ----------------------------------------------------------------------------- moving a series
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_SAFE_MONTH_DAY = 28  # shifting a day of the month stays valid in every month up to here
+
+
+def moved_rules(lines: list[str], before, after) -> list[str]:
+    """The series' lines after its start moved from span ``before`` to ``after``.
+
+    Google's own series always pin the day (``BYDAY=MO`` for "weekly on Monday"), so a start
+    moved to another day must move those parts too, or the series keeps its old days; EXDATE
+    and RDATE values move with the start so they still name the same occurrences. Parts that
+    cannot be moved exactly (ordinal weekdays, BYSETPOS, BYYEARDAY, ...) are refused.
+    """
+    shift = _wall_start(after) - _wall_start(before)
+    if not shift:
+        return lines
+    days = (_wall_start(after).date() - _wall_start(before).date()).days
+    month_moved = _wall_start(after).month != _wall_start(before).month
+    moves = _Moves(shift, after.zone, days, month_moved, shift != timedelta(days=days))
+    return [_moved_line(line, moves) if line.startswith("RRULE:")
+            else _moved_dates(line, shift, after.zone) for line in lines]
+
+
+@dataclass(frozen=True)
+class _Moves:
+    shift: timedelta  # wall-clock shift of the start
+    zone: Any
+    days: int
+    month_moved: bool
+    time_moved: bool
+
+
+def _wall_start(span) -> datetime:
+    start = span.start
+    if isinstance(start, datetime):
+        return start.astimezone(span.zone).replace(tzinfo=None)
+    return datetime.combine(start, time())
+
+
+def _moved_dates(line: str, shift: timedelta, zone) -> str:
+    head, _, values = line.partition(":")
+    return head + ":" + ",".join(_moved_date(value, shift, zone) for value in values.split(","))
+
+
+def _moved_date(value: str, shift: timedelta, zone) -> str:
+    if len(value) == 8:
+        return (datetime.strptime(value, "%Y%m%d") + timedelta(days=shift.days)).strftime(
+            "%Y%m%d")
+    wall = datetime.strptime(value[:15], "%Y%m%dT%H%M%S")
+    if not value.endswith("Z"):
+        return (wall + shift).strftime("%Y%m%dT%H%M%S")
+    local = wall.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None) + shift
+    return _utc_stamp(localize(local, zone))
+
+
+def _moved_line(line: str, moves: _Moves) -> str:
+    parts = dict(part.split("=", 1) for part in line.removeprefix("RRULE:").split(";"))
+    pinned = [*(("BYYEARDAY", "BYWEEKNO", "BYSETPOS") if moves.days else ()),
+              *(("BYHOUR", "BYMINUTE", "BYSECOND") if moves.time_moved else ()),
+              *(("BYMONTH",) if moves.month_moved else ())]
+    for key in pinned:
+        if key in parts:
+            raise _unmovable(line, key)
+    if "UNTIL" in parts:  # the last occurrence moves with the others
+        parts["UNTIL"] = _moved_date(parts["UNTIL"], moves.shift, moves.zone)
+    if "BYDAY" in parts and moves.days:
+        parts["BYDAY"] = ",".join(_moved_weekday(line, item, moves.days)
+                                  for item in parts["BYDAY"].split(","))
+    if "BYMONTHDAY" in parts and moves.days:
+        parts["BYMONTHDAY"] = ",".join(_moved_month_day(line, item, moves.days)
+                                       for item in parts["BYMONTHDAY"].split(","))
+    return "RRULE:" + ";".join(f"{key}={value}" for key, value in parts.items())
+
+
+def _moved_weekday(line: str, item: str, days: int) -> str:
+    if item not in _WEEKDAYS:  # "1MO" (first Monday) has no exact counterpart a day later
+        raise _unmovable(line, f"BYDAY={item}")
+    return _WEEKDAYS[(_WEEKDAYS.index(item) + days) % 7]
+
+
+def _moved_month_day(line: str, item: str, days: int) -> str:
+    day = int(item) + days
+    if not (int(item) > 0 and 0 < day <= _SAFE_MONTH_DAY):
+        raise _unmovable(line, f"BYMONTHDAY={item}")
+    return str(day)
+
+
+def _unmovable(line: str, part: str) -> InvalidInputError:
+    return InvalidInputError(
+        "start", f"the series repeats by {line!r}, whose {part} cannot be moved with its "
+        "start exactly; give the new rule in recurrence together with start (scope=series)",
+        "RRULE:FREQ=MONTHLY;BYDAY=1TU")

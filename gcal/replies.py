@@ -10,6 +10,7 @@ from gcal.events import EventPage
 from gcal.export import MAX_EXPORT_EVENTS, Export
 from gcal.formatting import (
     WEEKDAYS,
+    calendar_aliases,
     calendar_line,
     calendar_record,
     day_heading,
@@ -17,7 +18,9 @@ from gcal.formatting import (
     event_line,
     event_record,
     inclusive_end_day,
+    legend_line,
     listing_day,
+    plural,
     span_text,
     time_value,
 )
@@ -48,17 +51,32 @@ def _short_time(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
-def events_reply(page: EventPage, zone: ZoneInfo, *, budget: int = TEXT_BUDGET) -> Reply:
-    rows = _grouped_lines(page.events, zone, show_calendar=len(page.calendar_ids) > 1)
+def events_reply(
+    page: EventPage,
+    zone: ZoneInfo,
+    *,
+    budget: int = TEXT_BUDGET,
+    notes: list[str] | None = None,
+    names: dict[str, str] | None = None,
+) -> Reply:
+    """The listing: a summary line, the calendar legend (several calendars), day headings and
+    one line per event. `notes` say how calendar names were read ("Fam" → "Family")."""
+    several = len(page.calendar_ids) > 1
+    aliases = calendar_aliases(page.calendar_ids) if several else {}
+    rows = _grouped_lines(page.events, zone, aliases)
     kept = _fit(rows, budget)
     if kept < len(page.events):
         page.truncate(kept)
     lines = [line for index, line in rows if index < kept]
-    scope = ", ".join(page.calendar_ids)
+    scope = plural(len(page.calendar_ids), "calendar") if several else page.calendar_ids[0]
     start, end = page.time_min.astimezone(zone), page.time_max.astimezone(zone)
     window = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone.key}"
-    count = f"{len(page.events)} events" if page.events else "No events"
-    text = [f"{count} in {scope}, {window}", *lines]
+    count = plural(len(page.events), "event") if page.events else "No events"
+    text = [f"{count} in {scope}, {window}"]
+    if several:
+        text.append(legend_line(aliases, {**page.calendar_names, **(names or {})}))
+    text.extend(f"Note: {note}" for note in notes or [])
+    text.extend(lines)
     if page.next_page_token:
         text.append(f"More events: page_token={page.next_page_token}")
     text.extend(f"Warning: {w}" for w in page.warnings)
@@ -68,16 +86,14 @@ def events_reply(page: EventPage, zone: ZoneInfo, *, budget: int = TEXT_BUDGET) 
         "time_zone": zone.key,
         "time_min": page.time_min.astimezone(zone).isoformat(),
         "time_max": page.time_max.astimezone(zone).isoformat(),
+        "next_page_token": page.next_page_token,
+        "warnings": page.warnings,
     }
-    if page.next_page_token:
-        data["next_page_token"] = page.next_page_token
-    if page.warnings:
-        data["warnings"] = page.warnings
     return Reply("\n".join(text), data)
 
 
 def _grouped_lines(
-    events: list[Event], zone: ZoneInfo, *, show_calendar: bool
+    events: list[Event], zone: ZoneInfo, aliases: dict[str, str]
 ) -> list[tuple[int, str]]:
     """(index of the event the line belongs to, line): a heading per day, then its events."""
     rows: list[tuple[int, str]] = []
@@ -87,7 +103,7 @@ def _grouped_lines(
         if day != current and day is not None:
             rows.append((index, day_heading(day, zone)))
             current = day
-        rows.append((index, event_line(event, zone, show_calendar=show_calendar)))
+        rows.append((index, event_line(event, zone, calendar=aliases.get(event.calendar_id))))
     return rows
 
 
@@ -111,7 +127,7 @@ def event_reply(event: Event, zone: ZoneInfo, *, headline: str | None = None) ->
 def calendars_reply(calendars: list[Calendar]) -> Reply:
     if not calendars:
         return Reply("No calendars visible to this account.", {"calendars": [], "count": 0})
-    lines = [f"{len(calendars)} calendars:"] + [calendar_line(c) for c in calendars]
+    lines = [f"{plural(len(calendars), 'calendar')}:"] + [calendar_line(c) for c in calendars]
     return Reply(
         "\n".join(lines),
         {"calendars": [calendar_record(c) for c in calendars], "count": len(calendars)},
@@ -241,13 +257,15 @@ def write_reply(result: WriteResult) -> Reply:
     """The event as Google stored it, what happened, and overlaps (which never block)."""
     zone, event = result.zone, result.event
     gone = result.action in ("deleted", "already_deleted")
-    body = (event_line(event, zone, show_calendar=True, standalone=True) if gone
+    body = (event_line(event, zone, calendar=event.calendar_id, standalone=True) if gone
             else event_detail(event, zone))
     text = [_WRITE_HEADLINES.get(result.action, result.action), body, *result.notes]
     if result.conflicts:
-        text.append(f"Overlaps with {len(result.conflicts)} other events on this calendar "
-                    "(saved anyway):")
-        text.extend(event_line(e, zone, show_calendar=False, standalone=True)
+        text.append(f"Overlaps with {plural(len(result.conflicts), 'other event')} on your "
+                    "calendars (saved anyway):")
+        text.extend(event_line(e, zone, standalone=True,
+                               calendar=e.calendar_id if e.calendar_id != event.calendar_id
+                               else None)
                     for e in result.conflicts[:MAX_CONFLICTS_SHOWN])
     data = {
         "action": result.action,

@@ -24,11 +24,12 @@ like a 5xx for idempotent requests.
 
 Test-time knobs (never needed in production; read when a transport is built):
 ``GCAL_RETRY_BASE_DELAY`` (seconds, default 0.5) scales the backoff, and
-``GCAL_READ_TIMEOUT`` (seconds, default 20) is the per-attempt read timeout.
+``GCAL_READ_TIMEOUT`` (seconds, default 8) is the per-attempt read timeout.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import random
@@ -44,7 +45,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from gcal import __version__
+from gcal import __version__, logs
 from gcal._endpoints import google_endpoints
 from gcal.errors import (
     GoogleCalendarError,
@@ -55,6 +56,8 @@ from gcal.errors import (
 )
 
 USER_AGENT = f"dify-google-calendar/{__version__} (gzip)"
+
+logger = logging.getLogger(__name__)
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _RETRY_UNPROCESSED = frozenset({429, 503})  # Google did not act on the request
@@ -69,12 +72,21 @@ class TokenSource(Protocol):
     def invalidate(self) -> None: ...
 
 
+READ_TIMEOUT = 8.0  # seconds per attempt: Calendar answers in well under a second normally
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
+    """At most ``max_attempts`` sends within ``total_budget`` seconds.
+
+    The budget fits every attempt's full read timeout plus the backoff between them
+    (4 x 8 s + 0.5 + 1 + 2 s = 35.5 s), so one slow answer cannot use up the other attempts.
+    """
+
     max_attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 8.0
-    total_budget: float = 20.0  # seconds, well inside Dify's tool timeout
+    total_budget: float = 36.0  # seconds, well inside Dify's tool timeout
 
     def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Full-jitter delay before retry number ``attempt`` (1-based)."""
@@ -89,7 +101,7 @@ class RetryPolicy:
 
 def default_timeout() -> tuple[float, float]:
     """(connect, read) seconds; ``GCAL_READ_TIMEOUT`` overrides the read part (tests)."""
-    return (5.0, _env_seconds("GCAL_READ_TIMEOUT", 20.0))
+    return (5.0, _env_seconds("GCAL_READ_TIMEOUT", READ_TIMEOUT))
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -222,17 +234,22 @@ class CalendarTransport:
             idempotent = _idempotent_by_default(method, headers)
         outgoing = _Outgoing(method, google_endpoints().calendar_base + path, params, json,
                              None, headers)
-        return self._exchange(outgoing, idempotent, _decode)
+        return self._exchange(outgoing, idempotent, _decode, path)
 
     def batch(self, payload: bytes, content_type: str) -> tuple[str, bytes]:
         """POST a multipart/mixed batch (retried as a whole only while Google did not answer
         it: its parts are idempotent imports and deletes); (content type, body) of the reply."""
         outgoing = _Outgoing("POST", google_endpoints().batch_url, None, None, payload,
                              {"Content-Type": content_type})
-        return self._exchange(outgoing, True, _multipart)
+        return self._exchange(outgoing, True, _multipart, "/batch")
 
-    def _exchange(self, outgoing: _Outgoing, idempotent: bool, decode: Callable[[Any], Any]):
-        deadline = self._clock() + self._retry.total_budget
+    def _exchange(
+        self, outgoing: _Outgoing, idempotent: bool, decode: Callable[[Any], Any], path: str
+    ) -> Any:
+        started = self._clock()
+        deadline = started + self._retry.total_budget
+        report = _AttemptReporter(outgoing.method, path, outgoing.json,
+                                  lambda: self._clock() - started)
         attempt = 0
         reminted = False
         while True:
@@ -242,10 +259,12 @@ class CalendarTransport:
             except requests.RequestException as exc:
                 error: GoogleCalendarError = _transport_error(exc)
                 if not (idempotent or _never_sent(exc)):
-                    raise _maybe_applied(error) from None
+                    report.gave_up(error, attempt)
+                    raise maybe_applied(error) from None
                 wait = None
             else:
                 if response.status_code == 401 and self._renewable and not reminted:
+                    report.token_rejected(attempt)
                     self._tokens.invalidate()
                     reminted = True
                     attempt -= 1
@@ -263,15 +282,17 @@ class CalendarTransport:
                     )
                     if not _retryable(response.status_code, error, idempotent):
                         error.attempts = attempt  # a 412/410 after a resend may be our own
+                        report.gave_up(error, attempt)
                         raise error
                 wait = getattr(error, "retry_after", None)
-            self._pause_or_raise(error, attempt, wait, deadline)
+            self._pause_or_raise(error, attempt, wait, deadline, report)
 
     def _send(self, outgoing: _Outgoing, deadline: float) -> requests.Response:
         connect, read = self._timeout
         remaining = deadline - self._clock()
         merged = dict(outgoing.headers or {})
         merged["Authorization"] = f"Bearer {self._tokens.token()}"
+        logs.count_google_request()
         return self._session.request(
             outgoing.method,
             outgoing.url,
@@ -284,14 +305,70 @@ class CalendarTransport:
         )
 
     def _pause_or_raise(
-        self, error: GoogleCalendarError, attempt: int, wait: float | None, deadline: float
+        self,
+        error: GoogleCalendarError,
+        attempt: int,
+        wait: float | None,
+        deadline: float,
+        report: _AttemptReporter,
     ) -> None:
         if attempt >= self._retry.max_attempts:
+            report.gave_up(error, attempt, exhausted=True)
             raise error
         delay = self._retry.backoff(attempt) if wait is None else wait
         if delay > deadline - self._clock():
+            report.gave_up(error, attempt, exhausted=True)
             raise error
+        report.retrying(error, attempt, delay)
         self._sleep(delay)
+
+
+class _AttemptReporter:
+    """Log lines for one API call: each retry, and the failure that ends it."""
+
+    def __init__(
+        self, method: str, path: str, body: dict | None, elapsed: Callable[[], float]
+    ) -> None:
+        self._method = method
+        self._path = path
+        self._body = body
+        self._elapsed = elapsed
+
+    def retrying(self, error: GoogleCalendarError, attempt: int, delay: float) -> None:
+        self._log(logging.WARNING, "google.retry", error, attempt, wait=float(delay))
+
+    def token_rejected(self, attempt: int) -> None:
+        logs.event(logger, logging.INFO, "google.token_renewed", status=401,
+                   method=logs.method_id(self._method, self._path), attempt=attempt)
+
+    def gave_up(
+        self, error: GoogleCalendarError, attempt: int, *, exhausted: bool = False
+    ) -> None:
+        if self._method != "GET" and _maybe_landed(error):
+            self._log(logging.WARNING, "google.write_unconfirmed", error, attempt)
+        elif exhausted:
+            self._log(logging.WARNING, "google.gave_up", error, attempt)
+        else:  # a definite answer the caller handles (404 on delete is even a success)
+            self._log(logging.INFO, "google.failed", error, attempt)
+
+    def _log(self, level: int, name: str, error: GoogleCalendarError, attempt: int,
+             **extra: object) -> None:
+        logs.event(
+            logger, level, name,
+            method=logs.method_id(self._method, self._path),
+            status=error.status or "network",
+            reason=error.reason,
+            event_id=logs.event_id_in(self._path) or (self._body or {}).get("id"),
+            attempt=attempt,
+            **extra,
+            elapsed=float(self._elapsed()),
+        )
+
+
+def _maybe_landed(error: GoogleCalendarError) -> bool:
+    """The request may have reached Google and been applied, its answer lost."""
+    status = error.status or 0
+    return isinstance(error, TransportError) or (status >= 500 and status != 503)
 
 
 def _idempotent_by_default(method: str, headers: Mapping[str, str] | None) -> bool:
@@ -330,13 +407,16 @@ def _transport_error(exc: requests.RequestException) -> TransportError:
     )
 
 
-def _maybe_applied(error: GoogleCalendarError) -> TransportError:
+_GENERIC_CHECK = ("Google may have applied this change anyway: check (e.g. with list_events "
+                  "or get_event) before trying again, so nothing is done twice.")
+
+
+def maybe_applied(error: GoogleCalendarError, check: str = _GENERIC_CHECK) -> TransportError:
     """A write that may have reached Google must not be blindly repeated by the caller."""
-    return TransportError(
-        f"{error.message.removesuffix(' Check the network and try again.')} Google may have "
-        "applied this change anyway: check (e.g. with list_events or get_event) before "
-        "trying again, so nothing is done twice."
-    )
+    cause = error.message
+    for advice in (" Check the network and try again.", " Try again in a moment."):
+        cause = cause.removesuffix(advice)
+    return TransportError(f"{cause} {check}", status=error.status)
 
 
 def _decode(response: requests.Response) -> dict | None:

@@ -15,12 +15,14 @@ from gcal.calendars import resolve_calendar_id
 from gcal.client import CalendarClient
 from gcal.conflicts import Window, find_conflicts
 from gcal.errors import (
+    BackendError,
     ConflictError,
     GoneError,
     GoogleCalendarError,
     InvalidInputError,
     NotFoundError,
     PreconditionFailedError,
+    TransportError,
 )
 from gcal.event_input import (
     EVENT_ID_EXAMPLE,
@@ -30,12 +32,13 @@ from gcal.event_input import (
     shifted_series,
     span_of,
 )
+from gcal.formatting import plural
 from gcal.ids import conference_request_id, event_id_for_key, new_event_id
 from gcal.models import Calendar, Event
-from gcal.recurrence_input import fit_to_event
+from gcal.recurrence_input import fit_to_event, moved_rules
 from gcal.serializers import calendar_from_api, event_from_api
-from gcal.times import parse_rfc3339
-from gcal.transport import calendar_path
+from gcal.times import parse_rfc3339, to_rfc3339
+from gcal.transport import calendar_path, maybe_applied
 
 RESPONSES = {"accepted": "accepted", "accept": "accepted", "yes": "accepted",
              "declined": "declined", "decline": "declined", "no": "declined",
@@ -59,19 +62,31 @@ def target_calendar(
     client: CalendarClient, spec: str | None, *, parameter: str = "calendar_id"
 ) -> Calendar:
     """The calendar to write to, by id or name; it must exist and be writable."""
-    calendar_id = resolve_calendar_id(client, spec, parameter=parameter)
-    try:
-        entry = client.calendar_entry(calendar_id, parameter=parameter)
-    except NotFoundError:
-        raise InvalidInputError(parameter, f"no calendar {calendar_id!r} in your calendar "
-                                "list (list_calendars shows them)", "primary") from None
-    calendar = calendar_from_api(entry or {})
+    calendar = listed_calendar(client, spec, parameter=parameter)
     if not calendar.writable:
         raise InvalidInputError(
             parameter, f'you have only {calendar.access_role} access to "{calendar.summary}", '
             "so events there cannot be changed; use a calendar you own or can edit "
             "(list_calendars with min_access_role=writer)", "primary")
     return calendar
+
+
+def listed_calendar(
+    client: CalendarClient, spec: str | None, *, parameter: str = "calendar_id"
+) -> Calendar:
+    """A calendar of the user's calendar list, by id or name (any access role)."""
+    calendar_id = resolve_calendar_id(client, spec, parameter=parameter)
+    try:
+        entry = client.calendar_entry(calendar_id, parameter=parameter)
+    except NotFoundError:
+        raise InvalidInputError(parameter, f"no calendar {calendar_id!r} in your calendar "
+                                "list (list_calendars shows them)", "primary") from None
+    return calendar_from_api(entry or {})
+
+
+def account_id(client: CalendarClient) -> str:
+    """The user's primary calendar id (their email): the same for every token of the account."""
+    return client.calendar_entry("primary").get("id") or ""
 
 
 def _events_path(calendar_id: str, *rest: str) -> str:
@@ -111,7 +126,10 @@ def _default_send(given: str | None, *attendee_lists: list[dict] | None) -> str:
     return given or ("all" if _has_guests(*attendee_lists) else "none")
 
 
-def _conflicts(client, calendar_id: str, span: Span, event_id: str, notes: list[str]):
+def _conflicts(client, calendar_id: str, span: Span, event_id: str, notes: list[str], *,
+               free: bool = False):
+    if free:
+        return []  # an event shown as free blocks no time, so it conflicts with nothing
     start, end = span.instants()
     try:
         return find_conflicts(client, calendar_id, Window(start, end, span.all_day), span.zone,
@@ -126,8 +144,8 @@ def _invitation_note(send: str, attendees: list[dict] | None, verb: str) -> list
     if not guests:
         return []
     if send == "none":
-        return [f"No emails were sent to the {guests} guests (send_updates=none)."]
-    return [f"{verb} sent to {guests} guests (send_updates={send})."]
+        return [f"No emails were sent to the {plural(guests, 'guest')} (send_updates=none)."]
+    return [f"{verb} sent to {plural(guests, 'guest')} (send_updates={send})."]
 
 
 # ----------------------------------------------------------------------------- create
@@ -138,24 +156,24 @@ def create_event(
     fields: EventFields,
     calendar_spec: str | None,
     idempotency_key: str | None = None,
+    *,
+    allow_duplicate: bool = False,
 ) -> WriteResult:
     calendar = target_calendar(client, calendar_spec)
-    zone = fields.zone or client.calendar_zone(calendar.id)
+    zone = fields.zone or client.primary_time_zone()  # people mean their own time
     span = fields.times.new_span(zone)
-    event_id = (event_id_for_key(idempotency_key, calendar.id) if idempotency_key
-                else new_event_id())
+    event_id = (event_id_for_key(idempotency_key, calendar.id, account_id(client))
+                if idempotency_key else new_event_id())
     body = _new_body(fields, span, event_id)
     send = _default_send(fields.send_updates, body.get("attendees"))
-    if idempotency_key:
-        existing = _existing(client, calendar.id, event_id)
-        if existing is not None:
-            return _finish(client, "already_existed", existing, calendar.id, span, zone,
-                           ["This event already existed (same idempotency_key) — not created "
-                            "twice; it is returned unchanged."])
+    earlier = _earlier_copy(client, calendar.id, body, span, idempotency_key, allow_duplicate)
+    if earlier is not None:
+        return earlier
     # The id is ours before Google answers, so the overlap query can run alongside the insert.
     check_notes: list[str] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        overlaps = pool.submit(_conflicts, client, calendar.id, span, event_id, check_notes)
+        overlaps = pool.submit(_conflicts, client, calendar.id, span, event_id, check_notes,
+                               free=body.get("transparency") == "transparent")
         item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
         conflicts = overlaps.result()
     notes = _invitation_note(send, item.get("attendees"), "Invitations")
@@ -165,8 +183,59 @@ def create_event(
     return WriteResult("created", event, zone, conflicts, notes + check_notes, send)
 
 
+_SAME_KEY_NOTE = ("This event already existed (same idempotency_key) — not created twice; it "
+                  "is returned unchanged.")
+_SAME_EVENT_NOTE = ("An event with the same title, start and end was already on this calendar "
+                    "— not created twice (allow_duplicate=true creates another).")
+
+
+def _earlier_copy(client, calendar_id: str, body: dict, span: Span, key: str | None,
+                  allow_duplicate: bool) -> WriteResult | None:
+    """The event a repeated create would duplicate: same key, or same title and times."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        keyed = pool.submit(_existing, client, calendar_id, body["id"]) if key else None
+        alike = (None if allow_duplicate else
+                 pool.submit(same_events, client, calendar_id, body["summary"], span))
+        keyed_item = keyed.result() if keyed else None
+        alike_items = alike.result() if alike else []
+    if keyed_item is not None:
+        found, note = keyed_item, _SAME_KEY_NOTE
+    elif alike_items:
+        found, note = alike_items[0], _SAME_EVENT_NOTE
+    else:
+        return None
+    return _finish(client, "already_existed", found, calendar_id, span, span.zone, [note])
+
+
+def same_events(client: CalendarClient, calendar_id: str, summary: str, span: Span,
+                *, other_than: str | None = None) -> list[dict]:
+    """Live events on the calendar with this title (ignoring case) and exactly this span."""
+    start, end = span.instants()
+    params = {"singleEvents": "true", "timeMin": to_rfc3339(start), "timeMax": to_rfc3339(end),
+              "maxResults": _SAME_EVENT_PAGE, "timeZone": span.zone.key}
+    items = (client.transport.get(_events_path(calendar_id), params=params) or {}).get(
+        "items", [])
+    title = summary.strip().casefold()
+    return [item for item in items
+            if item.get("id") != other_than and item.get("status") != "cancelled"
+            and (item.get("summary") or "").strip().casefold() == title
+            and item.get("start") and _same_span(span_of(item, span.zone), span)]
+
+
+_SAME_EVENT_PAGE = 250
+
+
+def _same_span(found: Span, wanted: Span) -> bool:
+    if found.all_day or wanted.all_day:
+        return (found.start, found.end) == (wanted.start, wanted.end)
+    return found.instants() == wanted.instants()
+
+
 def _new_body(fields: EventFields, span: Span, event_id: str) -> dict:
     body = {"id": event_id, **fields.simple, **span.body()}
+    if span.all_day:
+        # Google Calendar's UI creates all-day events as free (the API's default is busy).
+        body.setdefault("transparency", "transparent")
     attendees = attendee_entries(fields.attendees or [], fields.optional_attendees or [])
     if attendees:
         body["attendees"] = attendees
@@ -177,8 +246,8 @@ def _new_body(fields: EventFields, span: Span, event_id: str) -> dict:
     return body
 
 
-def _meet_request(event_id: str) -> dict:
-    return {"createRequest": {"requestId": conference_request_id(event_id),
+def _meet_request(event_id: str, revision: str = "") -> dict:
+    return {"createRequest": {"requestId": conference_request_id(event_id, revision),
                               "conferenceSolutionKey": {"type": "hangoutsMeet"}}}
 
 
@@ -195,6 +264,17 @@ def _existing(client: CalendarClient, calendar_id: str, event_id: str) -> dict |
 
 
 def _insert(client, calendar_id: str, body: dict, send: str, *, meet: bool) -> dict:
+    try:
+        return _insert_once(client, calendar_id, body, send, meet=meet)
+    except (TransportError, BackendError) as exc:
+        # Every answer was lost or failed: Google may still have stored the event.
+        raise maybe_applied(exc, (
+            f"The event may have been created anyway (event id {body['id']}): check with "
+            f"get_event event_id={body['id']} calendar_id={calendar_id} before creating it "
+            "again.")) from None
+
+
+def _insert_once(client, calendar_id: str, body: dict, send: str, *, meet: bool) -> dict:
     params = {"sendUpdates": send}
     if meet:
         params["conferenceDataVersion"] = 1
@@ -213,23 +293,41 @@ def _insert(client, calendar_id: str, body: dict, send: str, *, meet: bool) -> d
 def _finish(client, action, item, calendar_id, span, zone, notes) -> WriteResult:
     event = event_from_api(item, calendar_id)
     stored = span_of(item, zone) if item.get("start") else span
-    conflicts = _conflicts(client, calendar_id, stored, event.id, notes)
+    conflicts = _conflicts(client, calendar_id, stored, event.id, notes,
+                           free=event.show_as == "free")
     return WriteResult(action, event, zone, conflicts, notes)
 
 
 def quick_add_event(
-    client: CalendarClient, text: str, calendar_spec: str | None, send_updates: str | None
+    client: CalendarClient, text: str, calendar_spec: str | None, send_updates: str | None,
+    *, allow_duplicate: bool = False,
 ) -> WriteResult:
+    """Google parses the text while creating, so a duplicate can only be seen afterwards:
+    then the new copy is removed again (silently) and the earlier event is answered."""
     calendar = target_calendar(client, calendar_spec)
-    zone = client.calendar_zone(calendar.id)
+    zone = client.primary_time_zone()
     item = client.transport.post(
         _events_path(calendar.id, "quickAdd"),
         params={"text": text, "sendUpdates": send_updates},
     ) or {}
+    earlier = None if allow_duplicate else _earlier_than(client, calendar.id, item, zone)
+    if earlier is not None:
+        client.transport.delete(_events_path(calendar.id, item["id"]),
+                                params={"sendUpdates": "none"})
+        return _finish(client, "already_existed", earlier, calendar.id, None, zone,
+                       [_SAME_EVENT_NOTE])
     notes = ["Google interpreted the text; check the title and time below."]
     result = _finish(client, "created", item, calendar.id, None, zone, notes)
     result.send_updates = send_updates
     return result
+
+
+def _earlier_than(client, calendar_id: str, item: dict, zone: ZoneInfo) -> dict | None:
+    if not (item.get("id") and item.get("start")):
+        return None
+    alike = same_events(client, calendar_id, item.get("summary") or "", span_of(item, zone),
+                        other_than=item["id"])
+    return alike[0] if alike else None
 
 
 # ----------------------------------------------------------------------------- update
@@ -244,45 +342,63 @@ def update_event(
     if fields.recurrence is not None and subject.get("recurringEventId"):
         raise InvalidInputError("recurrence", "can only be changed for the whole series; add "
                                 "scope=series", "series")
-    zone = fields.zone or span_of(subject, client.calendar_zone(calendar.id)).zone
-    patch, span = _patch_body(fields, target, subject, zone)
+    # Wall-clock times are read in the user's zone (people mean their own time); the event
+    # keeps its own zone unless time_zone names another.
+    zone = fields.zone or client.primary_time_zone()
+    own = fields.zone or span_of(subject, client.calendar_zone(calendar.id)).zone
+    patch, span = _patch_body(fields, target, subject, zone, own)
+    notes = []
+    if fields.add_meet and _has_meet(subject):
+        notes.append("It already has a Google Meet link, which was kept.")
+    if not patch:
+        if not notes:
+            raise InvalidInputError("summary", "nothing to change was given; pass at least one "
+                                    "field such as summary, start or attendees", "New title")
+        return WriteResult("unchanged", event_from_api(subject, calendar.id), zone, notes=notes)
     send = _default_send(fields.send_updates, subject.get("attendees"), patch.get("attendees"))
     params = {"sendUpdates": send}
     if "conferenceData" in patch:
         params["conferenceDataVersion"] = 1
     item = _patch(client, calendar.id, subject, patch, params)
-    notes = _invitation_note(send, item.get("attendees"), "Updates")
+    notes += _invitation_note(send, item.get("attendees"), "Updates")
     if item.get("recurrence"):
         notes.append("This is a recurring series: the change applies to every occurrence.")
     elif item.get("recurringEventId"):
         notes.append("Only this occurrence changed (scope=series changes the whole series).")
     event = event_from_api(item, calendar.id)
-    conflicts = (_conflicts(client, calendar.id, span_of(item, zone), event.id, notes)
-                 if span else [])
+    conflicts = (_conflicts(client, calendar.id, span_of(item, zone), event.id, notes,
+                            free=event.show_as == "free") if span else [])
     return WriteResult("updated", event, zone, conflicts, notes, send)
 
 
-def _patch_body(fields: EventFields, target: dict, subject: dict, zone: ZoneInfo):
+def _patch_body(fields: EventFields, target: dict, subject: dict, zone: ZoneInfo,
+                own: ZoneInfo):
     patch = {**fields.simple, **fields.cleared}
     span = None
     if fields.times.given:
-        moved = fields.times.revise(span_of(target, zone), zone)
+        moved = fields.times.revise(span_of(target, own), zone).in_zone(own)
         span = moved if subject is target else shifted_series(
-            span_of(subject, zone), span_of(target, zone), moved)
+            span_of(subject, own), span_of(target, own), moved)
         patch.update(span.patch_body())
+        if subject.get("recurrence") and fields.recurrence is None:
+            rules = moved_rules(subject["recurrence"], span_of(subject, own), span)
+            if rules != subject["recurrence"]:
+                patch["recurrence"] = rules
     if fields.recurrence is not None:
-        current = span or span_of(subject, zone)
+        current = span or span_of(subject, own)
         patch.update(current.patch_body())  # a recurring event needs its IANA zone
         patch["recurrence"] = fit_to_event(fields.recurrence, current.all_day, current.zone)
     attendees = revised_attendees(subject.get("attendees") or [], fields)
     if attendees is not None:
         patch["attendees"] = attendees
-    if fields.add_meet:
-        patch["conferenceData"] = _meet_request(subject["id"])
-    if not patch:
-        raise InvalidInputError("summary", "nothing to change was given; pass at least one "
-                                "field such as summary, start or attendees", "New title")
+    if fields.add_meet and not _has_meet(subject):
+        # A new request id per event revision: Google ignores an id it saw for this event.
+        patch["conferenceData"] = _meet_request(subject["id"], subject.get("etag") or "")
     return patch, span
+
+
+def _has_meet(item: dict) -> bool:
+    return bool(item.get("hangoutLink") or (item.get("conferenceData") or {}).get("entryPoints"))
 
 
 def revised_attendees(current: list[dict], fields: EventFields) -> list[dict] | None:
@@ -350,6 +466,9 @@ def _patch(client, calendar_id: str, subject: dict, patch: dict, params: dict) -
 
 
 def _holds(current: dict, patch: dict) -> bool:
+    if patch.get("attendeesOmitted"):  # only the entries sent were to change
+        stored = {a.get("email", "").casefold(): a for a in current.get("attendees") or []}
+        return all(_same(stored.get(a["email"].casefold()), a) for a in patch["attendees"])
     return all(_same(current.get(key), wanted) for key, wanted in patch.items()
                if key != "conferenceData")
 
@@ -381,7 +500,7 @@ def delete_event(
     send_updates: str | None,
 ) -> WriteResult:
     calendar = target_calendar(client, calendar_spec)
-    zone = client.calendar_zone(calendar.id)
+    zone = client.primary_time_zone()
     item = fetch_event(client, calendar.id, event_id)
     if item.get("status") != "cancelled":
         item = _subject(client, calendar.id, item, scope)
@@ -390,14 +509,17 @@ def delete_event(
         return WriteResult("already_deleted", event, zone,
                            notes=["The event was already deleted — nothing to do."])
     send = _default_send(send_updates, item.get("attendees"))
+    notes = []
     try:
         client.transport.delete(_events_path(calendar.id, item["id"]),
                                 params={"sendUpdates": send})
-    except (GoneError, NotFoundError):
-        # It existed a moment ago: our own retried delete (or someone else) got there first.
-        return WriteResult("already_deleted", event, zone,
-                           notes=["The event was already deleted — nothing to do."])
-    notes = _invitation_note(send, item.get("attendees"), "Cancellations")
+    except (GoneError, NotFoundError) as exc:
+        if exc.attempts == 1:  # someone else deleted it since we read it
+            return WriteResult("already_deleted", event, zone,
+                               notes=["The event was already deleted — nothing to do."])
+        # Our resend after a lost answer: the first DELETE most likely did it.
+        notes.append("It was deleted, possibly by this call (Google's first answer was lost).")
+    notes += _invitation_note(send, item.get("attendees"), "Cancellations")
     if item.get("recurrence"):
         notes.append("The whole recurring series was deleted.")
     elif item.get("recurringEventId"):
@@ -422,7 +544,7 @@ def move_event(
             "moved", instance["series"])
     source = target_calendar(client, calendar_spec)
     destination = target_calendar(client, destination_spec, parameter="destination_calendar_id")
-    zone = client.calendar_zone(destination.id)
+    zone = client.primary_time_zone()
     if destination.id == source.id:
         item = _live(fetch_event(client, source.id, event_id))
         return WriteResult("unchanged", event_from_api(item, source.id), zone,
@@ -457,20 +579,49 @@ def respond_to_event(
     comment: str | None, scope: str, *, send_updates: str | None = None,
 ) -> WriteResult:
     """Only the user's own attendee entry changes; by default the organizer is told at once."""
-    calendar = target_calendar(client, calendar_spec)
-    zone = client.calendar_zone(calendar.id)
+    calendar = listed_calendar(client, calendar_spec)
+    zone = client.primary_time_zone()
     item = _live(_subject(client, calendar.id,
                           _live(fetch_event(client, calendar.id, event_id)), scope))
-    attendees = item.get("attendees") or []
-    if not any(a.get("self") for a in attendees):
-        raise InvalidInputError("event_id", "you are not on this event's guest list, so there "
-                                "is no invitation to answer", EVENT_ID_EXAMPLE)
-    answered = [_answer(a, response, comment) if a.get("self") else a for a in attendees]
+    mine = next((a for a in item.get("attendees") or [] if a.get("self")), None)
+    if mine is None:
+        raise _not_a_guest(item, calendar)
+    if not calendar.writable:
+        # The invitation lives on the user's own calendar too, under the same id.
+        calendar = listed_calendar(client, "primary")
+        item = _live(fetch_event(client, calendar.id, item["id"]))
+        mine = next((a for a in item.get("attendees") or [] if a.get("self")), mine)
     send = send_updates or "all"
-    saved = _patch(client, calendar.id, item, {"attendees": answered}, {"sendUpdates": send})
+    # attendeesOmitted=true: Google then changes only the entries sent, i.e. the user's own
+    # answer, even when the list we read was cut short or others answered meanwhile.
+    # https://developers.google.com/calendar/api/v3/reference/events#attendeesOmitted
+    answer = {"attendees": [_answer(mine, response, comment)], "attendeesOmitted": True}
+    saved = _patch(client, calendar.id, item, answer, {"sendUpdates": send})
     notes = [f"Your response is now {response}."]
+    if response == "declined" and (item.get("organizer") or {}).get("self"):
+        notes.append("You organize this event: declining does not cancel it for the other "
+                     "guests (delete_event cancels it for everyone).")
     return WriteResult("responded", event_from_api(saved, calendar.id), zone, notes=notes,
                        send_updates=send)
+
+
+def _not_a_guest(item: dict, calendar: Calendar) -> InvalidInputError:
+    organizer = (item.get("organizer") or {})
+    if organizer.get("self"):
+        problem = ("you organize this event and are not on its guest list, so there is no "
+                   "invitation to answer; update_event or delete_event change it")
+    elif calendar.primary:
+        # On the user's own calendar without their name: typically an invitation sent to a
+        # group they belong to, which Google lists under the group's address only.
+        problem = ("your address is not on this event's guest list (you may be invited "
+                   "through a group address), so it cannot be answered here; answer it in "
+                   "Google Calendar, or ask the organizer to invite you by name")
+    else:
+        who = organizer.get("displayName") or organizer.get("email") or "its organizer"
+        problem = (f'you are not a guest of this event (on "{calendar.summary}"), so there is '
+                   f"no invitation of yours to answer; ask {who} to invite you, or use "
+                   "create_event to put your own copy on your calendar")
+    return InvalidInputError("event_id", problem, EVENT_ID_EXAMPLE)
 
 
 def _answer(entry: dict, response: str, comment: str | None) -> dict:

@@ -8,7 +8,7 @@ from dify_plugin.entities.oauth import ToolOAuthCredentials
 from dify_plugin.errors.tool import ToolProviderCredentialValidationError, ToolProviderOAuthError
 from werkzeug import Request
 
-from gcal import oauth
+from gcal import logs, oauth
 from gcal.credentials_check import check_manual_credentials
 from gcal.errors import GoogleCalendarError
 
@@ -32,11 +32,13 @@ def _tool_credentials(tokens: oauth.TokenSet) -> ToolOAuthCredentials:
 
 
 class GoogleCalendarProvider(ToolProvider):
+    @logs.in_call_scope
     def _oauth_get_authorization_url(
         self, redirect_uri: str, system_credentials: Mapping[str, Any]
     ) -> str:
         return oauth.authorization_url(_oauth_client(system_credentials), redirect_uri)
 
+    @logs.in_call_scope
     def _oauth_get_credentials(
         self, redirect_uri: str, system_credentials: Mapping[str, Any], request: Request
     ) -> ToolOAuthCredentials:
@@ -47,6 +49,7 @@ class GoogleCalendarProvider(ToolProvider):
             raise ToolProviderOAuthError(exc.message) from None
         return _tool_credentials(tokens)
 
+    @logs.in_call_scope
     def _oauth_refresh_credentials(
         self,
         redirect_uri: str,
@@ -65,6 +68,7 @@ class GoogleCalendarProvider(ToolProvider):
             raise ToolProviderOAuthError(exc.message) from None
         return _tool_credentials(tokens)
 
+    @logs.in_call_scope
     def _validate_credentials(self, credentials: dict[str, Any]) -> None:
         try:
             check_manual_credentials(credentials)

@@ -6,7 +6,8 @@ Google emulator with demo data. Shows what Dify receives from each tool call.
     scripts/console.py --call list_events time_max=tomorrow
     echo "call get_current_time" | scripts/console.py   (reads commands when stdin is no TTY)
 
-Commands: tools | call <tool> key=value ... | creds oauth|manual | oauth | help | quit
+Commands: tools | help [TOOL] | call <tool> key=value ... | show NAME | save [FILE] |
+creds oauth|manual | oauth | clear | quit
 Options: --emulator HOST:PORT with --access-token/--refresh-token/--client-id/--client-secret
 to use a running emulator instead of starting `python -m tests.emulator --seed demo`.
 """
@@ -42,10 +43,16 @@ from tests.plugin_process import (  # noqa: E402
     default_python,
 )
 
+_MANIFEST = yaml.safe_load((ROOT / "manifest.yaml").read_text())
+# Dify's callback for this plugin: .../oauth/plugin/{author}/{plugin}/{provider}/tool/callback
 REDIRECT_URI = (
     "http://localhost/console/api/oauth/plugin/"
-    "local/google_calendar/google_calendar/tool/callback"
+    f"{_MANIFEST['author']}/{_MANIFEST['name']}/google_calendar/tool/callback"
 )
+
+
+# Longer variable values are cut to this many characters; `show NAME` prints them in full.
+PREVIEW_CHARS = 160
 
 
 def mask(value: Any) -> str:
@@ -68,15 +75,29 @@ def load_tools() -> dict[str, dict]:
 
 
 def convert(value: str, ptype: str | None) -> Any:
-    """Dify hands tools typed values according to the YAML parameter type."""
+    """Dify hands tools typed values according to the YAML parameter type.
+
+    A number parameter refuses other text, as Dify's form does (ValueError)."""
     if ptype == "number":
         try:
             return int(value)
         except ValueError:
+            pass
+        try:
             return float(value)
+        except ValueError:
+            raise ValueError(f"expects a number, got {value!r}") from None
     if ptype == "boolean":
         return value.strip().lower() in ("1", "true", "yes", "y", "on")
     return value
+
+
+def preview(value: Any, name: str) -> str:
+    """One line of JSON, cut with a hint when long (variables can be kilobytes)."""
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) <= PREVIEW_CHARS:
+        return text
+    return f"{text[:PREVIEW_CHARS]}… ({len(text)} chars; `show {name}` for all)"
 
 
 # ----------------------------------------------------------------------------- emulator
@@ -137,6 +158,8 @@ class Console:
         self.mode = "oauth"
         self.tools = load_tools()
         self.failures = 0
+        self.last_variables: dict[str, Any] = {}
+        self.last_blob: tuple[bytes, dict] | None = None
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -154,29 +177,74 @@ class Console:
                 "refresh_token": self.info.get("refresh_token", "")}, "oauth2"
 
     # -- commands
-    def do_help(self, _args: list[str]) -> None:
+    def do_help(self, args: list[str]) -> None:
+        if args:
+            for name in args:
+                self.describe_tool(name)
+            return
         self.say(__doc__.split("\n\n")[1] if __doc__ else "")
         self.say("Commands:\n"
                  "  tools                         list tools and their parameters\n"
+                 "  help TOOL                     parameters of one tool\n"
                  "  call <tool> key=value ...     invoke a tool as Dify does\n"
+                 "  show NAME                     a variable of the last call in full\n"
+                 "  save [FILE]                   write the last exported file (.ics)\n"
                  "  creds oauth|manual            credential type used by `call`\n"
                  "  oauth                         walk the OAuth hooks against the emulator\n"
+                 "  clear                         clear the screen\n"
                  "  help, quit")
 
     def do_tools(self, _args: list[str]) -> None:
-        for name, data in self.tools.items():
-            if "error" in data:
-                self.say(f"{name}: BROKEN DECLARATION: {data['error']}")
+        for name in self.tools:
+            self.describe_tool(name)
+
+    def describe_tool(self, name: str) -> None:
+        data = self.tools.get(name)
+        if data is None:
+            self.say(f"unknown tool {name!r}; tools: {', '.join(self.tools)}")
+            return
+        if "error" in data:
+            self.say(f"{name}: BROKEN DECLARATION: {data['error']}")
+            return
+        label = (data.get("identity", {}).get("label") or {}).get("en_US", "")
+        self.say(f"{name} — {label}")
+        for p in data.get("parameters") or []:
+            req = "required" if p.get("required") else "optional"
+            opts = [o.get("value") for o in p.get("options") or []]
+            extra = f" one of {opts}" if opts else ""
+            desc = p.get("llm_description") or (p.get("human_description") or {}).get(
+                "en_US", "")
+            self.say(f"    {p['name']} ({p.get('type')}, {req}){extra}: {desc}")
+
+    def do_clear(self, _args: list[str]) -> None:
+        self.out.write("\033[H\033[2J")
+        self.out.flush()
+
+    def do_show(self, args: list[str]) -> None:
+        if not args:
+            names = ", ".join(self.last_variables) or "none yet"
+            self.say(f"usage: show NAME (variables of the last call: {names})")
+            return
+        for name in args:
+            if name not in self.last_variables:
+                self.say(f"no variable {name!r} in the last call; "
+                         f"have: {', '.join(self.last_variables) or 'none'}")
                 continue
-            label = (data.get("identity", {}).get("label") or {}).get("en_US", "")
-            self.say(f"{name} — {label}")
-            for p in data.get("parameters") or []:
-                req = "required" if p.get("required") else "optional"
-                opts = [o.get("value") for o in p.get("options") or []]
-                extra = f" one of {opts}" if opts else ""
-                desc = p.get("llm_description") or (p.get("human_description") or {}).get(
-                    "en_US", "")
-                self.say(f"    {p['name']} ({p.get('type')}, {req}){extra}: {desc}")
+            value = json.dumps(self.last_variables[name], ensure_ascii=False, indent=2)
+            self.say(f"{name} = {value}")
+
+    def do_save(self, args: list[str]) -> None:
+        if self.last_blob is None:
+            self.say("nothing to save yet: call export_events_ics first")
+            return
+        data, meta = self.last_blob
+        target = Path(args[0] if args else (meta.get("filename") or "export.ics")).expanduser()
+        try:
+            target.write_bytes(data)
+        except OSError as exc:
+            self.say(f"cannot write {target}: {exc.strerror or exc}")
+            return
+        self.say(f"saved {len(data)} bytes to {target}")
 
     def do_creds(self, args: list[str]) -> None:
         if args and args[0] in ("oauth", "manual"):
@@ -185,19 +253,26 @@ class Console:
 
     def do_call(self, args: list[str]) -> None:
         if not args:
-            self.say("usage: call <tool> key=value ...")
+            self.say("usage: call <tool> key=value ...   (`tools` lists them)")
             return
         tool, params = args[0], {}
+        if tool not in self.tools:
+            self.say(f"unknown tool {tool!r}; tools: {', '.join(self.tools)}")
+            return
         declared = {p["name"]: p.get("type")
-                    for p in (self.tools.get(tool, {}).get("parameters") or [])}
+                    for p in (self.tools[tool].get("parameters") or [])}
         for item in args[1:]:
             key, sep, value = item.partition("=")
             if not sep:
                 self.say(f"ignored {item!r}: expected key=value")
                 continue
-            if declared and key not in declared:
+            if key not in declared:
                 self.say(f"note: {tool} declares no parameter {key!r}")
-            params[key] = convert(value, declared.get(key))
+            try:
+                params[key] = convert(value, declared.get(key))
+            except ValueError as exc:
+                self.say(f"not called: {key} {exc} (`help {tool}` lists the parameters)")
+                return
         creds, ctype = self.credentials()
         self.say(f"> invoke_tool {tool} {json.dumps(params, ensure_ascii=False)}")
         started = time.monotonic()
@@ -212,23 +287,29 @@ class Console:
         self.print_result(result, time.monotonic() - started)
 
     def print_result(self, result: ToolResult, elapsed: float) -> None:
+        self.last_variables = {}
         for msg in result.messages:
             kind, body = msg.get("type"), msg.get("message") or {}
             if kind == "text":
                 self.say(f"[text] {body.get('text', '')}")
             elif kind == "json":
-                self.say(f"[json] {json.dumps(body.get('json_object'), ensure_ascii=False)}")
+                self.last_variables["json"] = body.get("json_object")
+                self.say(f"[json] {preview(body.get('json_object'), 'json')}")
             elif kind == "variable":
-                value = json.dumps(body.get("variable_value"), ensure_ascii=False)
-                self.say(f"[variable] {body.get('variable_name')} = {value}")
+                name = str(body.get("variable_name"))
+                self.last_variables[name] = body.get("variable_value")
+                self.say(f"[variable] {name} = {preview(body.get('variable_value'), name)}")
             elif kind == "blob":
                 meta = msg.get("meta") or {}
+                self.last_blob = (body.get("blob", b""), meta)
                 self.say(f"[blob] {len(body.get('blob', b''))} bytes "
                          f"{meta.get('mime_type', '')} {meta.get('filename', '')}".rstrip())
             else:
                 self.say(f"[{kind}] {json.dumps(body, ensure_ascii=False, default=str)}")
         self.say(f"--- agent view ({len(result.agent_view)} chars, {elapsed:.2f}s) ---")
         self.say(result.agent_view)
+        if self.last_blob is not None and any(m.get("type") == "blob" for m in result.messages):
+            self.say("(`save [FILE]` writes the file)")
 
     def do_oauth(self, _args: list[str]) -> None:
         system = self.system_credentials
@@ -287,6 +368,8 @@ class Console:
             self.failures += 1
             self.say(f"PLUGIN PROCESS ERROR: {exc}")
             return self.plugin.alive
+        except Exception as exc:  # a console bug must not end the session
+            self.say(f"console error in `{cmd}`: {type(exc).__name__}: {exc}")
         return True
 
     def repl(self, stream) -> None:
@@ -299,6 +382,9 @@ class Console:
                 line = input("gcal> ") if interactive else stream.readline()
             except EOFError:
                 break
+            except KeyboardInterrupt:
+                self.say("\n(Ctrl-D or `quit` ends the console)")
+                continue
             if not interactive and not line:
                 break
             if not interactive and line.strip():

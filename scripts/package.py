@@ -1,84 +1,187 @@
 #!/usr/bin/env python3
-"""Build the .difypkg the way Dify's packager (`dify plugin package`) does.
+"""Build the .difypkg exactly as Dify's packager (`dify plugin package`) does, optionally stamped
+with release metadata.
 
-A .difypkg is a zip of the plugin root: every file not excluded by the root `.difyignore`
-(gitignore semantics; `.gitignore` is the fallback when there is no `.difyignore`), stored under
-its relative POSIX path. `.git/` is always excluded. Packages over 50 MB are refused.
+File list: every file under the plugin root not excluded by a pattern of the root `.difyignore`
+(`.gitignore` when there is none). Like the CLI (langgenius/dify-plugin-daemon,
+pkg/plugin_packager/decoder/fs.go, FSPluginDecoder.Walk) each pattern is tested on its own and a
+path is left out as soon as one pattern excludes it, so `!negation` lines have no effect there;
+here they are ignored the same way, with a warning. Packages over 50 MB are refused.
 
-On top of Dify's behaviour this helper is deterministic (sorted entries, fixed timestamps) and
+Release metadata (`--author`, `--repo`, `--contact`) is written into the packaged copies only:
+manifest.yaml's `author`/`repo`/`contact`, every `identity.author` of the packaged YAMLs, and a
+"Source code" line in the packaged README. The author becomes the plugin id (`author/name`) and
+thereby part of the OAuth callback path.
+
+On top of Dify's behaviour the build is deterministic (sorted entries, fixed timestamps) and
 checks, before writing, that the manifest validates with the SDK's own model and that every file
-the manifest refers to (provider and tool YAMLs, their Python sources, icons, privacy policy,
-entry point, requirements) is inside the package.
+the manifest refers to is inside the package.
 
-Usage: python scripts/package.py [--root DIR] [--output FILE] [--max-size-mb 50]
-Prints the path of the written package.
+Usage: python scripts/package.py [--root DIR] [--output FILE] [--author A] [--repo URL]
+       [--contact EMAIL] [--stage DIR] [--list]
+Prints the path of the written package (or of the staged tree with --stage).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import stat
 import sys
 import zipfile
-from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_SIZE_MB = 50
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)
-ALWAYS_EXCLUDED = {".git"}
+# The SDK's PluginConfiguration.author pattern (dify_plugin/core/entities/plugin/setup.py).
+AUTHOR_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+# Hosts langgenius/dify-plugins accepts for a submission's `repo`.
+ALLOWED_REPO_HOSTS = ("github.com", "gitlab.com", "codeberg.org")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+SOURCE_LINE_PREFIX = "Source code: "
 
 
 class PackageError(Exception):
     pass
 
 
-def load_ignore_spec(root: Path):  # -> pathspec.GitIgnoreSpec
-    import pathspec
+# ----------------------------------------------------------------------------- release metadata
+@dataclass(frozen=True)
+class Release:
+    author: str | None = None
+    repo: str | None = None
+    contact: str | None = None
 
+    def problems(self) -> list[str]:
+        found = []
+        if self.author is not None:
+            if not AUTHOR_PATTERN.fullmatch(self.author):
+                found.append(f"--author {self.author!r}: use 1-64 letters, digits, '-' or '_'")
+            elif "dify" in self.author.lower():
+                found.append(f"--author {self.author!r}: the marketplace refuses authors "
+                             "containing 'dify'; use your organisation's id")
+        if self.repo is not None:
+            problem = repo_url_problem(self.repo)
+            if problem:
+                found.append(f"--repo {self.repo!r}: {problem}")
+        if self.contact is not None and not EMAIL_PATTERN.fullmatch(self.contact):
+            found.append(f"--contact {self.contact!r}: give an e-mail address")
+        return found
+
+
+def repo_url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return "use an https:// URL"
+    if parts.hostname not in ALLOWED_REPO_HOSTS:
+        return "host must be one of " + ", ".join(ALLOWED_REPO_HOSTS)
+    if len([p for p in parts.path.split("/") if p]) < 2 or parts.query or parts.fragment:
+        return "give the repository itself, e.g. https://github.com/OWNER/REPO"
+    return None
+
+
+def _replace_line(text: str, pattern: str, replacement: str, what: str) -> str:
+    new, count = re.subn(pattern, replacement, text, count=1, flags=re.MULTILINE)
+    if count != 1:
+        raise PackageError(f"cannot stamp {what}: no line matches {pattern!r}")
+    return new
+
+
+def _set_top_level_key(text: str, key: str, value: str) -> str:
+    line = f"{key}: {value}"
+    if re.search(rf"^{key}:", text, flags=re.MULTILINE):
+        return _replace_line(text, rf"^{key}:.*$", line, f"manifest {key}")
+    return _replace_line(text, r"^(author:.*)$", rf"\1\n{line}", f"manifest {key}")
+
+
+def stamp_manifest(text: str, release: Release) -> str:
+    for key in ("author", "contact", "repo"):  # each inserted right under author
+        value = getattr(release, key)
+        if value is not None:
+            text = _set_top_level_key(text, key, value)
+    return text
+
+
+def stamp_identity_author(text: str, author: str) -> str:
+    """Rewrite the `author:` line inside the top-level `identity:` block."""
+    return _replace_line(text, r"^(identity:\n(?:[ \t]+.*\n)*?[ \t]+)author:.*$",
+                         rf"\1author: {author}", "identity.author")
+
+
+def stamp_readme(text: str, repo: str) -> str:
+    """A "Source code" line right under the title (the marketplace looks for the repo URL)."""
+    lines = text.splitlines(keepends=True)
+    title = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
+    lines.insert(title + 1, f"\n{SOURCE_LINE_PREFIX}<{repo}>\n")
+    return "".join(lines)
+
+
+def stamped(rel: str, data: bytes, release: Release) -> bytes:
+    if not (release.author or release.repo or release.contact):
+        return data
+    if rel == "manifest.yaml":
+        return stamp_manifest(data.decode("utf-8"), release).encode("utf-8")
+    if rel == "README.md" and release.repo:
+        return stamp_readme(data.decode("utf-8"), release.repo).encode("utf-8")
+    if rel.endswith((".yaml", ".yml")) and release.author:
+        parsed = yaml.safe_load(data) or {}
+        if isinstance(parsed, dict) and "author" in (parsed.get("identity") or {}):
+            return stamp_identity_author(data.decode("utf-8"), release.author).encode("utf-8")
+    return data
+
+
+# ----------------------------------------------------------------------------- file list
+def ignore_patterns(root: Path) -> list[str]:
+    """The ignore lines the CLI acts on: trimmed, no blanks, comments or `!` negations."""
     for name in (".difyignore", ".gitignore"):
         path = root / name
         if path.is_file():
-            lines = path.read_text(encoding="utf-8").splitlines()
-            return pathspec.GitIgnoreSpec.from_lines(lines)
-    return pathspec.GitIgnoreSpec.from_lines([])
+            lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+            lines = [line for line in lines if line and not line.startswith("#")]
+            negations = [line for line in lines if line.startswith("!")]
+            if negations:
+                print(f"package: {name}: {', '.join(negations)} ignored - `dify plugin package` "
+                      "does not honour negations", file=sys.stderr)
+            return [line for line in lines if not line.startswith("!")]
+    return []
 
 
 def iter_package_files(root: Path) -> list[str]:
     """Relative POSIX paths of the files that go into the package, sorted."""
-    spec = load_ignore_spec(root)
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(ignore_patterns(root))
     files: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = Path(dirpath).relative_to(root)
-        kept_dirs = []
-        for d in sorted(dirnames):
-            rel = (rel_dir / d).as_posix()
-            if d in ALWAYS_EXCLUDED or spec.match_file(rel + "/"):
-                continue
-            if os.path.islink(os.path.join(dirpath, d)):
-                continue  # never follow symlinked directories out of the plugin root
-            kept_dirs.append(d)
-        dirnames[:] = kept_dirs
+        dirnames[:] = [
+            d for d in sorted(dirnames)
+            if not spec.match_file((rel_dir / d).as_posix() + "/")
+            and not os.path.islink(os.path.join(dirpath, d))  # never leave the plugin root
+        ]
         for f in sorted(filenames):
             rel = (rel_dir / f).as_posix()
-            full = Path(dirpath) / f
-            if spec.match_file(rel) or not full.is_file():
-                continue
-            files.append(rel)
+            if not spec.match_file(rel) and (Path(dirpath) / f).is_file():
+                files.append(rel)
     return sorted(files)
 
 
-def _load_yaml(root: Path, rel: str) -> dict:
-    with open(root / rel, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+# ----------------------------------------------------------------------------- validation
+def _load_yaml(contents: dict[str, bytes], rel: str) -> dict:
+    if rel not in contents:
+        return {}
+    return yaml.safe_load(contents[rel]) or {}
 
 
-def referenced_files(root: Path) -> tuple[dict, list[str]]:
+def referenced_files(contents: dict[str, bytes]) -> tuple[dict, list[str]]:
     """Validate manifest.yaml with the SDK model; return it and the files it refers to."""
-    manifest = _load_yaml(root, "manifest.yaml")
+    manifest = _load_yaml(contents, "manifest.yaml")
     try:
         from dify_plugin.core.entities.plugin.setup import PluginConfiguration
     except ImportError:  # packaging still works without the SDK, just without model validation
@@ -99,59 +202,83 @@ def referenced_files(root: Path) -> tuple[dict, list[str]]:
             refs.append(f"_assets/{manifest[key]}")
     for provider_rel in (manifest.get("plugins") or {}).get("tools") or []:
         refs.append(provider_rel)
-        provider = _load_yaml(root, provider_rel)
+        provider = _load_yaml(contents, provider_rel)
         for key in ("icon", "icon_dark"):
             icon = (provider.get("identity") or {}).get(key)
             if icon:
                 refs.append(f"_assets/{icon}")
-        source = ((provider.get("extra") or {}).get("python") or {}).get("source")
-        if source:
-            refs.append(source)
-        for tool_rel in provider.get("tools") or []:
-            refs.append(tool_rel)
-            tool = _load_yaml(root, tool_rel)
-            source = ((tool.get("extra") or {}).get("python") or {}).get("source")
+        tools = [_load_yaml(contents, tool_rel) for tool_rel in provider.get("tools") or []]
+        for declaration in [provider, *tools]:
+            source = ((declaration.get("extra") or {}).get("python") or {}).get("source")
             if source:
                 refs.append(source)
+        refs.extend(provider.get("tools") or [])
     return manifest, refs
 
 
-def write_zip(root: Path, files: Iterable[str], output: Path) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        for rel in files:
-            full = root / rel
-            info = zipfile.ZipInfo(rel, date_time=FIXED_DATE)
-            mode = stat.S_IMODE(full.stat().st_mode)
-            info.external_attr = ((0o755 if mode & 0o111 else 0o644) | stat.S_IFREG) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, full.read_bytes())
-    tmp.replace(output)
-
-
-def build_package(
-    root: Path = ROOT, output: Path | None = None, max_size_mb: float = MAX_SIZE_MB
-) -> Path:
+# ----------------------------------------------------------------------------- build
+def collect(root: Path, release: Release) -> dict[str, bytes]:
+    problems = release.problems()
+    if problems:
+        raise PackageError("; ".join(problems))
     root = root.resolve()
-    manifest, refs = referenced_files(root)
-    files = iter_package_files(root)
-    included = set(files)
-    missing = [r for r in dict.fromkeys(refs) if PurePosixPath(r).as_posix() not in included]
+    contents = {rel: stamped(rel, (root / rel).read_bytes(), release)
+                for rel in iter_package_files(root)}
+    _, refs = referenced_files(contents)
+    missing = [r for r in dict.fromkeys(refs) if PurePosixPath(r).as_posix() not in contents]
     if missing:
         raise PackageError(
             "files the manifest needs are missing or excluded by .difyignore: " + ", ".join(missing)
         )
-    total = sum((root / f).stat().st_size for f in files)
-    limit = int(max_size_mb * 1024 * 1024)
-    if total > limit:
-        raise PackageError(f"plugin is {total / 1048576:.1f} MB, over the {max_size_mb} MB limit")
-    if output is None:
-        output = root / "dist" / f"{manifest['name']}-{manifest['version']}.difypkg"
-    write_zip(root, files, output)
-    if output.stat().st_size > limit:
+    total = sum(len(data) for data in contents.values())
+    if total > MAX_SIZE_MB * 1024 * 1024:
+        raise PackageError(f"plugin is {total / 1048576:.1f} MB, over the {MAX_SIZE_MB} MB limit")
+    return contents
+
+
+def _mode(root: Path, rel: str) -> int:
+    executable = stat.S_IMODE((root / rel).stat().st_mode) & 0o111
+    return 0o755 if executable else 0o644
+
+
+def write_zip(root: Path, contents: dict[str, bytes], output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for rel in sorted(contents):
+            info = zipfile.ZipInfo(rel, date_time=FIXED_DATE)
+            info.external_attr = (_mode(root, rel) | stat.S_IFREG) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, contents[rel])
+    tmp.replace(output)
+
+
+def write_stage(root: Path, contents: dict[str, bytes], stage: Path) -> None:
+    """The packaged tree as plain files, for `dify plugin package STAGE`."""
+    for rel, data in contents.items():
+        target = stage / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        target.chmod(_mode(root, rel))
+    difyignore = root / ".difyignore"
+    if difyignore.is_file():  # the CLI reads it again; nothing it would exclude is staged anyway
+        (stage / ".difyignore").write_bytes(difyignore.read_bytes())
+
+
+def default_output(root: Path) -> Path:
+    manifest = yaml.safe_load((root / "manifest.yaml").read_text(encoding="utf-8"))
+    return root / "dist" / f"{manifest['name']}-{manifest['version']}.difypkg"
+
+
+def build_package(root: Path = ROOT, output: Path | None = None,
+                  release: Release = Release()) -> Path:
+    root = root.resolve()
+    contents = collect(root, release)
+    output = output or default_output(root)
+    write_zip(root, contents, output)
+    if output.stat().st_size > MAX_SIZE_MB * 1024 * 1024:
         output.unlink()
-        raise PackageError(f"package is over the {max_size_mb} MB limit")
+        raise PackageError(f"package is over the {MAX_SIZE_MB} MB limit")
     return output
 
 
@@ -159,14 +286,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--output", "-o", type=Path, default=None)
-    parser.add_argument("--max-size-mb", type=float, default=MAX_SIZE_MB)
+    parser.add_argument("--author", help="plugin author id (becomes the plugin id's first part)")
+    parser.add_argument("--repo", help="public source repository URL")
+    parser.add_argument("--contact", help="maintainer e-mail address")
+    parser.add_argument("--stage", type=Path, help="write the stamped tree here instead of a zip")
     parser.add_argument("--list", action="store_true", help="only list the files to package")
     args = parser.parse_args(argv)
+    release = Release(args.author, args.repo, args.contact)
     try:
         if args.list:
             print("\n".join(iter_package_files(args.root.resolve())))
             return 0
-        path = build_package(args.root, args.output, args.max_size_mb)
+        if args.stage:
+            write_stage(args.root.resolve(), collect(args.root, release), args.stage)
+            print(args.stage)
+            return 0
+        path = build_package(args.root, args.output, release)
     except (PackageError, OSError, yaml.YAMLError) as exc:
         print(f"package: error: {exc}", file=sys.stderr)
         return 1

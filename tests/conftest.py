@@ -47,7 +47,9 @@ else:
     _EMULATOR_ERROR = None
     _EMULATOR_ABSENT = False
 
+from tests.e2e.plugin_launch import LAUNCH_LOGS
 from tests.plugin_process import PluginProcess
+from tests.reliability import leaks_in_process_output, record
 
 ALICE = "alice@example.com"
 ALICE_TIME_ZONE = "Europe/Berlin"
@@ -55,12 +57,45 @@ TEST_CLIENT_ID = "test-client"
 TEST_CLIENT_SECRET = "test-secret"
 REDIRECT_URI = (
     "http://localhost/console/api/oauth/plugin/"
-    "dify-google-calendar/google_calendar/google_calendar/tool/callback"
+    "local/google_calendar/google_calendar/tool/callback"
 )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes several seconds (still in the default run)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secret_in_any_plugin_output() -> Iterator[None]:
+    """After the whole session: no credential any emulator saw in any plugin's output.
+
+    Set up first, so torn down last: every plugin process is closed by then. A leak is
+    reported as an error of the session's last test.
+    """
+    yield
+    emulators = GoogleEmulator.created if GoogleEmulator is not None else []
+    known: set[str] = set()
+    for emulator in emulators:
+        with emulator.state.lock:
+            known |= emulator.state.known_secrets()
+    for process in PluginProcess.started:
+        process.close()
+    launched = [  # plugins started outside PluginProcess (packaged, remote debugging)
+        types.SimpleNamespace(pid=path.name, output_text=path.read_text("utf-8", "replace"),
+                              logs=[])
+        for path in LAUNCH_LOGS if path.exists()
+    ]
+    processes = [*PluginProcess.started, *launched]
+    leaked = leaks_in_process_output(processes, known)
+    record("session_secret_scan", len(known))
+    record("session_scanned_processes", len(processes))
+    record("session_scanned_log_lines", sum(len(p.logs) for p in PluginProcess.started))
+    if leaked:  # named by process and count only: the report must not spread them further
+        pytest.fail(
+            f"secrets in the output of plugin processes {sorted(leaked)} "
+            f"({sum(map(len, leaked.values()))} value(s), out of {len(known)} known)",
+            pytrace=False,
+        )
 
 
 def _require_emulator() -> None:

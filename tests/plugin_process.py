@@ -48,7 +48,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import Any, ClassVar, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 REPO_ROOT = str(Path(__file__).resolve().parent.parent)
@@ -231,6 +231,8 @@ class _Session:
 class PluginProcess:
     """The plugin as a subprocess speaking Dify's stdio protocol. Thread-safe."""
 
+    started: ClassVar[list[PluginProcess]] = []  # every process of this test session
+
     def __init__(
         self,
         *,
@@ -281,6 +283,7 @@ class PluginProcess:
             start_new_session=True,
         )
         self.pid = self._proc.pid
+        PluginProcess.started.append(self)
         self._stdout_thread = threading.Thread(
             target=self._read_stdout, name=f"plugin-stdout-{self.pid}", daemon=True
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from gcal import errors as gcal_errors
@@ -64,3 +65,17 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, default=repr, ensure_ascii=False)
+
+
+MIN_SECRET_LENGTH = 8  # shorter test values ("x", "bad") would match ordinary words
+
+
+def leaks_in_process_output(processes: Iterable[Any], secrets: set[str]) -> dict[Any, list[str]]:
+    """pid -> the secrets found in anything that plugin process printed (logs, stderr)."""
+    wanted = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
+    found = {}
+    for process in processes:
+        leaked = leaks(wanted, process.output_text, process.logs)
+        if leaked:
+            found[process.pid] = leaked
+    return found

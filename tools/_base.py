@@ -10,6 +10,7 @@ from typing import Any
 from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 
+from gcal import logs
 from gcal.client import CalendarClient, client_from_credentials
 from gcal.replies import Reply
 
@@ -23,10 +24,16 @@ class CalendarTool(Tool):
     """
 
     def _invoke(self, tool_parameters: dict[str, Any]) -> Generator[ToolInvokeMessage, None, None]:
-        credential_type = getattr(self.runtime.credential_type, "value", None)
-        client = client_from_credentials(self.runtime.credentials, credential_type)
-        reply = self.answer(client, tool_parameters)
+        # Nothing is yielded inside the scope: its context must not outlive the generator step.
+        with logs.tool_call(self.tool_name, self.runtime.session_id):
+            credential_type = getattr(self.runtime.credential_type, "value", None)
+            client = client_from_credentials(self.runtime.credentials, credential_type)
+            reply = self.answer(client, tool_parameters)
         yield from self.reply_messages(reply)
+
+    @property
+    def tool_name(self) -> str:
+        return type(self).__module__.rsplit(".", 1)[-1]
 
     def answer(self, client: CalendarClient, parameters: Mapping[str, Any]) -> Reply:
         raise NotImplementedError

@@ -3,7 +3,7 @@ from typing import Any
 
 from gcal.client import CalendarClient
 from gcal.event_input import parse_event_fields
-from gcal.params import to_str
+from gcal.params import to_bool, to_str
 from gcal.replies import Reply, write_reply
 from gcal.writes import create_event
 from tools import _base
@@ -14,4 +14,6 @@ class CreateEventTool(_base.CalendarTool):
         fields = parse_event_fields(parameters)
         key = to_str(parameters.get("idempotency_key"), "idempotency_key", max_length=500)
         calendar = to_str(parameters.get("calendar_id"), "calendar_id")
-        return write_reply(create_event(client, fields, calendar, key))
+        allow_duplicate = bool(to_bool(parameters.get("allow_duplicate"), "allow_duplicate"))
+        return write_reply(create_event(client, fields, calendar, key,
+                                        allow_duplicate=allow_duplicate))

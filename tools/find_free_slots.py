@@ -2,7 +2,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from gcal.calendars import resolve_calendar_ids
+from gcal.calendars import Default, resolve_calendar_ids
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
 from gcal.freebusy import query_free_busy, unique_ids
@@ -41,8 +41,8 @@ class FindFreeSlotsTool(_base.CalendarTool):
         )
         check_fits(rules, start, end)
         calendars = resolve_calendar_ids(
-            client, to_str(parameters.get("calendar_ids"), "calendar_ids"))
-        free_busy = query_free_busy(client, unique_ids(calendars, attendees), start, end)
+            client, to_str(parameters.get("calendar_ids"), "calendar_ids"), default=Default.BUSY)
+        free_busy = query_free_busy(client, unique_ids(calendars.ids, attendees), start, end)
         return slots_reply(find_slots(free_busy.all_busy(), start, end, rules, limit),
                            rules, free_busy)
 

@@ -1,7 +1,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.calendars import resolve_calendar_id
+from gcal.calendars import resolve_calendar
 from gcal.client import CalendarClient
 from gcal.event_input import required_event_id
 from gcal.events import get_event
@@ -15,5 +15,7 @@ class GetEventTool(_base.CalendarTool):
         event_id = required_event_id(parameters)
         zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
         calendar_spec = to_str(parameters.get("calendar_id"), "calendar_id")
-        calendar_id = resolve_calendar_id(client, calendar_spec)
-        return event_reply(get_event(client, calendar_id, event_id, zone), zone)
+        choice = resolve_calendar(client, calendar_spec, allow_prefix=True)
+        event = get_event(client, choice.ids[0], event_id, zone)
+        return event_reply(event, zone, headline="\n".join(f"Note: {n}" for n in choice.notes)
+                           or None)

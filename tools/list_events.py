@@ -18,6 +18,7 @@ class ListEventsTool(_base.CalendarTool):
         page_token = to_str(parameters.get("page_token"), "page_token")
         selection = event_selection(client, parameters)
         page = list_events(
-            client, **vars(selection), max_results=max_results, page_token=page_token
+            client, **selection.list_arguments(), max_results=max_results, page_token=page_token
         )
-        return events_reply(page, selection.zone)
+        return events_reply(page, selection.zone, notes=selection.calendar_notes,
+                            names=selection.calendar_names)

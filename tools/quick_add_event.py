@@ -4,7 +4,7 @@ from typing import Any
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
 from gcal.event_input import parse_send_updates
-from gcal.params import to_str
+from gcal.params import to_bool, to_str
 from gcal.replies import Reply, write_reply
 from gcal.writes import quick_add_event
 from tools import _base
@@ -16,5 +16,6 @@ class QuickAddEventTool(_base.CalendarTool):
         if not text:
             raise InvalidInputError("text", "is required", "Lunch with Anna tomorrow 12:30")
         calendar = to_str(parameters.get("calendar_id"), "calendar_id")
-        return write_reply(
-            quick_add_event(client, text, calendar, parse_send_updates(parameters)))
+        allow_duplicate = bool(to_bool(parameters.get("allow_duplicate"), "allow_duplicate"))
+        return write_reply(quick_add_event(client, text, calendar, parse_send_updates(parameters),
+                                           allow_duplicate=allow_duplicate))

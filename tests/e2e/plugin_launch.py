@@ -13,6 +13,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+LAUNCH_LOGS: list[Path] = []  # the output of every plugin started here (secret scan)
+
 
 def environ_without(*prefixes: str) -> dict[str, str]:
     """``os.environ`` minus the variables whose names start with one of ``prefixes``."""
@@ -38,6 +40,7 @@ def running_plugin(
     python: str, cwd: Path, env: dict[str, str], log: Path
 ) -> Iterator[subprocess.Popen]:
     """``python -m main`` in ``cwd``, stdout and stderr to ``log``; stopped on exit."""
+    LAUNCH_LOGS.append(log)
     with open(log, "wb") as out:
         plugin = subprocess.Popen([python, "-m", "main"], cwd=cwd, env=env,
                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,

@@ -54,10 +54,11 @@ def test_export_sends_ics_file_summary_and_variables(plugin, emu, oauth_creds):
     [(blob, meta)] = result.blobs
     assert meta == {"mime_type": "text/calendar", "filename": "calendar-2026-03-16.ics"}
     assert result.text.startswith("Exported 7 events (1 recurring series")
-    assert "calendar-2026-03-16.ics" in result.text and "primary" in result.text
+    # No calendar named: the calendars the user shows in Google Calendar (here: primary).
+    assert "calendar-2026-03-16.ics" in result.text and ALICE in result.text
     assert result.variables["file_name"] == "calendar-2026-03-16.ics"
     assert result.variables["count"] == 7
-    assert result.variables["calendars"] == ["primary"]
+    assert result.variables["calendars"] == [ALICE]
     assert "warnings" not in result.variables
     calendar, events = components(blob)
     assert str(calendar["X-WR-CALNAME"]) == ALICE

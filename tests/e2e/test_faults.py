@@ -209,8 +209,8 @@ def test_manual_credential_remints_an_expired_token_transparently(fast_plugin, e
     assert isinstance(result, ToolResult), result
     assert [e["summary"] for e in result.variables["events"]] == ["Standup"]
     assert [(r.path, r.status) for r in emu.requests][:3] == [
-        ("/calendar/v3/calendars/primary/events", 401), ("/token", 200),
-        ("/calendar/v3/calendars/primary/events", 200)]
+        (f"/calendar/v3/calendars/{ALICE}/events", 401), ("/token", 200),
+        (f"/calendar/v3/calendars/{ALICE}/events", 200)]
     assert len(_minted_for(emu, manual_creds["refresh_token"])) == 2
     record("recovered")
 

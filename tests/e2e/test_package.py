@@ -3,25 +3,20 @@ starts from a clean environment (the marketplace's install check: serverless `/h
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.e2e.plugin_launch import environ_without, running_plugin
 from tests.plugin_process import REPO_ROOT
 
 REPO = Path(REPO_ROOT)
 PACKAGER = REPO / "scripts" / "package.py"
+sys.path.insert(0, str(REPO / "scripts"))
 REQUIRED = [
     "manifest.yaml",
     "main.py",
@@ -88,7 +83,7 @@ def test_package_leaves_out_dev_files_and_secrets(package: Path) -> None:
         n for n in names
         if set(Path(n).parts) & FORBIDDEN_PARTS
         or Path(n).name in FORBIDDEN_FILES
-        or (Path(n).name.startswith(".env") and Path(n).name != ".env.example")
+        or Path(n).name.startswith(".env")
         or n.endswith((".pyc", ".difypkg"))
     ]
     assert not leaked, f"package contains dev-only files: {leaked}"
@@ -108,57 +103,149 @@ def test_packager_is_deterministic(package: Path, tmp_path: Path) -> None:
     assert again.read_bytes() == package.read_bytes()
 
 
-def _uv() -> list[str] | None:
-    for candidate in (REPO / ".venv" / "bin" / "uv", shutil.which("uv")):
-        if candidate:
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                subprocess.run([str(candidate), "--version"], check=True,
-                               capture_output=True, timeout=30)
-                return [str(candidate)]
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
-def test_package_installs_and_serves_health_from_clean_env(unpacked: Path, tmp_path: Path) -> None:
-    """What the marketplace does: fresh venv, requirements.txt, start, GET /health."""
-    uv = _uv()
-    venv = tmp_path / "venv"
-    python = venv / "bin" / "python"
-    base = str(Path(os.path.realpath(_python312())))
-    if uv:
-        subprocess.run([*uv, "venv", "--quiet", "--python", base, str(venv)],
-                       check=True, capture_output=True, timeout=120)
-        install = [*uv, "pip", "install", "--quiet", "--python", str(python),
-                   "-r", str(unpacked / "requirements.txt")]
-    else:
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-        install = [str(python), "-m", "pip", "install", "--quiet", "-r",
-                   str(unpacked / "requirements.txt")]
-    proc = subprocess.run(install, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"installing requirements.txt failed:\n{proc.stderr}"
+def test_package_installs_and_serves_health_from_clean_env(package: Path) -> None:
+    """What the marketplace does: fresh venv, requirements.txt, start serverless, GET /health."""
+    from install_check import install_and_probe
 
-    port = _free_port()
-    env = environ_without("REMOTE_INSTALL", "SERVERLESS_", "VIRTUAL_ENV", "PYTHON")
-    env.update({"INSTALL_METHOD": "serverless", "SERVERLESS_HOST": "127.0.0.1",
-                "SERVERLESS_PORT": str(port), "PYTHONUNBUFFERED": "1"})
-    log = tmp_path / "plugin.log"
-    with running_plugin(str(python), unpacked, env, log) as plugin:
-        deadline = time.monotonic() + 45
-        body = None
-        while time.monotonic() < deadline and plugin.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                    body = (r.status, r.read().decode())
-                    break
-            except OSError:
-                time.sleep(0.2)
-        assert body is not None, (
-            f"no /health answer (exit code {plugin.poll()}):\n{log.read_text(errors='replace')}"
-        )
-        assert body == (200, "OK")
+    assert install_and_probe(package) == []
+
+
+# --- same file list as `dify plugin package` ---------------------------------------------
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_negations_have_no_effect_as_in_the_cli(tmp_path: Path) -> None:
+    """The CLI tests each pattern on its own and drops a path as soon as one excludes it
+    (dify-plugin-daemon pkg/plugin_packager/decoder/fs.go), so `!keep` keeps nothing."""
+    from package import iter_package_files
+
+    root = _tree(tmp_path, {".difyignore": ".env*\n!.env.example\n# comment\n  logs/  \n",
+                            ".env": "x", ".env.example": "x", "main.py": "", "logs/a.txt": ""})
+    assert iter_package_files(root) == [".difyignore", "main.py"]
+
+
+def test_our_difyignore_needs_no_negation() -> None:
+    lines = (REPO / ".difyignore").read_text().splitlines()
+    assert not [line for line in lines if line.strip().startswith("!")]
+
+
+# --- release metadata ---------------------------------------------------------------------
+
+RELEASE = {"--author": "acme-labs", "--repo": "https://github.com/acme-labs/gcal-plugin",
+           "--contact": "plugins@acme.example"}
+
+
+def _build(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", str(REPO / "scripts" / "package"), *args, "-o", str(tmp_path / "p.difypkg")],
+        capture_output=True, text=True, timeout=180, cwd=REPO,
+        env={**os.environ, "PACKAGE_WITH_DIFY": "0"},
+    )
+
+
+def _check(package: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([_python312(), str(REPO / "scripts" / "check_package.py"), str(package)],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+
+
+def test_stamped_package_carries_release_metadata_and_passes_checks(tmp_path: Path) -> None:
+    proc = _build(tmp_path, *[x for pair in RELEASE.items() for x in pair])
+    assert proc.returncode == 0, proc.stderr
+    package = tmp_path / "p.difypkg"
+    with zipfile.ZipFile(package) as zf:
+        manifest = yaml.safe_load(zf.read("manifest.yaml"))
+        authors = {n: yaml.safe_load(zf.read(n))["identity"]["author"]
+                   for n in zf.namelist() if n.startswith(("tools/", "provider/"))
+                   and n.endswith(".yaml")}
+        readme = zf.read("README.md").decode()
+    assert (manifest["author"], manifest["repo"], manifest["contact"]) == (
+        RELEASE["--author"], RELEASE["--repo"], RELEASE["--contact"])
+    assert set(authors.values()) == {RELEASE["--author"]} and len(authors) >= 13
+    assert f"Source code: <{RELEASE['--repo']}>" in readme
+    # The repository's own files are untouched.
+    assert yaml.safe_load((REPO / "manifest.yaml").read_text())["author"] == "local"
+    check = _check(package)
+    assert check.returncode == 0, check.stdout
+    assert "7/7 checks passed" in check.stdout
+
+
+def test_default_package_is_local_and_fails_only_the_release_checks(package: Path) -> None:
+    manifest = yaml.safe_load(zipfile.ZipFile(package).read("manifest.yaml"))
+    assert "dify" not in manifest["author"].lower()
+    assert "repo" not in manifest and "contact" not in manifest  # never an invented URL
+    check = _check(package)
+    assert check.returncode == 1
+    failed = [line for line in check.stdout.splitlines() if line.startswith("FAIL")]
+    assert failed == ["FAIL manifest author, repo and contact"], check.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--author", "dify-team"], "containing 'dify'"),
+    (["--author", "bad author"], "letters, digits"),
+    (["--repo", "https://example.com/a/b"], "host must be one of"),
+    (["--repo", "http://github.com/a/b"], "https://"),
+    (["--repo", "https://github.com/only-owner"], "OWNER/REPO"),
+    (["--contact", "nobody"], "e-mail"),
+])
+def test_invalid_release_metadata_is_refused(tmp_path: Path, args, message) -> None:
+    proc = _build(tmp_path, *args)
+    assert proc.returncode == 1
+    assert message in proc.stderr
+    assert not (tmp_path / "p.difypkg").exists()
+
+
+def test_check_package_finds_secrets_binaries_and_unbounded_requirements(tmp_path: Path):
+    bad = tmp_path / "bad.difypkg"
+    with zipfile.ZipFile(package_path := bad, "w") as zf:
+        zf.writestr("manifest.yaml", "author: dify-org\nprivacy: PRIVACY.md\n")
+        zf.writestr("README.md", "# x\n")
+        zf.writestr("PRIVACY.md", "Only to nobody.\n")
+        zf.writestr("requirements.txt", "dify_plugin>=0.8.0\nrequests\n")
+        zf.writestr("main.py", 'URL = "https://api.tracker.test/v1"\n')
+        zf.writestr("lib/fast.so", b"\x7fELF....")
+        zf.writestr(".venv/pyvenv.cfg", "home = /usr\n")
+        zf.writestr("config.py", "SECRET = 'GOCSPX-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3" + "'\n")
+    out = _check(package_path).stdout
+    for expected in ("contains 'dify'", "no repo", "no contact", "lib/fast.so: binary",
+                     ".venv/pyvenv.cfg: virtualenv", "Google OAuth client secret",
+                     "requests: no upper bound", "dify_plugin must require >= 0.9.0",
+                     "api.tracker.test appears in the code"):
+        assert expected in out, (expected, out)
+
+
+def test_official_cli_on_path_packs_a_stamped_staging_copy(tmp_path: Path) -> None:
+    """With `dify` on PATH, scripts/package hands it a staged copy that already carries the
+    release metadata and only the files our list keeps (the CLI then applies .difyignore)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    seen = tmp_path / "seen.txt"
+    fake = bin_dir / "dify"
+    # Test double for `dify plugin package DIR -o OUT`: records what it was given, writes OUT.
+    fake.write_text(f"""#!/usr/bin/env bash
+set -e
+[[ "$1 $2" == "plugin package" && "$4" == "-o" ]]
+cd "$3"
+{{ find . -type f | sort; cat manifest.yaml; }} > "{seen}"
+echo packed > "$5"
+""")
+    fake.chmod(0o755)
+    out = tmp_path / "p.difypkg"
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts" / "package"),
+         *[x for pair in RELEASE.items() for x in pair], "-o", str(out)],
+        capture_output=True, text=True, timeout=180, cwd=REPO,
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == "packed\n"
+    staged = seen.read_text()
+    assert f"repo: {RELEASE['--repo']}" in staged and f"author: {RELEASE['--author']}" in staged
+    assert "./tests/" not in staged and "./.env.example" not in staged
+    assert "./tools/list_events.yaml" in staged

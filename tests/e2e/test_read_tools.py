@@ -127,7 +127,10 @@ def test_several_calendars_merge_in_start_order(plugin, emu, oauth_creds):
               "time_max": "2026-06-03", "max_results": 2}
     first = plugin.invoke_tool("list_events", params, oauth_creds)
     assert [e["summary"] for e in first.variables["events"]] == ["Team 1", "Mine 1"]
-    assert f" cal:{team}]" in first.text
+    # Each calendar is named once in a legend; lines carry its short alias.
+    assert f"c2 Team Events [{team}]" in first.text
+    assert any(line.startswith("09:00–09:30 Team 1 [") and " c2]" in line
+               for line in first.text.splitlines())
     second = plugin.invoke_tool(
         "list_events", {**params, "page_token": first.variables["next_page_token"]}, oauth_creds
     )
@@ -256,10 +259,16 @@ def test_page_token_keeps_the_search_text(plugin, emu, oauth_creds):
     assert "page_token" in error.value.message
 
 
-def test_naive_times_use_the_listed_calendars_own_zone(plugin, emu, oauth_creds):
+def test_naive_times_use_the_users_zone_whichever_calendar_is_listed(plugin, emu, oauth_creds):
+    """People mean their own time (issue 11, item 5): 09:00 on a New York calendar is 09:00
+    where the user (Berlin) is, as in Google Calendar's UI. The emulator already behaves like
+    Google here; the rule is the plugin's."""
     nyc = emu.add_calendar(ALICE, "New York office", time_zone="America/New_York")
     plugin.invoke_tool("list_events", {"calendar_ids": nyc, "time_min": "2026-03-10 09:00",
                                        "time_max": "2026-03-10 17:00"}, oauth_creds)
     query = events_requests(emu)[-1].query
-    assert query["timeMin"] == ["2026-03-10T09:00:00-04:00"]
-    assert query["timeZone"] == ["America/New_York"]
+    assert query["timeMin"] == ["2026-03-10T09:00:00+01:00"]
+    assert query["timeZone"] == ["Europe/Berlin"]
+    plugin.invoke_tool("list_events", {"calendar_ids": nyc, "time_min": "2026-03-10 09:00",
+                                       "time_zone": "America/New_York"}, oauth_creds)
+    assert events_requests(emu)[-1].query["timeMin"] == ["2026-03-10T09:00:00-04:00"]

@@ -12,6 +12,8 @@ import base64
 import contextlib
 import json
 import socket
+import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -38,6 +40,17 @@ class DebugPort:
     def accept(self) -> None:
         self.conn, _ = self.server.accept()
         self.conn.settimeout(30)
+        self.buffer = b""
+
+    def accept_after_start_up_check(self, key: str) -> None:
+        """The plugin's start-up check (remote_debug.py) connects first, sends the handshake
+        and hangs up when the daemon stays silent (= key accepted); then the SDK connects."""
+        self.accept()
+        assert self.frame(time.monotonic() + 30) == {"type": "handshake", "data": {"key": key}}
+        assert self.conn is not None
+        assert self.conn.recv(1) == b"", "the start-up check kept its probe connection open"
+        self.conn.close()
+        self.accept()
 
     def frame(self, deadline: float) -> dict:
         """Next JSON object (frames are separated by one or two newlines)."""
@@ -102,7 +115,7 @@ def test_remote_debug_handshake_declarations_and_invoke(debug_port: DebugPort, t
     log = tmp_path / "plugin.log"
     with running_plugin(default_python(), work, env, log):
         try:
-            debug_port.accept()
+            debug_port.accept_after_start_up_check(key)
         except TimeoutError:
             pytest.fail(f"plugin never connected:\n{log.read_text(errors='replace')}")
         deadline = time.monotonic() + 30
@@ -164,3 +177,94 @@ def test_remote_debug_handshake_declarations_and_invoke(debug_port: DebugPort, t
             assert not [r for r in replies if r["type"] == "error"], replies
             assert any("Asia/Tokyo" in json.dumps(m) for m in streamed)
     assert key not in log.read_text(errors="replace"), "the debug key was logged"
+
+
+# --- start-up check: each dead end ends the process in one line ------------------------
+
+SETTINGS_PAGE = "Dify -> Plugins -> Debugging"
+
+
+def _run_main(tmp_path: Path, env_text: str, timeout: float = 20) -> tuple[float, int, str]:
+    work = _plugin_dir_with_env(tmp_path, env_text)
+    env = environ_without("INSTALL_METHOD", "REMOTE_INSTALL", "GOOGLE_CALENDAR")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    started = time.monotonic()
+    proc = subprocess.run([default_python(), "-m", "main"], cwd=work, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout)
+    return time.monotonic() - started, proc.returncode, proc.stdout + proc.stderr
+
+
+def _assert_one_clear_line(output: str, *expected: str) -> None:
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    assert "Traceback" not in output
+    for text in expected:
+        assert text in lines[0], (text, lines[0])
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nobody listens once the socket is closed
+
+
+def test_unreachable_debug_address_fails_fast_in_one_line(tmp_path: Path) -> None:
+    port = _closed_port()
+    elapsed, code, output = _run_main(
+        tmp_path, f"INSTALL_METHOD=remote\nREMOTE_INSTALL_URL=127.0.0.1:{port}\n"
+                  f"REMOTE_INSTALL_KEY={uuid.uuid4()}\n")
+    assert code != 0
+    _assert_one_clear_line(output, "REMOTE_INSTALL_URL", f"127.0.0.1:{port}", SETTINGS_PAGE)
+    assert elapsed < 12, f"took {elapsed:.1f}s (the SDK alone retries for 10+ s)"
+
+
+def test_placeholder_key_from_env_example_fails_in_one_line(tmp_path: Path) -> None:
+    """`cp .env.example .env` and nothing else: no connection attempt, one line."""
+    elapsed, code, output = _run_main(tmp_path, (REPO / ".env.example").read_text())
+    assert code != 0
+    _assert_one_clear_line(output, "REMOTE_INSTALL_KEY", "placeholder", "debug.dify.ai:5003")
+    assert elapsed < 12
+
+
+def test_empty_key_fails_in_one_line(tmp_path: Path) -> None:
+    _, code, output = _run_main(
+        tmp_path, "INSTALL_METHOD=remote\nREMOTE_INSTALL_URL=127.0.0.1:5003\nREMOTE_INSTALL_KEY=\n")
+    assert code != 0
+    _assert_one_clear_line(output, "REMOTE_INSTALL_KEY", "empty", "127.0.0.1:5003")
+
+
+def test_malformed_debug_address_fails_in_one_line(tmp_path: Path) -> None:
+    _, code, output = _run_main(
+        tmp_path, f"INSTALL_METHOD=remote\nREMOTE_INSTALL_URL=localhost\n"
+                  f"REMOTE_INSTALL_KEY={uuid.uuid4()}\n")
+    assert code != 0
+    _assert_one_clear_line(output, "REMOTE_INSTALL_URL", "'localhost'", "host:port")
+
+
+def test_refused_handshake_fails_in_one_line_without_retries(debug_port: DebugPort,
+                                                             tmp_path: Path) -> None:
+    """The daemon answers a key it does not know with one plain line and closes the socket
+    (dify-plugin-daemon internal/core/debugging_runtime/hooks.go: onMessage -> closeConn with
+    "handshake failed, invalid key")."""
+    connections = []
+
+    def daemon_refusing_every_key() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                debug_port.accept()
+                connections.append(debug_port.frame(time.monotonic() + 30))
+                debug_port.conn.sendall(b"handshake failed, invalid key\n")
+                debug_port.conn.close()
+
+    threading.Thread(target=daemon_refusing_every_key, daemon=True).start()
+    key = str(uuid.uuid4())
+    elapsed, code, output = _run_main(
+        tmp_path, f"INSTALL_METHOD=remote\nREMOTE_INSTALL_URL=127.0.0.1:{debug_port.port}\n"
+                  f"REMOTE_INSTALL_KEY={key}\n")
+    assert code != 0
+    _assert_one_clear_line(output, "refused REMOTE_INSTALL_KEY", "handshake failed, invalid key",
+                           f"127.0.0.1:{debug_port.port}", SETTINGS_PAGE)
+    assert key not in output
+    assert len(connections) == 1, "a refused key was tried more than once"
+    assert elapsed < 12

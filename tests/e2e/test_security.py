@@ -263,7 +263,7 @@ HOSTILE_EVENT_IDS = ["../../x", "https://evil.example/x", "a?b#c", "%2F", "x/.."
 def test_production_uses_only_the_google_endpoints(monkeypatch):
     monkeypatch.delenv(_endpoints.EMULATOR_HOST_ENV, raising=False)
     endpoints = _endpoints.google_endpoints()
-    urls = [endpoints.auth_url, endpoints.token_url, endpoints.revoke_url,
+    urls = [endpoints.auth_url, endpoints.token_url,
             endpoints.calendar_base, endpoints.batch_url]
     assert {urlsplit(u).netloc for u in urls} == GOOGLE_HOSTS
     assert all(urlsplit(u).scheme == "https" for u in urls)

@@ -90,8 +90,7 @@ def test_create_all_fields(plugin, emu, oauth_creds):
         description="Agenda", location="Room 1",
         attendees=f"{BOB}; {CAROL}", optional_attendees="dave@example.com\nerin@example.com",
         reminders="popup:10, email:1440", color="Tomato", visibility="private", show_as="free",
-        guests_can_modify=True, guests_can_invite_others=False,
-        guests_can_see_other_guests=False,
+        guest_permissions="invite_others",
     )
     request = inserts(emu)[-1]
     body = request.body
@@ -104,7 +103,7 @@ def test_create_all_fields(plugin, emu, oauth_creds):
     assert (body["colorId"], body["visibility"], body["transparency"]) == (
         "11", "private", "transparent")
     assert (body["guestsCanModify"], body["guestsCanInviteOthers"],
-            body["guestsCanSeeOtherGuests"]) == (True, False, False)
+            body["guestsCanSeeOtherGuests"]) == (False, True, False)
     assert (body["description"], body["location"]) == ("Agenda", "Room 1")
     assert "Invitations sent to 4 guests" in result.text
 
@@ -152,7 +151,8 @@ def test_idempotency_key_returns_existing_event(plugin, emu, oauth_creds):
     assert "not created twice" in second.text
     assert len(inserts(emu)) == 1
     assert len([e for e in emu.stored_events(ALICE) if e["summary"] == "Sync"]) == 1
-    other = create(plugin, oauth_creds, start="2026-03-10T15:00", idempotency_key="req-43")
+    other = create(plugin, oauth_creds, start="2026-03-10T15:00", idempotency_key="req-43",
+                   allow_duplicate=True)
     assert other.variables["event_id"] != first.variables["event_id"]
 
 
@@ -175,11 +175,44 @@ def test_create_reports_overlaps_without_blocking(plugin, emu, oauth_creds):
     emu.add_event(ALICE, timed("Free time", "2026-03-10T15:00:00+01:00",
                                "2026-03-10T16:00:00+01:00", transparency="transparent"))
     emu.add_event(ALICE, {"summary": "Holiday", "start": {"date": "2026-03-10"},
-                          "end": {"date": "2026-03-11"}})
+                          "end": {"date": "2026-03-11"}, "transparency": "transparent"})
     result = create(plugin, oauth_creds, start="2026-03-10T15:00")
     assert [c["summary"] for c in result.variables["conflicts"]] == ["Dentist"]
-    assert "Dentist" in result.text and "Overlaps with 1" in result.text
+    assert "Dentist" in result.text and "Overlaps with 1 other event " in result.text
     assert result.variables["action"] == "created"
+
+
+def test_conflicts_follow_googles_free_busy_rule(plugin, emu, oauth_creds):
+    """One rule for what blocks time (issue 11, item 8): what Google's freeBusy counts as busy.
+    An all-day event shown as busy blocks its day for timed events too; a transparent one, a
+    declined invitation and a cancelled event do not. The emulator's freeBusy already follows
+    Google (busy = opaque, not declined, not cancelled); the conflict check now agrees."""
+    emu.add_event(ALICE, {"summary": "Offsite", "start": {"date": "2027-03-10"},
+                          "end": {"date": "2027-03-11"}})
+    emu.add_event(ALICE, {"summary": "Holiday", "start": {"date": "2027-03-10"},
+                          "end": {"date": "2027-03-11"}, "transparency": "transparent"})
+    emu.add_event(ALICE, timed("Declined", "2027-03-10T15:00:00+01:00",
+                               "2027-03-10T16:00:00+01:00",
+                               attendees=[{"email": ALICE, "responseStatus": "declined"},
+                                          {"email": BOB, "organizer": True}],
+                               organizer={"email": BOB}), propagate=False)
+    result = create(plugin, oauth_creds, start="2027-03-10T15:00")
+    assert [c["summary"] for c in result.variables["conflicts"]] == ["Offsite"]
+    free_busy = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 30, "time_min": "2027-03-10", "time_max": "2027-03-10",
+        "working_hours": "00:00-24:00", "working_days": "every day"}, oauth_creds)
+    assert free_busy.variables["slots"] == []  # the busy all-day event blocks the whole day
+
+
+def test_all_day_events_are_created_free_unless_show_as_is_given(plugin, emu, oauth_creds):
+    """Google Calendar's UI creates all-day events as free (issue 11, item 8), while the API
+    default is busy (discovery document: transparency default "opaque")."""
+    create(plugin, oauth_creds, start="2026-03-10", all_day=True)
+    assert inserts(emu)[-1].body["transparency"] == "transparent"
+    create(plugin, oauth_creds, start="2026-03-11", all_day=True, show_as="busy")
+    assert inserts(emu)[-1].body["transparency"] == "opaque"
+    create(plugin, oauth_creds, start="2026-03-11T10:00")
+    assert "transparency" not in inserts(emu)[-1].body
 
 
 @pytest.mark.parametrize(
@@ -198,7 +231,7 @@ def test_create_reports_overlaps_without_blocking(plugin, emu, oauth_creds):
          "attendees"),
         ({"start": "2026-03-10T15:00", "calendar_id": "No Such Calendar"}, "calendar_id"),
         ({"start": "2026-03-10T15:00", "reminders": "sms:10"}, "reminders"),
-        ({"start": "tomorrow", "all_day": False}, "start"),
+        ({"start": "2026-03-10T15:00", "guest_permissions": "delete"}, "guest_permissions"),
         ({}, "start"),
     ],
 )
@@ -223,12 +256,19 @@ def test_read_only_calendar_is_rejected(plugin, emu, oauth_creds):
     assert not inserts(emu)
 
 
-def test_create_on_named_calendar_uses_its_zone(plugin, emu, oauth_creds):
+def test_create_on_a_calendar_in_another_zone_reads_times_in_the_users_zone(
+        plugin, emu, oauth_creds):
+    """"15:00" on a Tokyo team calendar is 15:00 where the user (Berlin) is (issue 11, item 5):
+    people mean their own time, as in Google Calendar's UI. time_zone still wins."""
     team = emu.add_calendar(ALICE, "Team Events", time_zone="Asia/Tokyo")
     result = create(plugin, oauth_creds, start="2026-03-10T15:00", calendar_id="team events")
     assert inserts(emu)[-1].path.endswith(f"/calendars/{team}/events")
-    assert inserts(emu)[-1].body["start"]["dateTime"] == "2026-03-10T15:00:00+09:00"
+    assert inserts(emu)[-1].body["start"] == {"dateTime": "2026-03-10T15:00:00+01:00",
+                                              "timeZone": "Europe/Berlin"}
     assert result.variables["calendar_id"] == team
+    create(plugin, oauth_creds, start="2026-03-10T15:00", calendar_id=team,
+           time_zone="Asia/Tokyo")
+    assert inserts(emu)[-1].body["start"]["dateTime"] == "2026-03-10T15:00:00+09:00"
 
 
 def test_quick_add(plugin, emu, oauth_creds):
@@ -479,11 +519,10 @@ def test_respond_changes_only_my_entry(plugin, emu, oauth_creds):
     request = patches(emu)[-1]
     assert request.headers["If-Match"] == mine["etag"]
     assert request.query["sendUpdates"] == ["all"]  # the organizer learns the answer at once
-    assert request.body["attendees"][0] == {"email": BOB, "responseStatus": "accepted",
-                                            "organizer": True}
-    assert request.body["attendees"][2] == {"email": CAROL, "responseStatus": "tentative",
-                                            "comment": "maybe"}
-    assert request.body["attendees"][1]["responseStatus"] == "accepted"
+    # Only the user's own entry is sent; attendeesOmitted=true keeps everyone else's.
+    assert request.body == {"attendees": [{"email": ALICE, "responseStatus": "accepted",
+                                           "comment": "See you", "self": True}],
+                            "attendeesOmitted": True}
     assert result.variables["event"]["my_response"] == "accepted"
     organizer_copy = emu.get_stored_event(BOB, event["id"])
     assert {a["email"]: a["responseStatus"] for a in organizer_copy["attendees"]}[ALICE] == (
@@ -494,7 +533,7 @@ def test_respond_when_not_invited(plugin, emu, oauth_creds):
     event = seed(emu)
     message = fails(plugin, oauth_creds, "respond_to_event",
                     {"event_id": event["id"], "response": "declined"})
-    assert "not on this event's guest list" in message and not patches(emu)
+    assert "you organize this event" in message and not patches(emu)
 
 
 def test_update_switches_between_all_day_and_timed(plugin, emu, oauth_creds):

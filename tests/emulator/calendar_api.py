@@ -446,15 +446,16 @@ def conference(version: int, body: dict[str, Any], existing: dict[str, Any] | No
     req = cd.get("createRequest")
     if not req or (cd.get("entryPoints") and cd.get("conferenceId")):
         return
-    old_req = ((existing or {}).get("conferenceData") or {}).get("createRequest") or {}
-    if existing and old_req.get("requestId") == req.get("requestId") and existing.get(
-        "hangoutLink"
-    ):
-        body["conferenceData"] = existing["conferenceData"]
-        body["hangoutLink"] = existing["hangoutLink"]
-        return
     if not req.get("requestId"):
         raise invalid("Invalid conference request: requestId is required.")
+    # "Clients should regenerate this ID for every new request. If an ID provided is the same
+    # as for the previous request, the request is ignored."
+    # https://developers.google.com/calendar/api/v3/reference/events#conferenceData.createRequest.requestId
+    seen = list((existing or {}).get(SEEN_CONFERENCE_REQUESTS) or [])
+    if req["requestId"] in seen:
+        _keep_conference(body, existing)
+        return
+    body[SEEN_CONFERENCE_REQUESTS] = [*seen, req["requestId"]]
     ctype = (req.get("conferenceSolutionKey") or {}).get("type", "hangoutsMeet")
     if ctype != "hangoutsMeet":
         raise invalid("Invalid conference type value.")
@@ -483,6 +484,34 @@ def conference(version: int, body: dict[str, Any], existing: dict[str, Any] | No
         },
         "conferenceId": code,
     }
+
+
+SEEN_CONFERENCE_REQUESTS = "_conferenceRequestIds"  # hidden: render() drops "_" keys
+
+
+def _keep_conference(body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    for key in ("conferenceData", "hangoutLink"):
+        if existing is not None and key in existing:
+            body[key] = copy.deepcopy(existing[key])
+        else:
+            body.pop(key, None)
+
+
+def merge_own_answers(stored: list[dict[str, Any]], sent: list[Any]) -> list[dict[str, Any]]:
+    """attendeesOmitted=true on a write: "When updating an event, this can be used to only
+    update the participant's response" — the entries sent replace theirs, the rest stay.
+    https://developers.google.com/calendar/api/v3/reference/events#attendeesOmitted"""
+    merged = [copy.deepcopy(a) for a in stored]
+    index = {a.get("email", "").lower(): n for n, a in enumerate(merged)}
+    for entry in sent:
+        if not isinstance(entry, dict):
+            continue
+        at = index.get((entry.get("email") or "").lower())
+        if at is None:
+            merged.append(copy.deepcopy(entry))
+        else:
+            merged[at] = {**merged[at], **copy.deepcopy(entry)}
+    return merged
 
 
 def _organizer_for(state: State, cal: Calendar) -> dict[str, Any]:
@@ -705,10 +734,13 @@ def _write(ctx: Ctx, *, patch: bool) -> Response:
     for a in body.get("attendees") or []:
         if isinstance(a, dict):
             a.pop("self", None)
+    if body.pop("attendeesOmitted", False) and isinstance(body.get("attendees"), list):
+        body["attendees"] = merge_own_answers(ev.get("attendees") or [], body["attendees"])
     if patch:
         new = ev_mod.merge_patch(ev, {k: v for k, v in body.items() if k not in ev_mod.READ_ONLY})
     else:
-        new = {k: copy.deepcopy(v) for k, v in ev.items() if k in ev_mod.READ_ONLY}
+        new = {k: copy.deepcopy(v) for k, v in ev.items()
+               if k in ev_mod.READ_ONLY or k.startswith("_")}
         new.update({k: v for k, v in body.items() if k not in ev_mod.READ_ONLY})
         new.setdefault("status", ev.get("status", "confirmed"))
         new.setdefault("reminders", {"useDefault": True})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,18 @@ DEMO_TZ = "Europe/Berlin"
 DEMO_CLIENT_ID = "demo-client.apps.googleusercontent.com"
 DEMO_CLIENT_SECRET = "GOCSPX-demo-secret"
 HOLIDAY_CALENDAR_ID = "en.german#holiday@group.v.calendar.google.com"
+_B32HEX = "0123456789abcdefghijklmnopqrstuv"
+
+
+def demo_id(label: str, length: int = 26) -> str:
+    """A fixed id per demo object, so the ids shown in the console survive restarts
+    (base32hex, like Google's event ids)."""
+    digest = hashlib.sha256(b"demo:" + label.encode()).digest()
+    return "".join(_B32HEX[b % 32] for b in digest[:length])
+
+
+def demo_calendar_id(label: str) -> str:
+    return f"c_{demo_id(label)}@group.calendar.google.com"
 
 
 def seed_demo(emu: GoogleEmulator, today: date | None = None) -> dict[str, Any]:
@@ -33,12 +46,16 @@ def seed_demo(emu: GoogleEmulator, today: date | None = None) -> dict[str, Any]:
                     "timeZone": DEMO_TZ},
         }
 
+    def add_event(calendar_id: str, body: dict[str, Any], **options: Any) -> None:
+        emu.add_event(calendar_id, {"id": demo_id(body["summary"]), **body}, **options)
+
     emu.add_user(DEMO_USER, DEMO_TZ, name="Demo User")
     emu.add_user("anna@example.com", DEMO_TZ, name="Anna Schmidt")
     emu.add_user("ben@example.com", "America/New_York", name="Ben Carter")
     emu.register_client(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-    work = emu.add_calendar(DEMO_USER, "Work", DEMO_TZ)
-    family = emu.add_calendar(DEMO_USER, "Family", DEMO_TZ, color_id="7")
+    work = emu.add_calendar(DEMO_USER, "Work", DEMO_TZ, demo_calendar_id("work"))
+    family = emu.add_calendar(DEMO_USER, "Family", DEMO_TZ, demo_calendar_id("family"),
+                              color_id="7")
     emu.add_calendar("anna@example.com", "Team Offsite", DEMO_TZ,
                      calendar_id="team-offsite@group.calendar.google.com")
     emu.share_calendar("team-offsite@group.calendar.google.com", DEMO_USER, "reader")
@@ -46,14 +63,14 @@ def seed_demo(emu: GoogleEmulator, today: date | None = None) -> dict[str, Any]:
                      calendar_id=HOLIDAY_CALENDAR_ID)
     emu.share_calendar(HOLIDAY_CALENDAR_ID, DEMO_USER, "reader")
 
-    emu.add_event(DEMO_USER, {
+    add_event(DEMO_USER, {
         "summary": "Daily stand-up", "location": "Room 4.12",
         **timed(monday, 9, 30, 15),
         "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"],
         "attendees": [{"email": DEMO_USER, "responseStatus": "accepted"},
                       {"email": "anna@example.com"}, {"email": "ben@example.com"}],
     }, propagate=False)
-    emu.add_event(DEMO_USER, {
+    add_event(DEMO_USER, {
         "summary": "Quarterly planning", "description": "Agenda: roadmap, hiring, budget.",
         **timed(monday + timedelta(days=1), 14, 0, 90),
         "attendees": [{"email": DEMO_USER, "responseStatus": "accepted"},
@@ -64,25 +81,25 @@ def seed_demo(emu: GoogleEmulator, today: date | None = None) -> dict[str, Any]:
                                              "conferenceSolutionKey": {"type": "hangoutsMeet"}}},
         "reminders": {"useDefault": False, "overrides": [{"method": "popup", "minutes": 15}]},
     })
-    emu.add_event(work, {"summary": "Code review", **timed(monday + timedelta(days=2), 11, 0, 60),
+    add_event(work, {"summary": "Code review", **timed(monday + timedelta(days=2), 11, 0, 60),
                          "colorId": "9"})
-    emu.add_event(work, {"summary": "Focus time", **timed(monday + timedelta(days=3), 13, 0, 120),
+    add_event(work, {"summary": "Focus time", **timed(monday + timedelta(days=3), 13, 0, 120),
                          "transparency": "transparent"})
-    emu.add_event(family, {"summary": "Mum's birthday",
+    add_event(family, {"summary": "Mum's birthday",
                            "start": {"date": (monday + timedelta(days=5)).isoformat()},
                            "end": {"date": (monday + timedelta(days=6)).isoformat()}})
-    emu.add_event(DEMO_USER, {"summary": "Conference trip to Lisbon",
+    add_event(DEMO_USER, {"summary": "Conference trip to Lisbon",
                               "start": {"date": (monday + timedelta(days=3)).isoformat()},
                               "end": {"date": (monday + timedelta(days=5)).isoformat()},
                               "location": "Lisbon, Portugal"})
-    emu.add_event(DEMO_USER, {"summary": "Lunch with Anna", "location": "Café Central",
+    add_event(DEMO_USER, {"summary": "Lunch with Anna", "location": "Café Central",
                               "start": {"dateTime": at(today, 12, 30)},
                               "end": {"dateTime": at(today, 13, 30)},
                               "attendees": [{"email": "anna@example.com"}]})
-    emu.add_event("team-offsite@group.calendar.google.com", {
+    add_event("team-offsite@group.calendar.google.com", {
         "summary": "Team offsite", **timed(monday + timedelta(days=4), 10, 0, 360),
         "location": "Lake Wannsee"})
-    emu.add_event(HOLIDAY_CALENDAR_ID, {"summary": "Public holiday (demo)",
+    add_event(HOLIDAY_CALENDAR_ID, {"summary": "Public holiday (demo)",
                                         "start": {"date": (monday + timedelta(days=7)).isoformat()},
                                         "end": {"date": (monday + timedelta(days=8)).isoformat()},
                                         "transparency": "transparent"})

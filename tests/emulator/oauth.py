@@ -52,6 +52,7 @@ def valid_scope(scope: str) -> bool:
 
 def authorize(emu: GoogleEmulator, query: dict[str, list[str]]) -> Result:
     """GET /o/oauth2/v2/auth."""
+    emu.state.remember_secrets(_first(query, "state"))
     client_id = _first(query, "client_id")
     client = emu.state.clients.get(client_id or "")
     if client is None:
@@ -167,6 +168,8 @@ def _s256(verifier: str) -> str:
 
 def token(emu: GoogleEmulator, form: dict[str, list[str]], headers: Any) -> Result:
     """POST /token."""
+    emu.state.remember_secrets(*(_first(form, key) for key in (
+        "client_secret", "code", "code_verifier", "refresh_token")))
     grant_type = _first(form, "grant_type")
     if grant_type not in ("authorization_code", "refresh_token"):
         return _oauth_error(
@@ -240,6 +243,7 @@ def revoke(emu: GoogleEmulator, form: dict[str, list[str]]) -> Result:
     """POST /revoke: revoking either token of a grant revokes the whole grant."""
     tok = _first(form, "token") or ""
     st = emu.state
+    st.remember_secrets(tok)
     at: AccessToken | None = st.access_tokens.get(tok)
     rt = st.refresh_tokens.get(tok)
     if at is None and rt is None:

@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import batch, calendar_api, discovery, fields, oauth
@@ -239,9 +239,12 @@ def _form(body: Any, query: dict[str, list[str]]) -> dict[str, list[str]]:
 class GoogleEmulator:
     """A stateful fake of Google OAuth 2.0 + Calendar v3 on 127.0.0.1."""
 
+    created: ClassVar[list[GoogleEmulator]] = []  # every emulator of this test session
+
     def __init__(self, latency: float = 0.0) -> None:
         self.latency = latency
         self.state = State()
+        GoogleEmulator.created.append(self)
         self.faults = FaultSet()
         self.page_quirks = False
         self.auto_consent_user: str | None = None
@@ -487,6 +490,7 @@ class GoogleEmulator:
         requested = scope.split() if isinstance(scope, str) else list(scope)
         granted = list(granted_scopes) if granted_scopes is not None else requested
         with self.state.lock:
+            self.state.remember_secrets(state)
             if client_id not in self.state.clients:
                 raise ValueError(f"unknown client {client_id!r}")
             if email not in self.state.users:

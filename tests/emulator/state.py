@@ -113,9 +113,21 @@ class State:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._etag_counter = itertools.count(1)
+        self._past_secrets: set[str] = set()
         self.clear()
 
+    def known_secrets(self) -> set[str]:
+        """Every credential this emulator ever issued or received, across resets."""
+        current = {c.client_secret for c in getattr(self, "clients", {}).values()}
+        for issued in ("access_tokens", "refresh_tokens", "codes"):
+            current.update(getattr(self, issued, {}))
+        return self._past_secrets | current
+
+    def remember_secrets(self, *values: str | None) -> None:
+        self._past_secrets.update(v for v in values if v)
+
     def clear(self) -> None:
+        self._past_secrets = self.known_secrets()
         self.users: dict[str, User] = {}
         self.calendars: dict[str, Calendar] = {}
         self.memberships: dict[tuple[str, str], Membership] = {}

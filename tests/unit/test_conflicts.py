@@ -51,15 +51,19 @@ def test_ignores_itself_and_its_instances():
     assert names([own, instance], ignore_id="own") == []
 
 
-def test_all_day_and_timed_never_conflict():
-    holiday = event("Holiday", "2026-03-10", "2026-03-11")
+def test_busy_all_day_events_block_timed_ones_like_free_busy():
+    """Google's freeBusy counts an opaque all-day event as busy for its whole day, so the
+    conflict check does too; free (transparent) all-day markers block nothing."""
+    offsite = event("Offsite", "2026-03-10", "2026-03-11")
+    holiday = event("Holiday", "2026-03-10", "2026-03-11", transparency="transparent")
     trip = event("Trip", "2026-03-09", "2026-03-12")
     meeting = event("Meeting", "2026-03-10T15:00:00+01:00", "2026-03-10T16:00:00+01:00")
-    assert names([holiday, meeting]) == ["Meeting"]
+    assert names([offsite, holiday, meeting]) == ["Offsite", "Meeting"]
     days = Window(datetime(2026, 3, 10, tzinfo=BERLIN), datetime(2026, 3, 11, tzinfo=BERLIN),
                   all_day=True)
     after = event("Next day", "2026-03-11", "2026-03-12")
-    assert names([holiday, trip, meeting, after], days) == ["Holiday", "Trip"]
+    assert names([offsite, holiday, trip, meeting, after], days) == [
+        "Offsite", "Trip", "Meeting"]
 
 
 class FakeTransport:
@@ -72,17 +76,39 @@ class FakeTransport:
 
 
 class FakeClient:
-    def __init__(self, items):
+    def __init__(self, items, calendars):
         self.transport = FakeTransport(items)
+        self._calendars = calendars
+
+    def calendar_list(self, refresh=False):
+        from gcal.client import CalendarList
+
+        return CalendarList(tuple(self._calendars), 0.0)
 
 
-def test_find_conflicts_queries_the_window():
+CALENDARS = [
+    {"id": "me@x.org", "summary": "Me", "accessRole": "owner", "primary": True,
+     "selected": True},
+    {"id": "work@group.calendar.google.com", "summary": "Work", "accessRole": "writer",
+     "selected": True},
+    {"id": "side@group.calendar.google.com", "summary": "Side", "accessRole": "owner"},
+    {"id": "en.usa#holiday@group.v.calendar.google.com", "summary": "Holidays",
+     "accessRole": "reader", "selected": True},
+]
+
+
+def test_find_conflicts_queries_the_window_on_every_busy_calendar():
+    """Busy calendars: primary plus the shown calendars the user owns or can write, and the
+    target calendar; read-only subscriptions (holidays) and hidden/unshown ones are not."""
     client = FakeClient([{"id": "a", "summary": "A",
                           "start": {"dateTime": "2026-03-10T15:30:00+01:00"},
-                          "end": {"dateTime": "2026-03-10T16:30:00+01:00"}}])
+                          "end": {"dateTime": "2026-03-10T16:30:00+01:00"}}], CALENDARS)
     found = find_conflicts(client, "team#x@group.calendar.google.com", WINDOW, BERLIN)
-    assert [e.summary for e in found] == ["A"]
-    path, params = client.transport.calls[0]
-    assert path == "/calendars/team%23x%40group.calendar.google.com/events"
+    assert [e.summary for e in found] == ["A"]  # the same event on several calendars: once
+    paths = sorted(path for path, _ in client.transport.calls)
+    assert paths == ["/calendars/me%40x.org/events",
+                     "/calendars/team%23x%40group.calendar.google.com/events",
+                     "/calendars/work%40group.calendar.google.com/events"]
+    params = client.transport.calls[0][1]
     assert params["timeMin"] == "2026-03-10T15:00:00+01:00"
     assert params["singleEvents"] == "true"

@@ -720,3 +720,16 @@ def test_demo_seed(emu):
     assert any(e.get("hangoutLink") for e in week)
     assert any("date" in e["start"] for e in week)
     assert any(e.get("recurringEventId") for e in week)
+
+
+def test_demo_ids_are_the_same_after_a_restart(emu):
+    def seeded_ids():
+        emu.reset()
+        info = seed_demo(emu)
+        events = sorted((cid, e["id"]) for cid in info["calendars"].values()
+                        for e in emu.stored_events(cid))
+        return info["calendars"], events
+
+    first = seeded_ids()
+    assert len(first[1]) >= 9
+    assert seeded_ids() == first

@@ -11,6 +11,7 @@ from gcal.event_input import (
     TimeInput,
     parse_color,
     parse_event_fields,
+    parse_guest_permissions,
     parse_reminders,
     shifted_series,
     span_of,
@@ -148,7 +149,7 @@ def test_recurrence_parser_never_crashes(text):
 
 
 def test_reminders():
-    assert parse_reminders("default") == {"useDefault": True}
+    assert parse_reminders("default") == {"useDefault": True, "overrides": []}
     assert parse_reminders("none") == {"useDefault": False, "overrides": []}
     assert parse_reminders("popup:10, email:1d; 2h") == {"useDefault": False, "overrides": [
         {"method": "popup", "minutes": 10}, {"method": "email", "minutes": 1440},
@@ -168,10 +169,12 @@ def test_fields_for_create():
     fields = parse_event_fields({
         "summary": " Kickoff ", "start": "2026-03-10T15:00", "attendees": "a@x.org b@x.org",
         "optional_attendees": "c@x.org;a@x.org", "show_as": "free", "visibility": "Private",
-        "guests_can_modify": "yes", "send_updates": "external only", "add_google_meet": "true",
+        "guest_permissions": "see guests", "send_updates": "external only",
+        "add_google_meet": "true",
     })
     assert fields.simple == {"summary": "Kickoff", "transparency": "transparent",
-                             "visibility": "private", "guestsCanModify": True}
+                             "visibility": "private", "guestsCanModify": False,
+                             "guestsCanInviteOthers": False, "guestsCanSeeOtherGuests": True}
     assert fields.attendees == ["a@x.org", "b@x.org"]
     assert fields.send_updates == "externalOnly" and fields.add_meet
 
@@ -182,6 +185,7 @@ def test_fields_for_create():
     ({"summary": "x", "time_zone": "Nowhere/City"}, "time_zone"),
     ({"summary": "x", "visibility": "secret"}, "visibility"),
     ({"summary": "x", "send_updates": "everyone"}, "send_updates"),
+    ({"summary": "x", "guest_permissions": "modify, delete"}, "guest_permissions"),
 ])
 def test_bad_fields(params, parameter):
     assert parameter_of(lambda: parse_event_fields(params)) == parameter
@@ -211,3 +215,25 @@ def test_attendee_edits_keep_rsvp():
     assert revised_attendees(current, replace) == [{"email": "b@x.org",
                                                     "responseStatus": "declined"}]
     assert revised_attendees(current, parse_event_fields({}, update=True)) is None
+
+
+@pytest.mark.parametrize(("value", "flags"), [
+    ("", {}),
+    ("none", (False, False, False)),
+    ("modify", (True, True, True)),  # as in Google Calendar's editor
+    ("invite_others, see_guests", (False, True, True)),
+    ("guests_can_invite_others", (False, True, False)),
+])
+def test_guest_permissions(value, flags):
+    parsed = parse_guest_permissions(value)
+    if not flags:
+        assert parsed == {}
+        return
+    assert (parsed["guestsCanModify"], parsed["guestsCanInviteOthers"],
+            parsed["guestsCanSeeOtherGuests"]) == flags
+
+
+def test_all_day_false_means_not_given():
+    """Dify turns a boolean a model left empty into false: only true may force all-day."""
+    assert parse_event_fields({"summary": "x", "all_day": False}).times.all_day is None
+    assert parse_event_fields({"summary": "x", "all_day": "true"}).times.all_day is True

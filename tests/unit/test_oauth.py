@@ -27,9 +27,7 @@ from gcal.oauth import (
     code_verifier_for,
     exchange_code,
     make_state,
-    parse_callback,
     refresh,
-    revoke,
     verify_state,
 )
 from gcal.transport import TokenSource
@@ -196,44 +194,6 @@ def test_pkce_verifier_is_deterministic_and_valid():
     assert verifier != code_verifier_for(OAuthClient(CLIENT.client_id, "x"), state)
     assert 43 <= len(verifier) <= 128
     assert set(verifier) <= URL_SAFE
-
-
-# --- callback parsing -----------------------------------------------------------------
-
-
-def test_parse_callback_crlf():
-    raw = (
-        "GET /console/api/oauth/plugin/x/tool/callback?state=s%2B1&code=4%2F0Ab&scope="
-        "https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcalendar.events HTTP/1.1\r\n"
-        "Host: dify.example.com\r\nCookie: session=abc\r\n\r\n"
-    )
-    assert parse_callback(raw) == {
-        "state": "s+1", "code": "4/0Ab",
-        "scope": "https://www.googleapis.com/auth/calendar.events",
-    }
-
-
-def test_parse_callback_lf_bytes_and_errors():
-    raw = b"GET /cb?error=access_denied&state=xyz HTTP/1.1\nHost: a\n\n"
-    assert parse_callback(raw) == {"error": "access_denied", "state": "xyz"}
-
-
-def test_parse_callback_absolute_target_and_blank_values():
-    raw = "GET https://dify.example.com/cb?code=&state=a&state=b HTTP/1.1\r\n\r\n"
-    assert parse_callback(raw) == {"code": "", "state": "a"}
-
-
-def test_parse_callback_form_post():
-    raw = (
-        "POST /cb?state=q HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-        "Content-Length: 17\r\n\r\ncode=abc&state=b"
-    )
-    assert parse_callback(raw) == {"code": "abc", "state": "q"}
-
-
-def test_parse_callback_without_query():
-    assert parse_callback("GET /cb HTTP/1.1\r\nHost: x\r\n\r\n") == {}
-    assert parse_callback("") == {}
 
 
 # --- code exchange --------------------------------------------------------------------
@@ -414,28 +374,6 @@ def test_non_json_success_is_an_error():
     session, _ = session_with((200, b"<html>captive portal</html>"))
     with pytest.raises(OAuthError):
         refresh(CLIENT, REFRESH, session=session, now=NOW)
-
-
-# --- revoke ---------------------------------------------------------------------------
-
-
-def test_revoke():
-    session, endpoint = session_with((200, {}))
-    revoke(ACCESS, session=session)
-    assert endpoint.urls == ["https://oauth2.googleapis.com/revoke"]
-    assert endpoint.forms == [{"token": ACCESS}]
-
-
-def test_revoke_already_invalid_token_is_fine():
-    session, _ = session_with((400, {"error": "invalid_token"}))
-    revoke(ACCESS, session=session)
-
-
-def test_revoke_failure():
-    session, _ = session_with((500, {"error": "server_error"}))
-    with pytest.raises(OAuthError) as caught:
-        revoke(ACCESS, session=session)
-    assert ACCESS not in caught.value.message
 
 
 # --- token source ---------------------------------------------------------------------

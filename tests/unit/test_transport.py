@@ -11,11 +11,13 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from gcal import _endpoints, errors
 from gcal.transport import (
+    READ_TIMEOUT,
     USER_AGENT,
     CalendarTransport,
     RetryPolicy,
     TokenSource,
     calendar_path,
+    default_timeout,
     shared_session,
 )
 
@@ -94,7 +96,6 @@ def assert_endpoints(endpoints, *, accounts: str, oauth2: str, api: str) -> None
     """Every endpoint sits at its path below the given scheme://host bases."""
     assert endpoints.auth_url == f"{accounts}/o/oauth2/v2/auth"
     assert endpoints.token_url == f"{oauth2}/token"
-    assert endpoints.revoke_url == f"{oauth2}/revoke"
     assert endpoints.calendar_base == f"{api}/calendar/v3"
     assert endpoints.batch_url == f"{api}/batch/calendar/v3"
 
@@ -453,7 +454,7 @@ def test_test_time_knobs_are_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("GCAL_RETRY_BASE_DELAY", "nonsense")
     monkeypatch.setenv("GCAL_READ_TIMEOUT", "-3")
     transport = CalendarTransport("t")
-    assert transport._retry == RetryPolicy() and transport._timeout == (5.0, 20.0)
+    assert transport._retry == RetryPolicy() and transport._timeout == (5.0, READ_TIMEOUT)
 
 
 # --- tokens ---------------------------------------------------------------------------
@@ -563,3 +564,13 @@ def test_concurrent_calls_use_their_own_tokens():
     tokens = [r.headers["Authorization"] for r in google.requests]
     assert sorted(set(tokens)) == [f"Bearer token-{i}" for i in range(4)]
     assert all(tokens.count(f"Bearer token-{i}") == 10 for i in range(4))
+
+
+def test_budget_fits_every_attempt_with_its_full_read_timeout():
+    """One slow answer must not use up the other attempts (issue 11.7)."""
+    policy = RetryPolicy()
+    _, read = default_timeout()
+    worst_backoff = sum(min(policy.max_delay, policy.base_delay * 2 ** (n - 1))
+                        for n in range(1, policy.max_attempts))
+    assert policy.max_attempts * read + worst_backoff <= policy.total_budget
+    assert policy.total_budget <= 60  # well inside Dify's tool timeout
