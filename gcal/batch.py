@@ -1,6 +1,6 @@
 """Google's batch endpoint: many Calendar calls in one HTTP round trip.
 
-Format and limits: https://developers.google.com/calendar/api/guides/batch (multipart/mixed,
+Format and limits: Google's guide "Sending batch requests" (Calendar API; multipart/mixed,
 one `application/http` part per call, at most 50 calls per batch, answers matched by
 Content-ID, calls possibly executed in any order). Calls that Google refused as rate-limited
 or unavailable are sent again in a smaller batch (bounded); any other failure is returned to

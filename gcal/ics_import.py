@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 ACTIONS = ("imported", "updated", "unchanged", "skipped")
 _LOOKUP_PAGE = 2500  # Google's largest events.list page: a series with all its exceptions
-# Partial responses (https://developers.google.com/calendar/api/guides/performance): only
+# Partial responses (Calendar API guide "Improve performance", `fields`): only
 # what deciding imported/updated/unchanged needs.
 _LOOKUP_FIELDS = "items(id,iCalUID,sequence,status,originalStartTime,htmlLink)"
 
