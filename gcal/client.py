@@ -10,7 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gcal.account_cache import ExpiringLRU
-from gcal.errors import InvalidInputError, NotFoundError
+from gcal.credentials_check import (
+    RECONNECT_MESSAGE,
+    clean_credential,
+    manual_credentials,
+    require_usable_connection,
+)
+from gcal.errors import InvalidInputError, NotFoundError, ReauthorizationRequiredError
 from gcal.oauth import OAuthClient, RefreshingTokenSource
 from gcal.times import resolve_zone
 from gcal.transport import CalendarTransport, calendar_path
@@ -120,22 +126,22 @@ def client_from_credentials(
     credentials: Mapping[str, Any], credential_type: str | None
 ) -> CalendarClient:
     """Build a client from what Dify passes a tool: OAuth tokens or the manual credential."""
-    refresh_token = str(credentials.get("refresh_token") or "")
+    require_usable_connection(credentials)
     if credential_type == "oauth2" or credentials.get("access_token"):
-        access_token = str(credentials.get("access_token") or "")
-        if not access_token:
-            raise InvalidInputError(
-                "credentials", "the OAuth connection has no access token; reconnect the account"
-            )
+        access_token = clean_credential(credentials.get("access_token"))
+        if not access_token:  # also when a host kept only the schema's keys of stale credentials
+            raise ReauthorizationRequiredError(RECONNECT_MESSAGE)
+        refresh_token = clean_credential(credentials.get("refresh_token"))
         return CalendarClient(
             CalendarTransport(access_token), _account_key(refresh_token or access_token)
         )
-    client_id = str(credentials.get("client_id") or "")
-    client_secret = str(credentials.get("client_secret") or "")
-    if not (client_id and client_secret and refresh_token):
+    manual = manual_credentials(credentials)
+    if not all(manual.values()):
         raise InvalidInputError(
             "credentials",
             "the manual connection needs client ID, client secret and refresh token",
         )
-    source = RefreshingTokenSource(OAuthClient(client_id, client_secret), refresh_token)
-    return CalendarClient(CalendarTransport(source), _account_key(refresh_token))
+    source = RefreshingTokenSource(
+        OAuthClient(manual["client_id"], manual["client_secret"]), manual["refresh_token"]
+    )
+    return CalendarClient(CalendarTransport(source), _account_key(manual["refresh_token"]))

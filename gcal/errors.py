@@ -197,7 +197,7 @@ class OAuthStateError(OAuthError):
     default_message = (
         "The authorization response could not be verified (its state is forged, expired or "
         "from another OAuth client). Start the authorization again from Dify and finish it "
-        "within 15 minutes."
+        "within 5 minutes (Dify's own limit for the sign-in)."
     )
 
 

@@ -35,11 +35,10 @@ def event_id_for_key(idempotency_key: str, calendar_id: str, account: str) -> st
     return _base32hex(hashlib.sha256(b"\0".join(parts)).digest())
 
 
+# https://developers.google.com/calendar/api/v3/reference/events#conferenceData.createRequest.requestId
 def conference_request_id(event_id: str, revision: str = "") -> str:
     """Google ignores a Meet request whose id it has seen for the event before, so each new
-    request needs a new id; retries of one request (same event revision) keep theirs.
-    https://developers.google.com/calendar/api/v3/reference/events#conferenceData.createRequest.requestId
-    """
+    request needs a new id; retries of one request (same event revision) keep theirs."""
     if not revision:
         return f"meet-{event_id}"
     return f"meet-{event_id}-{hashlib.sha256(revision.encode()).hexdigest()[:16]}"

@@ -46,7 +46,11 @@ SCOPE_DESCRIPTIONS = {
 }
 
 TOKEN_TIMEOUT = (5.0, 15.0)
-STATE_MAX_AGE = 900
+# Dify guards its OAuth callback with a `context_id` cookie that lives 300 s
+# (api/controllers/console/workspace/tool_providers.py: set_cookie("context_id", ...,
+# max_age=OAuthProxyService.__MAX_AGE__), 5 * 60 in api/services/plugin/oauth_service.py);
+# a longer state would only let users pass our check after Dify already refused them.
+STATE_MAX_AGE = 300
 _STATE_VERSION = "v1"
 _STATE_SIG_BYTES = 16
 _CLOCK_SKEW = 60

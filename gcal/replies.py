@@ -213,6 +213,14 @@ def _slot_record(slot: Interval, zone: ZoneInfo) -> dict:
     }
 
 
+# Agent apps before langgenius/dify PR #36746 show no file card: the model only sees the
+# file's /files/tools/ path appended after this text (see tests/dify_host/readers.py).
+EXPORT_FILE_WHERE = (
+    "The file is attached to this answer: a file card in chat apps that show one, else the "
+    "/files/tools/ link after this line; workflows get it in the tool's `files` output."
+)
+
+
 def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes) -> Reply:
     start, end = export.time_min.astimezone(zone), export.time_max.astimezone(zone)
     window = f"{_short_time(start)} → {_short_time(end)} ({zone.key})"
@@ -224,6 +232,7 @@ def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes)
         text.append(f"Incomplete: the window holds more than {MAX_EXPORT_EVENTS} events; export "
                     "shorter windows to get the rest.")
     text.extend(f"Warning: {w}" for w in export.warnings)
+    text.append(EXPORT_FILE_WHERE)
     data = {
         "file_name": file_name,
         "count": export.occurrences,

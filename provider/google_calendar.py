@@ -9,8 +9,12 @@ from dify_plugin.errors.tool import ToolProviderCredentialValidationError, ToolP
 from werkzeug import Request
 
 from gcal import logs, oauth
-from gcal.credentials_check import check_manual_credentials
-from gcal.errors import GoogleCalendarError
+from gcal.credentials_check import (
+    check_manual_credentials,
+    clean_credential,
+    stale_oauth_credentials,
+)
+from gcal.errors import GoogleCalendarError, ReauthorizationRequiredError
 
 
 def _oauth_client(system_credentials: Mapping[str, Any]) -> oauth.OAuthClient:
@@ -57,13 +61,18 @@ class GoogleCalendarProvider(ToolProvider):
         credentials: Mapping[str, Any],
     ) -> ToolOAuthCredentials:
         client = _oauth_client(system_credentials)
-        refresh_token = str(credentials.get("refresh_token") or "")
+        refresh_token = clean_credential(credentials.get("refresh_token"))
         if not refresh_token:
             raise ToolProviderOAuthError(
                 "This connection has no refresh token. Remove it and connect the account again."
             )
         try:
             tokens = oauth.refresh(client, refresh_token)
+        except ReauthorizationRequiredError:
+            # Keep the tools visible and let every call say how to reconnect (see
+            # gcal.credentials_check.stale_oauth_credentials); transient failures still raise.
+            stale, expires_at = stale_oauth_credentials(refresh_token)
+            return ToolOAuthCredentials(credentials=stale, expires_at=expires_at)
         except GoogleCalendarError as exc:
             raise ToolProviderOAuthError(exc.message) from None
         return _tool_credentials(tokens)

@@ -37,7 +37,6 @@ import base64
 import binascii
 import contextlib
 import json
-import mimetypes
 import os
 import signal
 import subprocess
@@ -51,7 +50,10 @@ from pathlib import Path
 from typing import Any, ClassVar, TypedDict, Unpack
 from urllib.parse import urlsplit
 
+from tests.dify_host.readers import AGENT_APPS
+
 REPO_ROOT = str(Path(__file__).resolve().parent.parent)
+CURRENT_AGENT_APP = AGENT_APPS[-1]
 
 _JSON_DECODER = json.JSONDecoder()
 
@@ -118,10 +120,9 @@ class ToolResult:
     * ``json``: the JSON payloads (``json_object``) in order.
     * ``variables``: variable messages (name → value; streamed variables concatenated).
     * ``blobs``: ``(bytes, meta)`` pairs.
-    * ``agent_view``: what an agent's model reads, following Dify's
-      ``ToolEngine._convert_tool_response_to_str``: text, links, file links, then JSON
-      messages (``json.dumps(ensure_ascii=False)``) not already present; variable messages
-      are not shown to the model.
+    * ``agent_view``: what an agent's model reads on the Dify releases the plugin supports
+      (``tests/dify_host/readers.py``: text, links, file links, then JSON messages not already
+      present; variable messages are not shown to the model).
     """
 
     messages: list[dict[str, Any]] = field(default_factory=list)
@@ -163,19 +164,13 @@ class ToolResult:
         result.messages = [m for m in result.messages if m]
 
         text_parts: list[str] = []
-        agent_parts: list[str] = []
-        json_parts: list[str] = []
         for msg in result.messages:
             kind = msg.get("type")
             body = msg.get("message") or {}
             if kind == "text":
                 text_parts.append(body.get("text", ""))
-                agent_parts.append(body.get("text", ""))
             elif kind == "json":
-                payload = body.get("json_object")
-                result.json.append(payload)
-                if not body.get("suppress_output"):
-                    json_parts.append(json.dumps(payload, ensure_ascii=False))
+                result.json.append(body.get("json_object"))
             elif kind == "variable":
                 name = body.get("variable_name")
                 value = body.get("variable_value")
@@ -183,40 +178,13 @@ class ToolResult:
                     result.variables[name] += value
                 else:
                     result.variables[name] = value
-            elif kind == "link":
-                link = body.get("text", "")
-                agent_parts.append(f"result link: {link}. please tell user to check it.")
-            elif kind in ("image", "image_link"):
-                agent_parts.append(
-                    "image has been created and sent to user already, "
-                    "you do not need to create it, just tell the user to check it now."
-                )
             elif kind == "blob":
-                meta = msg.get("meta") or {}
                 result.blobs.append((body.get("blob", b""), msg.get("meta")))
-                agent_parts.append(_blob_agent_text(meta, len(result.blobs)))
             elif kind == "log":
                 result.logs.append(body)
-            elif kind not in ("retriever_resources",):
-                agent_parts.append(str(body))
         result.text = "".join(text_parts)
-        existing = set(agent_parts)
-        agent_parts.extend(p for p in json_parts if p not in existing)
-        result.agent_view = "".join(agent_parts)
+        result.agent_view = CURRENT_AGENT_APP.view(result.messages)
         return result
-
-
-def _blob_agent_text(meta: Mapping[str, Any], index: int) -> str:
-    """Dify stores a blob as a tool file and hands the agent a file link message."""
-    mime = str(meta.get("mime_type") or "application/octet-stream")
-    if mime.startswith("image/"):
-        return (
-            "image has been created and sent to user already, "
-            "you do not need to create it, just tell the user to check it now."
-        )
-    ext = Path(str(meta.get("filename") or "")).suffix or mimetypes.guess_extension(mime) or ".bin"
-    url = f"/files/tools/tool-file-{index}{ext}"
-    return f"text={url!r}"  # str(TextMessage(text=url)), Dify's fallback for binary links
 
 
 class _Session:

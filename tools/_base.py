@@ -12,7 +12,9 @@ from dify_plugin.entities.tool import ToolInvokeMessage
 
 from gcal import logs
 from gcal.client import CalendarClient, client_from_credentials
+from gcal.errors import GoogleCalendarError
 from gcal.replies import Reply
+from tools import _boundary
 
 
 class CalendarTool(Tool):
@@ -27,8 +29,14 @@ class CalendarTool(Tool):
         # Nothing is yielded inside the scope: its context must not outlive the generator step.
         with logs.tool_call(self.tool_name, self.runtime.session_id):
             credential_type = getattr(self.runtime.credential_type, "value", None)
-            client = client_from_credentials(self.runtime.credentials, credential_type)
-            reply = self.answer(client, tool_parameters)
+            try:
+                client = client_from_credentials(self.runtime.credentials, credential_type)
+                reply = self.answer(client, tool_parameters)
+            except GoogleCalendarError as error:
+                # The SDK sends the whole traceback with the message (io_server.py:
+                # args.traceback) and an agent's model reads it: without the core's frames it
+                # stays short.
+                raise error.with_traceback(None) from None
         yield from self.reply_messages(reply)
 
     @property
@@ -39,8 +47,9 @@ class CalendarTool(Tool):
         raise NotImplementedError
 
     def reply_messages(self, reply: Reply) -> Generator[ToolInvokeMessage, None, None]:
-        yield self.create_text_message(reply.text)
+        yield self.create_text_message(_boundary.line_ended(reply.text))
         for content, meta in reply.files:
             yield self.create_blob_message(blob=content, meta=meta)
-        for name, value in reply.data.items():
+        declared = _boundary.declared_outputs(type(self).__module__)
+        for name, value in _boundary.complete_outputs(reply.data, declared).items():
             yield self.create_variable_message(name, value)

@@ -226,10 +226,13 @@ def test_revoked_refresh_token_says_invalid_grant(fast_plugin, emu, manual_creds
 
 def test_dify_refresh_with_revoked_token_says_invalid_grant(fast_plugin, emu, oauth_creds):
     emu.revoke_user_tokens(ALICE)
+    # The refresh keeps the tools visible (tests/dify_host/test_connection.py); the next call
+    # carries the error.
+    stale = fast_plugin.oauth_refresh_credentials(REDIRECT_URI, SYSTEM, oauth_creds)
     with pytest.raises(PluginInvokeError) as error:
-        fast_plugin.oauth_refresh_credentials(REDIRECT_URI, SYSTEM, oauth_creds)
+        fast_plugin.invoke_tool("get_current_time", {}, stale["credentials"])
     assert clear_error_problem(error.value.error_type, error.value.message) is None
-    assert error.value.error_type == "ToolProviderOAuthError"
+    assert error.value.error_type == "ReauthorizationRequiredError"
     assert "invalid_grant" in error.value.message and "7 days" in error.value.message
     record("clear_error")
 

@@ -94,8 +94,9 @@ def test_refresh_keeps_refresh_token_and_revocation_asks_to_reauthorize(plugin, 
     assert refreshed["credentials"]["access_token"] != creds["access_token"]
     assert refreshed["expires_at"] > time.time() + 3000
     emu.revoke_user_tokens(ALICE)
-    with pytest.raises(PluginInvokeError) as error:
-        plugin.oauth_refresh_credentials(REDIRECT, SYSTEM, creds)
+    stale = plugin.oauth_refresh_credentials(REDIRECT, SYSTEM, creds)["credentials"]
+    with pytest.raises(PluginInvokeError) as error:  # see tests/dify_host/test_connection.py
+        plugin.invoke_tool("get_current_time", {}, stale)
     message = error.value.message
     assert "re-authorize" in message.lower() or "reconnect" in message.lower()
     assert "7 days" in message or "7-day" in message

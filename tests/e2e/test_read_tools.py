@@ -111,7 +111,7 @@ def test_pagination_round_trips_without_loss(plugin, emu, oauth_creds):
         token = result.variables.get("next_page_token")
         if not token:
             break
-        assert result.text.endswith(f"More events: page_token={token}")
+        assert result.text.endswith(f"More events: page_token={token}\n")
         params = {**params, "page_token": token}
         assert pages < 10
     assert seen == [f"Standup {d}" for d in range(1, 8)]

@@ -126,7 +126,10 @@ def test_no_secret_in_any_output_of_a_full_run(sec_plugin, emu, client, client_s
     run(plugin.invoke_tool, "list_events", WINDOW, oauth_creds)
     emu.revoke_user_tokens(ALICE)
     run(plugin.invoke_tool, "list_events", WINDOW, manual, **api_key)
-    run(plugin.oauth_refresh_credentials, REDIRECT, system, oauth_creds)
+    # A revoked grant: refresh hands Dify credentials that make every call ask for a reconnect.
+    stale = plugin.oauth_refresh_credentials(REDIRECT, system, oauth_creds)
+    outputs.append({k: v for k, v in stale.items() if k != "credentials"})
+    run(plugin.invoke_tool, "list_events", WINDOW, stale["credentials"])
 
     time.sleep(0.2)  # let the last log lines arrive
     found = _secrets(emu, client_secret)

@@ -140,13 +140,13 @@ def test_states_are_unique_and_valid():
     first, second = make_state(CLIENT, now=NOW), make_state(CLIENT, now=NOW)
     assert first != second
     verify_state(CLIENT, first, now=NOW)
-    verify_state(CLIENT, second, now=NOW + 899)
+    verify_state(CLIENT, second, now=NOW + 299)
 
 
 def test_stale_state_is_rejected():
     state = make_state(CLIENT, now=NOW)
-    with pytest.raises(OAuthStateError, match="15 minutes"):
-        verify_state(CLIENT, state, now=NOW + 901)
+    with pytest.raises(OAuthStateError, match="5 minutes"):
+        verify_state(CLIENT, state, now=NOW + 301)
     verify_state(CLIENT, state, now=NOW + 1000, max_age=2000)
 
 
