@@ -9,6 +9,7 @@ import pytest
 
 from tests.dify_files import FileServer
 from tests.e2e.test_export_ics import WINDOW, seed
+from tests.emulator.faults import Fault
 from tests.plugin_process import PluginInvokeError
 
 ALICE = "alice@example.com"
@@ -211,3 +212,17 @@ def test_without_a_file_the_error_says_how_to_pass_one(plugin, oauth_creds):
     with pytest.raises(PluginInvokeError) as exc:
         plugin.invoke_tool("import_events_ics", {"calendar_id": "primary"}, oauth_creds)
     assert "no file was given" in str(exc.value) and "workflow" in str(exc.value)
+
+
+def test_an_event_google_refuses_is_reported_and_the_others_imported(
+    plugin, emu, files, oauth_creds
+):
+    emu.inject_fault(Fault(method="POST", path_regex=r"/events/import$", status=400,
+                           reason="invalid", message="Invalid attendee email.", times=1))
+    result = run(plugin, files, oauth_creds, (SAMPLES / "apple.ics").read_bytes())
+    [refused] = result.variables["skipped"]
+    assert "Google refused it" in refused["reason"] and "Invalid attendee" in refused["reason"]
+    assert len(result.variables["imported"]) == 2 and len(live(emu)) == 2
+    assert "skipped 1" in result.text.splitlines()[0]
+    again = run(plugin, files, oauth_creds, (SAMPLES / "apple.ics").read_bytes())
+    assert len(again.variables["imported"]) == 1 and len(again.variables["unchanged"]) == 2
