@@ -171,7 +171,8 @@ def _timed(caller: Caller, emu: Any, google: GoogleTime, tool: str,
     began = time.perf_counter()
     result = caller(tool, params)
     seconds = time.perf_counter() - began
-    made = emu.requests[seen:]
+    # HTTP round trips: the calls inside one /batch request travel together
+    made = [r for r in emu.requests[seen:] if not r.batch_part]
     return {"seconds": seconds, "result": result,
             "auth": {r.headers.get("Authorization") or "" for r in made},
             "requests": [f"{r.method} {r.path}" for r in made],

@@ -92,6 +92,13 @@ SCENARIOS: tuple[Scenario, ...] = (
              lambda w, r: {**dict(zip(("time_min", "time_max"), w.series_window(),
                                       strict=True)), "calendar_ids": "primary"},
              2, why="list, then the series' master event for its RRULE"),
+    Scenario("import_events_ics", "50 new events",
+             lambda w, r: {"file": w.ics_file(f"new-{r}", 50)}, 2,
+             why="one batch of 50 iCalUID lookups (imported/updated/unchanged per event), "
+                 "then one batch of 50 events.import"),
+    Scenario("import_events_ics", "same 50 events again",
+             lambda w, r: {"file": w.imported_ics_file("again", 50)}, 1,
+             why="the lookup batch shows nothing changed: nothing is written"),
     Scenario("create_event", "", _create, 2, 6,
              why="the duplicate check (same title and time) must precede the insert; the "
                  "overlap query on the 4 busy calendars runs alongside the insert"),

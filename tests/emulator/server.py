@@ -80,6 +80,7 @@ class RecordedRequest:
     user: str | None = None
     time: float = field(default_factory=time.time)
     fault: Fault | None = None
+    batch_part: bool = False  # one call inside a /batch request (not an HTTP round trip)
 
 
 class _Handler(BaseHTTPRequestHandler):
