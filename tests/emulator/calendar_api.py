@@ -384,7 +384,11 @@ def events_list(ctx: Ctx) -> Response:
             out.append(ev)
     out = [ev for ev in out if _filters_match(ctx, ev)]
     if updated_min is not None:
-        out = [ev for ev in out if ev.get("updated", "") >= updated_min]
+        # A sync token covers everything up to its own millisecond: only later changes are
+        # new (an event created in the token's millisecond was in the listing that issued it).
+        newer = (lambda stamp: stamp > updated_min) if p.get("syncToken") else (
+            lambda stamp: stamp >= updated_min)
+        out = [ev for ev in out if newer(ev.get("updated", ""))]
     if p.get("orderBy") == "startTime":
         out.sort(key=lambda e: _start_key(e, cal))
     elif p.get("orderBy") == "updated":
