@@ -31,7 +31,7 @@ from gcal.times import (
 DEFAULT_DURATION = timedelta(minutes=60)
 MAX_DURATION_MINUTES = 60 * 24 * 366
 SEND_UPDATES = ("all", "externalOnly", "none")
-SCOPES = ("instance", "series")
+SCOPES = ("instance", "following", "series")
 VISIBILITIES = ("default", "public", "private", "confidential")
 SHOW_AS = {"busy": "opaque", "free": "transparent", "opaque": "opaque",
            "transparent": "transparent"}

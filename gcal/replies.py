@@ -263,7 +263,8 @@ def write_reply(result: WriteResult) -> Reply:
     gone = result.action in ("deleted", "already_deleted")
     body = (event_line(event, zone, calendar=event.calendar_id, standalone=True) if gone
             else event_detail(event, zone))
-    text = [_WRITE_HEADLINES.get(result.action, result.action), body, *result.notes]
+    headline = result.headline or _WRITE_HEADLINES.get(result.action, result.action)
+    text = [headline, body, *result.notes]
     if result.conflicts:
         text.append(f"Overlaps with {plural(len(result.conflicts), 'other event')} on your "
                     "calendars (saved anyway):")
@@ -280,5 +281,6 @@ def write_reply(result: WriteResult) -> Reply:
         "conflicts": [event_record(e, zone) for e in result.conflicts],
         "send_updates": result.send_updates,
         "notes": result.notes,
+        **result.data,
     }
     return Reply("\n".join(text), {k: v for k, v in data.items() if v not in (None, [])})
