@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule
 
-from gcal import writes
+from gcal import event_types, writes
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError, NotFoundError
 from gcal.event_input import EVENT_ID_EXAMPLE, EventFields, Span, span_of
@@ -338,6 +338,10 @@ def _follower_body(client, split: _Split, fields: EventFields, zone: ZoneInfo):
     attendees = writes.revised_attendees(master.get("attendees") or [], fields)
     if attendees is not None:
         body["attendees"] = attendees
+    for key, value in event_types.update_patch(fields.types, master,
+                                               adds_guests=bool(body.get("attendees")),
+                                               all_day=moved.all_day).items():
+        body[key] = {**(body.get(key) or {}), **value}
     if fields.add_meet and not writes.has_meet(master):
         body["conferenceData"] = writes.meet_request(split.follower_id)
     send = writes.default_send(fields.send_updates, body.get("attendees"))

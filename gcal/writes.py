@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from gcal import event_types
 from gcal.calendars import resolve_calendar_id
 from gcal.client import CalendarClient
 from gcal.conflicts import Window, find_conflicts
@@ -167,6 +168,10 @@ def create_event(
     event_id = (event_id_for_key(idempotency_key, calendar.id, account_id(client))
                 if idempotency_key else new_event_id())
     body = _new_body(fields, span, event_id)
+    body.update(event_types.new_event_body(
+        fields.types, primary=calendar.primary, all_day=span.all_day,
+        days=(span.end - span.start).days if span.all_day else 0,
+        has_guests=bool(body.get("attendees")), simple=fields.simple, meet=fields.add_meet))
     send = default_send(fields.send_updates, body.get("attendees"))
     earlier = _earlier_copy(client, calendar.id, body, span, idempotency_key, allow_duplicate)
     if earlier is not None:
@@ -354,6 +359,9 @@ def update_event(
     zone = fields.zone or client.primary_time_zone()
     own = fields.zone or span_of(subject, client.calendar_zone(calendar.id)).zone
     patch, span = _patch_body(fields, target, subject, zone, own)
+    patch.update(event_types.update_patch(fields.types, subject,
+                                          adds_guests=bool(patch.get("attendees")),
+                                          all_day=span.all_day if span else None))
     notes = []
     if fields.add_meet and has_meet(subject):
         notes.append("It already has a Google Meet link, which was kept.")
