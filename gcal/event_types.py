@@ -237,3 +237,4 @@ def type_details(event_type: str, properties: Mapping[str, Any] | None) -> list[
         by_status = {google: name for name, google in CHAT_STATUS.items()}
         details.append(f"chat status: {by_status.get(properties['chatStatus'])}")
     return details
+

@@ -150,13 +150,15 @@ def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
     return Reply(text, data)
 
 
-def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy) -> Reply:
+def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy, *,
+                notes: list[str] | None = None) -> Reply:
     zone = rules.zone
     text = [_slots_headline(search, rules), *(_slot_line(s, zone) for s in search.slots)]
     if search.more:
         resume = _short_time(search.slots[-1].end.astimezone(zone))
         text.append(f"{search.more} more slots exist: raise max_results or call again with "
                     f"time_min={resume}")
+    text.extend(f"Note: {note}" for note in notes or [])
     text.append("Considered: " + ", ".join(people.considered))
     if people.unknown:
         text.append("Unknown, NOT treated as free (Google gave no free/busy): " + "; ".join(

@@ -1,4 +1,5 @@
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from gcal.slots import (
     parse_working_hours,
     search_window,
 )
+from gcal.status_events import status_notes
 from gcal.times import now_in
 from tools import _base
 
@@ -42,9 +44,14 @@ class FindFreeSlotsTool(_base.CalendarTool):
         check_fits(rules, start, end)
         calendars = resolve_calendar_ids(
             client, to_str(parameters.get("calendar_ids"), "calendar_ids"), default=Default.BUSY)
-        free_busy = query_free_busy(client, unique_ids(calendars.ids, attendees), start, end)
+        ids = unique_ids(calendars.ids, attendees)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            why = pool.submit(status_notes, client, {name: name in calendars.ids
+                                                     for name in ids}, start, end, zone)
+            free_busy = query_free_busy(client, ids, start, end)
+            notes = why.result()
         return slots_reply(find_slots(free_busy.all_busy(), start, end, rules, limit),
-                           rules, free_busy)
+                           rules, free_busy, notes=notes)
 
 
 def _minutes(parameters: Mapping[str, Any], name: str, *, default: int | None,

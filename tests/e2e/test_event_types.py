@@ -151,3 +151,31 @@ def test_update_changes_properties_but_never_the_type(plugin, emu, oauth_creds):
                                                           "auto_decline": "all"})
     assert "does not allow changing an event's type" in message
     assert "event_type=out_of_office" in message
+
+
+def test_free_slots_explain_focus_time_and_others_out_of_office(plugin, emu, oauth_creds):
+    """Google's free/busy counts out of office and focus time as busy and working locations
+    as free (they are transparent); events.list with eventTypes says why, where the user may
+    read the calendar (Bob shares his with Alice)."""
+    emu.add_event(ALICE, timed("Focus", "2027-03-09T09:00:00+01:00",
+                               "2027-03-09T11:00:00+01:00", eventType="focusTime"))
+    emu.add_event(ALICE, {"summary": "Home", "start": {"date": "2027-03-10"},
+                          "end": {"date": "2027-03-11"}, "eventType": "workingLocation",
+                          "transparency": "transparent", "visibility": "public",
+                          "workingLocationProperties": {"type": "homeOffice",
+                                                        "homeOffice": {}}})
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    emu.share_calendar(BOB, ALICE, "reader")
+    emu.add_event(BOB, timed("Holiday", "2027-03-11T08:00:00+01:00",
+                             "2027-03-11T18:00:00+01:00", eventType="outOfOffice"))
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 60, "time_min": "2027-03-09T08:00", "time_max": "2027-03-11T18:00",
+        "attendees": BOB, "working_hours": "09:00-17:00", "max_results": 50}, oauth_creds)
+    assert "Note: Your focus time counts as busy: Tue 2027-03-09 09:00–11:00 +01:00" in (
+        result.text)
+    assert "Note: bob@example.com is out of office: Thu 2027-03-11 08:00–18:00 +01:00" in (
+        result.text)
+    starts = [slot["start"][:16] for slot in result.variables["slots"]]
+    assert "2027-03-09T09:00" not in starts and "2027-03-09T11:00" in starts
+    assert "2027-03-10T09:00" in starts  # the working location blocks nothing
+    assert not any(start.startswith("2027-03-11") for start in starts)
