@@ -12,6 +12,13 @@ from tests.e2e.test_write_correctness import BOB, fails, requests_of, timed
 MORNING = {"start": "2026-03-10T09:00", "end": "2026-03-10T12:00"}
 
 
+def home_day(day: str, next_day: str) -> dict:
+    return {"summary": "Home", "start": {"date": day}, "end": {"date": next_day},
+            "eventType": "workingLocation", "transparency": "transparent",
+            "visibility": "public",
+            "workingLocationProperties": {"type": "homeOffice", "homeOffice": {}}}
+
+
 def stored(emu, result) -> dict:
     return emu.get_stored_event(ALICE, result.variables["event_id"])
 
@@ -95,11 +102,7 @@ def status_week(emu):
                                outOfOfficeProperties={"autoDeclineMode": "declineNone"}))
     emu.add_event(ALICE, timed("Focus", "2026-03-10T09:00:00+01:00",
                                "2026-03-10T11:00:00+01:00", eventType="focusTime"))
-    emu.add_event(ALICE, {"summary": "Home", "start": {"date": "2026-03-12"},
-                          "end": {"date": "2026-03-13"}, "eventType": "workingLocation",
-                          "transparency": "transparent", "visibility": "public",
-                          "workingLocationProperties": {"type": "homeOffice",
-                                                        "homeOffice": {}}})
+    emu.add_event(ALICE, home_day("2026-03-12", "2026-03-13"))
 
 
 WEEK = {"time_min": "2026-03-09", "time_max": "2026-03-15"}
@@ -159,11 +162,7 @@ def test_free_slots_explain_focus_time_and_others_out_of_office(plugin, emu, oau
     read the calendar (Bob shares his with Alice)."""
     emu.add_event(ALICE, timed("Focus", "2027-03-09T09:00:00+01:00",
                                "2027-03-09T11:00:00+01:00", eventType="focusTime"))
-    emu.add_event(ALICE, {"summary": "Home", "start": {"date": "2027-03-10"},
-                          "end": {"date": "2027-03-11"}, "eventType": "workingLocation",
-                          "transparency": "transparent", "visibility": "public",
-                          "workingLocationProperties": {"type": "homeOffice",
-                                                        "homeOffice": {}}})
+    emu.add_event(ALICE, home_day("2027-03-10", "2027-03-11"))
     emu.add_user(BOB, time_zone="Europe/Berlin")
     emu.share_calendar(BOB, ALICE, "reader")
     emu.add_event(BOB, timed("Holiday", "2027-03-11T08:00:00+01:00",
