@@ -1,9 +1,10 @@
 """Google's status events: out of office, focus time and working location.
 
-Their rules (https://developers.google.com/calendar/api/guides/event-types, and the discovery
-document's Event.eventType: "This cannot be modified after the event is created") are checked
-here before any request, so the model gets a cause and a next step instead of a bare 400.
+Their rules (Google's event-types guide, and the discovery document's Event.eventType: "This
+cannot be modified after the event is created") are checked here before any request, so the
+model gets a cause and a next step instead of a bare 400.
 """
+# https://developers.google.com/calendar/api/guides/event-types
 
 from __future__ import annotations
 

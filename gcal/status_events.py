@@ -1,10 +1,10 @@
 """Why time is busy in find_free_slots: status events behind Google's free/busy blocks.
 
 Google's freeBusy.query already counts out of office and focus time as busy and leaves
-working locations out (they are always free:
-https://developers.google.com/calendar/api/guides/event-types), but it only says "busy".
-events.list with eventTypes tells why, where Google lets the user read the calendar.
+working locations out (they are always free, per Google's event-types guide), but it only
+says "busy". events.list with eventTypes tells why, where Google lets the user read the calendar.
 """
+# https://developers.google.com/calendar/api/guides/event-types
 
 from __future__ import annotations
 
