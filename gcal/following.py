@@ -77,6 +77,7 @@ def update_following(client: CalendarClient, fields: EventFields, event_id: str,
     zone = fields.zone or client.primary_time_zone()
     follower = _existing(client, calendar.id, split.follower_id)
     notes: list[str] = []
+    send = fields.send_updates
     if follower is None:
         body, send = _follower_body(client, split, fields, zone)
         follower = writes.insert_event(client, calendar.id, body, send)
@@ -92,7 +93,7 @@ def update_following(client: CalendarClient, fields: EventFields, event_id: str,
     line = (f"Changed {changed} from {split.first_day} on; the earlier {earlier} "
             f"{'is' if earlier == 1 else 'are'} unchanged.")
     result = writes.WriteResult("updated", event_from_api(follower, calendar.id), zone,
-                                notes=notes, send_updates=fields.send_updates)
+                                notes=notes, send_updates=send)
     result.headline = line
     result.data = _ids(split.master["id"], follower["id"], later, earlier)
     return result

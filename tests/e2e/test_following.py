@@ -191,3 +191,29 @@ def test_following_on_a_whole_series_id_asks_for_an_occurrence(plugin, emu, oaut
     message = fails(plugin, oauth_creds, "update_event", {
         "event_id": series["id"], "scope": "following", "summary": "x"})
     assert "one occurrence" in message
+
+
+def test_new_time_before_the_dst_switch_keeps_the_wall_clock_after_it(plugin, emu,
+                                                                       oauth_creds):
+    series = weekly_series(emu)
+    result = plugin.invoke_tool("update_event", {
+        "event_id": f"{series['id']}_20260323T080000Z", "scope": "following",
+        "start": "2026-03-23T10:00"}, oauth_creds)
+    follower_id = result.variables["following_series_id"]
+    assert emu.get_stored_event(ALICE, series["id"])["recurrence"] == [
+        "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260323T075959Z"]
+    later = [e["start"] for e in occurrences(plugin, oauth_creds, {follower_id})]
+    assert later[:3] == ["2026-03-23T10:00:00+01:00", "2026-03-30T10:00:00+02:00",
+                         "2026-04-06T10:00:00+02:00"]
+    assert len(later) == 7
+
+
+def test_the_meet_link_carries_over(plugin, emu, oauth_creds):
+    created = plugin.invoke_tool("create_event", {
+        "summary": "Weekly", "start": "2026-03-02T09:00", "duration_minutes": 30,
+        "recurrence": WEEKLY_TEN, "add_google_meet": True}, oauth_creds)
+    link = created.variables["event"]["meet_link"]
+    result = plugin.invoke_tool("update_event", {
+        "event_id": f"{created.variables['event_id']}_20260316T080000Z",
+        "scope": "following", "summary": "Weekly v2"}, oauth_creds)
+    assert link and result.variables["event"]["meet_link"] == link
