@@ -436,9 +436,11 @@ def _drop_exception(client, calendar_id: str, item: dict) -> None:
 
 
 def _end_before(client, split: _Split, send_updates: str | None) -> dict:
-    rules = earlier_rules(split.master.get("recurrence") or [], split.start)
-    send = writes.default_send(send_updates, split.master.get("attendees"))
-    return writes.patch_event(client, split.calendar_id, split.master, {"recurrence": rules},
+    # Read again: removing the carried exceptions may have given the series a new etag.
+    master = writes.fetch_event(client, split.calendar_id, split.master["id"])
+    rules = earlier_rules(master.get("recurrence") or [], split.start)
+    send = writes.default_send(send_updates, master.get("attendees"))
+    return writes.patch_event(client, split.calendar_id, master, {"recurrence": rules},
                               {"sendUpdates": send})
 
 
