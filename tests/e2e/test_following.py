@@ -8,7 +8,16 @@ series there; the emulator expands both with dateutil in the event's zone (DST-c
 from __future__ import annotations
 
 from tests.conftest import ALICE
-from tests.e2e.test_write_correctness import BOB, CAROL, fails, live, requests_of, timed
+from tests.e2e.test_write_correctness import (
+    BOB,
+    CAROL,
+    FAST_ENV,
+    fails,
+    live,
+    requests_of,
+    timed,
+)
+from tests.emulator import Fault
 
 WEEKLY_TEN = "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=10"
 
@@ -217,3 +226,24 @@ def test_the_meet_link_carries_over(plugin, emu, oauth_creds):
         "event_id": f"{created.variables['event_id']}_20260316T080000Z",
         "scope": "following", "summary": "Weekly v2"}, oauth_creds)
     assert link and result.variables["event"]["meet_link"] == link
+
+
+def test_lost_answers_during_the_split_never_make_a_second_series(plugin_factory, emu,
+                                                                  oauth_creds):
+    """Every answer of the insert and of the shortening PATCH is lost (Google applied
+    both): the call fails saying it may have been done, and the agent's resend completes
+    the split with one new series."""
+    fast = plugin_factory(env=FAST_ENV)
+    series = weekly_series(emu)
+    for method in ("POST", "PATCH"):
+        emu.inject_fault(Fault(method=method, status=None, after_processing=True,
+                               drop_connection=True, times=None))
+    params = {"event_id": f"{series['id']}_20260316T080000Z", "scope": "following",
+              "summary": "Moved on"}
+    fails(fast, oauth_creds, "update_event", params)
+    emu.clear_faults()
+    again = fast.invoke_tool("update_event", params, oauth_creds)
+    assert len(live(emu, ALICE, "Moved on")) == 1
+    assert emu.get_stored_event(ALICE, series["id"])["recurrence"] == [
+        "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260316T075959Z"]
+    assert again.variables["occurrences_changed"] == 8
