@@ -84,22 +84,36 @@ def key_field_gaps(text: str, event: dict, calendar_ids: tuple[str, ...], zone: 
     start, start_day = _local(event["start"], zone)
     end, end_day = _local(event["end"], zone)
     me = next((a for a in event.get("attendees") or [] if a.get("email") == user), None)
-    organised_by_me = (event.get("organizer") or {}).get("email") in (user, None)
+    answer = _ANSWER_MARKS.get((me or {}).get("responseStatus", "needsAction"))
+    aliases = _legend(lines)
     checks = {
         "id": bool(own),
-        "calendar": any(cal in line or cal in header for cal in calendar_ids),
+        "calendar": any(cal in line or cal in header for cal in calendar_ids)
+        or any(f" {alias}]" in line and aliases[alias] in calendar_ids for alias in aliases),
         "title": event.get("summary", "") in line,
         "start": start_day in line_and_day and (start is None or start in line),
         "end": (end is None or end in line) and (end_day in line_and_day or _same_day(event)),
         "zone": zone.key in line or zone.key in header,
         "location": not event.get("location") or event["location"] in line,
         "meet": not event.get("hangoutLink") or event["hangoutLink"] in line,
-        "rsvp": organised_by_me or me is None or me.get("responseStatus", "needsAction") in line,
+        # Accepted (and own) events are the unmarked default; other answers are marked.
+        "rsvp": me is None or answer is None or answer in line,
     }
     if start is not None:  # timed events also need the offset next to the times
         offset = datetime.fromisoformat(event["start"]["dateTime"]).astimezone(zone)
         checks["zone"] = checks["zone"] and offset.strftime("%z")[:3] in line_and_day
     return checks
+
+
+_ANSWER_MARKS = {"accepted": None, "declined": "you:declined", "tentative": "you:tentative",
+                 "needsAction": "you:not answered"}
+_LEGEND_ENTRY = re.compile(r"(c\d+) [^;\[]*\[([^\]]+)\]")
+
+
+def _legend(lines: list[str]) -> dict[str, str]:
+    """`Calendars: c1 Name [id]; c2 …` → alias → calendar id (multi-calendar listings)."""
+    legend = next((line for line in lines[:3] if line.startswith("Calendars: ")), "")
+    return dict(_LEGEND_ENTRY.findall(legend))
 
 
 _HEADING = re.compile(r"^\w{3} \d{4}-\d{2}-\d{2} [+-]\d{2}:\d{2}$")

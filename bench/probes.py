@@ -15,7 +15,7 @@ from tests.emulator import server as emulator_server
 from tests.plugin_process import PluginInvokeError, PluginProcess, PluginProcessError
 
 BARE_DIR = str(Path(__file__).resolve().parent / "bare_plugin")
-ZONE_PATH = "/calendar/v3/users/me/calendarList/primary"
+LIST_PATH = "/calendar/v3/users/me/calendarList"
 CALL_ERRORS = (PluginInvokeError, PluginProcessError)
 
 
@@ -158,6 +158,7 @@ def run_scenario(plugin: PluginProcess, emu: Any, google: GoogleTime, world: Wor
         net_p95_ms=measure.percentile(ours, 0.95) * 1000,
         samples_ms=[round(s * 1000, 2) for s in seconds],
         agent_view_tokens=measure.tokens(calls[-1]["result"].agent_view),
+        _auth=set().union(first["auth"], *(c["auth"] for c in calls)),  # popped before saving
     )
     return row
 
@@ -168,32 +169,43 @@ def _timed(caller: Caller, emu: Any, google: GoogleTime, tool: str,
     began = time.perf_counter()
     result = caller(tool, params)
     seconds = time.perf_counter() - began
-    made = emu.requests[seen:]
+    # HTTP round trips: the calls inside one /batch request travel together
+    made = [r for r in emu.requests[seen:] if not r.batch_part]
     return {"seconds": seconds, "result": result,
+            "auth": {r.headers.get("Authorization") or "" for r in made},
             "requests": [f"{r.method} {r.path}" for r in made],
             "rounds": len(measure.rounds([(r.time, 0.0) for r in made], emu.latency)),
             "google_seconds": google.on_path(spans, emu.latency)}
 
 
-def zone_lookups(emu: Any) -> dict[str, int]:
-    """Time-zone lookups per access token over everything recorded so far."""
+def zone_lookups(emu: Any, exclude: set[str]) -> dict[str, int]:
+    """Calendar-list fetches (names, access roles and the user's zone) per access token over
+    everything recorded so far; `exclude` holds the Authorization headers of list_calendars,
+    which asks afresh on purpose."""
     counts: dict[str, int] = {}
     for request in emu.requests:
-        if request.method == "GET" and request.path == ZONE_PATH:
-            token = request.headers.get("Authorization") or ""
+        token = request.headers.get("Authorization") or ""
+        if request.method == "GET" and request.path == LIST_PATH and token not in exclude:
             counts[token] = counts.get(token, 0) + 1
     return counts
 
 
 # --------------------------------------------------------------------------- tokens
-def listed_tokens(plugin: PluginProcess, world: World, count: int) -> dict[str, Any]:
+def listed_tokens(plugin: PluginProcess, world: World, count: int,
+                  calendars: str = "primary") -> dict[str, Any]:
+    """Tokens of a listing; with `all`, per event of the primary calendar's events shown and
+    of every line listed (the other calendars' events count as events too)."""
     start, end = world.listing_window
     result = Caller(plugin, world)("list_events", {"time_min": start, "time_max": end,
-                                                   "max_results": count})
+                                                   "max_results": count,
+                                                   "calendar_ids": calendars})
     text = result.agent_view
     shown = [e for e in world.listed if e["id"] in text]
     checks = [measure.key_field_gaps(text, e, ("primary", USER), world.zone, USER) for e in shown]
-    return _token_row(f"list_events, {count} events", text, len(shown), count, checks)
+    label = (f"list_events, {count} events" if calendars == "primary"
+             else f"list_events {calendars} calendars, {count} events")
+    listed = len(result.variables.get("events") or [])
+    return _token_row(label, text, listed, count, checks)
 
 
 def created_tokens(plugin: PluginProcess, emu: Any, world: World) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 LATENCY_RATIO = 1.3  # wall time / (latency × unavoidable rounds)
 TOKENS_PER_EVENT = 60  # agent-visible tokens per listed event (o200k and cl100k)
+SEVERAL_CALENDARS_RATIO = 1.10  # `all` calendars vs one, tokens per event
 START_RATIO = 1.2  # cold start, ours / bare SDK plugin
 MEMORY_RATIO = 1.2  # RSS after N calls, ours / bare SDK plugin
 
@@ -40,12 +41,28 @@ def check(results: dict[str, Any]) -> list[str]:
     for row in results["tools"]:
         fails += _tool_failures(row, latency)
     if any(count > 1 for count in results["zone_lookups_per_credential"]):
-        fails.append("time-zone lookup repeated for one credential: "
+        fails.append("calendar list fetched again for one credential: "
                      f"{results['zone_lookups_per_credential']}")
     for row in results["tokens"]:
         fails += _token_failures(row)
+    fails += _several_calendar_failures(results["tokens"])
     fails += _process_failures(results)
     return fails
+
+
+def _several_calendar_failures(rows: list[dict[str, Any]]) -> list[str]:
+    """A listing over all calendars names each calendar once (legend) and a short alias per
+    line, so its tokens per event stay within SEVERAL_CALENDARS_RATIO of a single calendar's."""
+    by_label = {row.get("label"): row for row in rows if "error" not in row}
+    single, several = by_label.get("list_events, 50 events"), by_label.get(
+        "list_events all calendars, 50 events")
+    if not (single and several):
+        return []
+    return [f"list_events all calendars: {several['per_event'][enc]:.1f} {enc} tokens per "
+            f"event vs {single['per_event'][enc]:.1f} for one calendar (target ≤ "
+            f"{SEVERAL_CALENDARS_RATIO}×)"
+            for enc in single["per_event"]
+            if several["per_event"][enc] > SEVERAL_CALENDARS_RATIO * single["per_event"][enc]]
 
 
 def _tool_failures(row: dict[str, Any], latency: float) -> list[str]:
@@ -167,7 +184,8 @@ def _tool_table(results: dict[str, Any]) -> list[str]:
             f"| {latency * row['unavoidable_rounds']:.0f} | {median} | {p95} | {raw} "
             f"| {'✓' if ok else 'FAIL'} |")
     counts = results["zone_lookups_per_credential"]
-    lines += ["", f"Time-zone lookups per credential over the run: max {max(counts, default=0)} "
+    lines += ["", "Calendar-list fetches (names, access roles, the user's zone) per credential "
+              f"over the run, list_calendars aside: max {max(counts, default=0)} "
               f"({len(counts)} credentials; target ≤ 1)."]
     return lines
 

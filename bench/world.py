@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.dify_files import FileServer
+
 USER = "bench@example.com"
 ZONE = "Europe/Berlin"
 COLLEAGUES = ("anna@example.com", "ben@example.com", "chen@example.com")
@@ -38,6 +40,8 @@ class World:
     calendar_names: dict[str, str]  # role -> name
     listed: list[dict] = field(default_factory=list)  # stored events of the listing week
     _days: itertools.count = field(default_factory=lambda: itertools.count(40))
+    _files: FileServer | None = None
+    _seeded: set[str] = field(default_factory=set)
 
     @property
     def listing_window(self) -> tuple[str, str]:
@@ -71,6 +75,36 @@ class World:
                           {"email": USER}],
         })
         return stored
+
+    def ics_file(self, name: str, count: int) -> dict:
+        """A Dify file parameter for an .ics of `count` all-day events (UIDs from `name`),
+        served like Dify's file URLs; the days lie beyond every other scenario's."""
+        if self._files is None:
+            self._files = FileServer()
+        first = self.first_day + timedelta(days=2000)
+        events = "".join(
+            f"BEGIN:VEVENT\r\nUID:{name}-{n}@bench.example\r\nDTSTAMP:20260101T000000Z\r\n"
+            f"DTSTART;VALUE=DATE:{first + timedelta(days=n):%Y%m%d}\r\n"
+            f"SUMMARY:Term event {n}\r\nEND:VEVENT\r\n" for n in range(count))
+        content = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//bench//EN\r\n"
+                   f"{events}END:VCALENDAR\r\n").encode()
+        return self._files.parameter(f"{name}.ics", content)
+
+    def imported_ics_file(self, name: str, count: int) -> dict:
+        """Like `ics_file`, with its events already in the calendar as an import left them
+        (seeded once, straight into the emulator): importing it again changes nothing."""
+        parameter = self.ics_file(name, count)
+        if name not in self._seeded:
+            self._seeded.add(name)
+            first = self.first_day + timedelta(days=2000)
+            for n in range(count):
+                day = first + timedelta(days=n)
+                self.emu.add_event(USER, {
+                    "iCalUID": f"{name}-{n}@bench.example", "summary": f"Term event {n}",
+                    "start": {"date": day.isoformat()},
+                    "end": {"date": (day + timedelta(days=1)).isoformat()},
+                    "transparency": "opaque"}, propagate=False)
+        return parameter
 
     def oauth_credentials(self) -> dict[str, str]:
         """A new credential (own token pair): its first call pays the time-zone lookup."""

@@ -17,6 +17,7 @@ from gcal.credentials_check import (
     require_usable_connection,
 )
 from gcal.errors import InvalidInputError, NotFoundError, ReauthorizationRequiredError
+from gcal.models import Viewer
 from gcal.oauth import OAuthClient, RefreshingTokenSource
 from gcal.times import resolve_zone
 from gcal.transport import CalendarTransport, calendar_path
@@ -96,6 +97,14 @@ class CalendarClient:
     @staticmethod
     def _just_fetched(calendars: CalendarList) -> bool:
         return time.monotonic() - calendars.fetched_at < 2.0
+
+    def viewer(self) -> Viewer:
+        """The user's email and own calendars, from the cached calendar list."""
+        entries = self.calendar_list().entries
+        email = next((str(e["id"]) for e in entries if e.get("primary")), "")
+        own = frozenset(str(e["id"]).casefold() for e in entries
+                        if e.get("accessRole") == "owner")
+        return Viewer(email, own)
 
     def primary_time_zone(self) -> ZoneInfo:
         """The zone of the primary calendar: the user's own zone.

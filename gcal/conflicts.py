@@ -79,7 +79,8 @@ def _events_in(client: CalendarClient, calendar_id: str, window: Window,
         "timeZone": zone.key,
     }
     items = (client.transport.get(path, params=params) or {}).get("items", [])
-    return [event_from_api(item, calendar_id) for item in items]
+    viewer = client.viewer()
+    return [event_from_api(item, calendar_id, viewer) for item in items]
 
 
 def _unique(events: Iterable[Event]) -> list[Event]:

@@ -20,6 +20,7 @@ class GoogleCalendarError(Exception):
     """Base class. ``message`` is actionable and safe to show to a model."""
 
     attempts: int = 1  # how many times the transport sent the request that failed
+    retry_after: float | None = None  # seconds Google asked us to wait (Retry-After)
 
     default_message = "The Google Calendar request failed."
 
@@ -94,17 +95,22 @@ class NotFoundError(ApiError):
     )
 
 
-class RateLimitError(ApiError):
-    default_message = "Google Calendar rate limit reached. Wait a little and try again."
+class _AskedToWait(ApiError):
+    """An answer that may carry ``Retry-After`` (429, and 503 per RFC 9110 §10.2.3)."""
+
+    waiting_message = ""
 
     def __init__(self, message: str | None = None, *, retry_after: float | None = None, **kw):
         self.retry_after = retry_after
         if message is None and retry_after is not None:
-            message = (
-                "Google Calendar rate limit reached. "
-                f"Try again in about {max(1, round(retry_after))} seconds."
-            )
+            message = (f"{self.waiting_message} "
+                       f"Try again in about {max(1, round(retry_after))} seconds.")
         super().__init__(message, **kw)
+
+
+class RateLimitError(_AskedToWait):
+    default_message = "Google Calendar rate limit reached. Wait a little and try again."
+    waiting_message = "Google Calendar rate limit reached."
 
 
 class QuotaExceededError(ApiError):
@@ -144,10 +150,11 @@ class InvalidRequestError(ApiError):
     default_message = "Google Calendar rejected the request as invalid."
 
 
-class BackendError(ApiError):
+class BackendError(_AskedToWait):
     default_message = (
         "Google Calendar had a temporary server problem. Try again in a moment."
     )
+    waiting_message = "Google Calendar is temporarily unavailable."
 
 
 # --- Other failures --------------------------------------------------------------------
@@ -250,8 +257,9 @@ def error_from_response(
     retry_after = parse_retry_after(headers)
     cls = _class_for(status, reason)
     message = _message_for(cls, status, google_message)
-    if cls is RateLimitError:
-        return RateLimitError(message, retry_after=retry_after, status=status, reason=reason)
+    if issubclass(cls, _AskedToWait):
+        return cls(message, retry_after=retry_after, status=status, reason=reason,
+                   google_message=google_message)
     if cls is QuotaExceededError and reason == "quotaExceeded":
         message = USAGE_LIMIT_MESSAGE
     return cls(message, status=status, reason=reason, google_message=google_message)

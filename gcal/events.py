@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from gcal.client import CalendarClient
 from gcal.errors import GoogleCalendarError, InvalidInputError
-from gcal.models import Event
-from gcal.pagination import Cursor, decode_token, encode_token
+from gcal.models import Event, Viewer
+from gcal.pagination import MAX_TOKEN_CALENDARS, Cursor, decode_token, encode_token
 from gcal.serializers import event_from_api
 from gcal.times import day_start, parse_rfc3339, resolve_zone, to_rfc3339
 from gcal.transport import calendar_path
@@ -121,12 +121,6 @@ def _sort_key(item: dict, zone: ZoneInfo) -> datetime:
     return datetime.max.replace(tzinfo=zone)
 
 
-def _is_declined_by_me(item: dict) -> bool:
-    return any(
-        a.get("self") and a.get("responseStatus") == "declined" for a in item.get("attendees") or []
-    )
-
-
 def list_events(
     client: CalendarClient,
     calendar_ids: list[str],
@@ -149,8 +143,14 @@ def list_events(
     cursors = {cal: Cursor(None, 0) for cal in calendar_ids}
     if page_token:
         # The token's own options win: Google needs the same parameters on every page.
-        cursors, saved = decode_token(page_token)
-        window = saved if len(saved) == len(window) else (*saved[:2], *window[2:])
+        cursors, window = decode_token(page_token)
+    elif len(calendar_ids) > MAX_TOKEN_CALENDARS:
+        raise InvalidInputError(
+            "calendar_ids",
+            f"{len(calendar_ids)} calendars were named; one listing reads at most "
+            f"{MAX_TOKEN_CALENDARS}, so name fewer",
+            "primary, team@example.com",
+        )
     zone_key, flags, query = window[2:]
     if resolve_zone(zone_key, parameter="page_token") is None or set(flags) - _FLAGS:
         raise InvalidInputError("page_token", "is damaged; omit it to start from the first page")
@@ -174,7 +174,7 @@ def list_events(
         params["showDeleted"] = "true"
     feeds = {cal: _CalendarFeed(cal, skip=c.skip) for cal, c in cursors.items()}
     warnings = _fetch_all(client, feeds, cursors, max_results, params)
-    page = _merge(feeds, zone, max_results, include_declined, window)
+    page = _merge(feeds, zone, max_results, include_declined, window, client.viewer())
     page.warnings = warnings
     return page
 
@@ -202,7 +202,7 @@ def _fetch_all(client, feeds, cursors, max_results, params) -> list[str]:
     return [f"calendar {cal} skipped: {exc.message}" for cal, exc in failures.items()]
 
 
-def _merge(feeds, zone, max_results, include_declined, window) -> EventPage:
+def _merge(feeds, zone, max_results, include_declined, window, viewer: Viewer) -> EventPage:
     streams = [_stream(feed, order, zone) for order, feed in enumerate(feeds.values())]
     consumed = {cal: feed.skip for cal, feed in feeds.items()}
     events: list[Event] = []
@@ -215,9 +215,10 @@ def _merge(feeds, zone, max_results, include_declined, window) -> EventPage:
             exhausted = False
             break
         consumed[cal] = index + 1
-        if not include_declined and _is_declined_by_me(item):
+        event = event_from_api(item, cal, viewer)
+        if not include_declined and event.my_response == "declined":
             continue
-        events.append(event_from_api(item, cal))
+        events.append(event)
         consumed_after.append(dict(consumed))
 
     def resume(after: dict[str, int]) -> str | None:
@@ -263,4 +264,4 @@ def _token(feeds, consumed, window) -> str | None:
 def get_event(client: CalendarClient, calendar_id: str, event_id: str, zone: ZoneInfo) -> Event:
     path = calendar_path("calendars", calendar_id, "events", event_id)
     item = client.transport.get(path, params={"timeZone": zone.key}) or {}
-    return event_from_api(item, calendar_id)
+    return event_from_api(item, calendar_id, client.viewer())

@@ -92,8 +92,8 @@ def update_following(client: CalendarClient, fields: EventFields, event_id: str,
     changed = plural(later, "occurrence") if later is not None else "every occurrence"
     line = (f"Changed {changed} from {split.first_day} on; the earlier {earlier} "
             f"{'is' if earlier == 1 else 'are'} unchanged.")
-    result = writes.WriteResult("updated", event_from_api(follower, calendar.id), zone,
-                                notes=notes, send_updates=send)
+    event = event_from_api(follower, calendar.id, client.viewer())
+    result = writes.WriteResult("updated", event, zone, notes=notes, send_updates=send)
     result.headline = line
     result.data = _ids(split.master["id"], follower["id"], later, earlier)
     return result
@@ -122,8 +122,8 @@ def delete_following(client: CalendarClient, event_id: str, calendar_spec: str |
             _drop_exception(client, split.calendar_id, item)
         split.master = _end_before(client, split, send_updates)
     earlier = _count(client, calendar.id, split.master["id"])
-    result = writes.WriteResult(action, event_from_api(split.master, calendar.id), zone,
-                                notes=notes, send_updates=send_updates)
+    event = event_from_api(split.master, calendar.id, client.viewer())
+    result = writes.WriteResult(action, event, zone, notes=notes, send_updates=send_updates)
     result.headline = (f"Deleted every occurrence from {split.first_day} on; the earlier "
                        f"{earlier} {'is' if earlier == 1 else 'are'} kept.")
     result.data = _ids(split.master["id"], None, None, earlier)

@@ -24,6 +24,19 @@ class Calendar:
 
 
 @dataclass(frozen=True)
+class Viewer:
+    """Who reads the calendar. Google's `self` flags mark the calendar on which a copy of an
+    event appears, not the caller (events resource: organizer.self, attendees[].self), so on a
+    colleague's shared calendar `self` is the colleague: there the user is found by email."""
+
+    email: str
+    own_calendars: frozenset[str] = frozenset()
+
+    def owns(self, calendar_id: str) -> bool:
+        return calendar_id == "primary" or calendar_id.casefold() in self.own_calendars
+
+
+@dataclass(frozen=True)
 class Attendee:
     email: str
     name: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,15 +18,21 @@ from gcal.formatting import (
     event_detail,
     event_line,
     event_record,
+    inclusive_end_day,
     legend_line,
     listing_day,
     plural,
     span_text,
+    time_value,
 )
 from gcal.freebusy import FreeBusy
+from gcal.holidays import Holiday, Holidays
 from gcal.ics import MIME_TYPE
+from gcal.ics_import import ACTIONS as IMPORT_ACTIONS
+from gcal.ics_import import ImportResult, Outcome
 from gcal.intervals import Interval
 from gcal.models import Calendar, Event
+from gcal.serializers import event_time_from_api
 from gcal.slots import SlotRules, SlotSearch, days_label
 from gcal.times import format_offset
 from gcal.writes import WriteResult
@@ -150,24 +157,28 @@ def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
     return Reply(text, data)
 
 
-def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy, *,
-                notes: list[str] | None = None) -> Reply:
+def slots_reply(
+    search: SlotSearch, rules: SlotRules, people: FreeBusy,
+    holidays: Holidays | None = None, skipped: Sequence[Holiday] = (), *,
+    notes: Sequence[str] = (),
+) -> Reply:
     zone = rules.zone
     text = [_slots_headline(search, rules), *(_slot_line(s, zone) for s in search.slots)]
     if search.more:
         resume = _short_time(search.slots[-1].end.astimezone(zone))
         text.append(f"{search.more} more slots exist: raise max_results or call again with "
                     f"time_min={resume}")
-    text.extend(f"Note: {note}" for note in notes or [])
-    text.append("Considered: " + ", ".join(people.considered))
+    text.extend(f"Note: {note}" for note in notes)
+    text.append("Considered: " + ", ".join(people.considered) + _holidays_note(holidays, skipped))
     if people.unknown:
-        text.append("Unknown, NOT treated as free (Google gave no free/busy): " + "; ".join(
-            f"{name}: {reason}" for name, reason in people.unknown.items()))
+        text.append(_unknown_line(people))
     data = {
         "slots": [_slot_record(slot, zone) for slot in search.slots],
         "total_found": search.total,
         "considered": people.considered,
-        "unknown": [{"id": name, "reason": why} for name, why in people.unknown.items()],
+        "unknown": [{"email": name, "reason": why} for name, why in people.unknown.items()],
+        "unknown_count": len(people.unknown),
+        "skipped_holidays": [{"date": h.day.isoformat(), "name": h.name} for h in skipped],
         "time_zone": zone.key,
         "time_min": search.start.astimezone(zone).isoformat(),
         "time_max": search.end.astimezone(zone).isoformat(),
@@ -176,6 +187,23 @@ def slots_reply(search: SlotSearch, rules: SlotRules, people: FreeBusy, *,
         first = _slot_record(search.slots[0], zone)
         data["first_slot_start"], data["first_slot_end"] = first["start"], first["end"]
     return Reply("\n".join(text), data)
+
+
+def _holidays_note(holidays: Holidays | None, skipped: Sequence[Holiday]) -> str:
+    if holidays is None or not (holidays.calendars or holidays.problems):
+        return ""
+    if holidays.problems:
+        return "; public holidays not checked: " + "; ".join(holidays.problems)
+    days = ", ".join(f"{WEEKDAYS[h.day.weekday()]} {h.day.isoformat()} {h.name}"
+                     for h in skipped) or "none on these working days"
+    return f"; public holidays skipped ({', '.join(holidays.calendars)}): {days}"
+
+
+def _unknown_line(people: FreeBusy) -> str:
+    """Google shows no busy time for them, so nothing of theirs could block a slot."""
+    listed = "; ".join(f"{name}: {reason}" for name, reason in people.unknown.items())
+    return (f"Availability unknown (Google shows no free/busy), so these slots are free for "
+            f"the others only; confirm with them before booking: {listed}")
 
 
 def _slots_headline(search: SlotSearch, rules: SlotRules) -> str:
@@ -286,3 +314,74 @@ def write_reply(result: WriteResult) -> Reply:
         **result.data,
     }
     return Reply("\n".join(text), {k: v for k, v in data.items() if v not in (None, [])})
+
+
+MAX_IMPORT_LINES = 60
+
+
+def import_reply(result: ImportResult) -> Reply:
+    """Counts first, then one line per event (imported, updated, unchanged, skipped)."""
+    counts = {action: len(result.of(action)) for action in IMPORT_ACTIONS}
+    name, calendar_id = result.calendar.summary, result.calendar.id
+    calendar = f'"{name}"' if name == calendar_id else f'"{name}" ({calendar_id})'
+    verb = "Would import" if result.dry_run else "Imported"
+    text = [f"{verb} {counts['imported']}, update {counts['updated']}, leave "
+            f"{counts['unchanged']} unchanged, skip {counts['skipped']} — {calendar}."
+            if result.dry_run else
+            f"{verb} {counts['imported']}, updated {counts['updated']}, unchanged "
+            f"{counts['unchanged']}, skipped {counts['skipped']} — {calendar}."]
+    if result.dry_run:
+        text.append("Dry run: nothing was written.")
+    elif result.method == "CANCEL":
+        text.append(f"Cancellation file: matching events deleted (send_updates="
+                    f"{result.send_updates}).")
+    elif counts["imported"] or counts["updated"]:
+        text.append("Imported copies send no e-mail to guests.")
+    shown = result.outcomes[:MAX_IMPORT_LINES]
+    text.extend(_import_line(o, result.zone) for o in shown)
+    if len(result.outcomes) > len(shown):
+        text.append(f"… {len(result.outcomes) - len(shown)} more in the outputs.")
+    data = {action: [_import_record(o, result.zone) for o in result.of(action)]
+            for action in IMPORT_ACTIONS}
+    data.update(calendar_id=result.calendar.id, dry_run=result.dry_run,
+                method=result.method or "")
+    return Reply("\n".join(text), data)
+
+
+def _import_when(outcome: Outcome, zone: ZoneInfo) -> str:
+    start, end = event_time_from_api(outcome.start), event_time_from_api(outcome.end)
+    if start.day is not None:
+        last = inclusive_end_day(start, end)
+        days = start.day.isoformat() + (f" – {last.isoformat()}" if last and last != start.day
+                                        else "")
+        return f"{days} all-day"
+    if start.instant is None or end.instant is None:
+        return ""
+    return span_text(start.instant.astimezone(zone), end.instant.astimezone(zone))
+
+
+def _import_line(outcome: Outcome, zone: ZoneInfo) -> str:
+    parts = [f"{outcome.action}: {outcome.summary}"]
+    when = _import_when(outcome, zone) if outcome.start else ""
+    if when:
+        parts.append(("series from " if outcome.recurring else "") + when)
+    if outcome.reason:
+        parts.append(outcome.reason)
+    if outcome.event_id:
+        parts.append(f"id {outcome.event_id}")
+    return " · ".join(parts)
+
+
+def _import_record(outcome: Outcome, zone: ZoneInfo) -> dict:
+    record = {
+        "event_id": outcome.event_id,
+        "ical_uid": outcome.uid,
+        "summary": outcome.summary,
+        "start": time_value(event_time_from_api(outcome.start), zone) if outcome.start else None,
+        "recurring": outcome.recurring or None,
+        "original_start": outcome.original_start,
+        "change": "cancelled" if outcome.action == "cancelled" else None,
+        "html_link": outcome.html_link,
+        "reason": outcome.reason,
+    }
+    return {key: value for key, value in record.items() if value is not None}

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from gcal.event_types import PROPERTIES as TYPE_PROPERTIES
-from gcal.models import Attendee, Calendar, EntryPoint, Event, EventTime
+from gcal.models import Attendee, Calendar, EntryPoint, Event, EventTime, Viewer
 from gcal.times import parse_rfc3339
 
 COLOR_NAMES = {
@@ -49,14 +49,17 @@ def event_time_from_api(value: dict[str, Any] | None) -> EventTime:
     return EventTime()
 
 
-def attendee_from_api(item: dict[str, Any]) -> Attendee:
+def attendee_from_api(item: dict[str, Any], me: str | None = None) -> Attendee:
+    """`me`: the user's email when the copy is on a calendar that is not theirs."""
+    is_self = (bool(item.get("self")) if me is None
+               else item.get("email", "").casefold() == me.casefold())
     return Attendee(
         email=item.get("email", ""),
         name=item.get("displayName"),
         response=item.get("responseStatus", "needsAction"),
         optional=bool(item.get("optional")),
         organizer=bool(item.get("organizer")),
-        is_self=bool(item.get("self")),
+        is_self=is_self,
         resource=bool(item.get("resource")),
         comment=item.get("comment"),
     )
@@ -92,9 +95,14 @@ def _reminders(item: dict[str, Any]) -> tuple[bool, tuple[str, ...] | None]:
     return False, tuple(f"{o.get('method')}:{o.get('minutes')}" for o in overrides)
 
 
-def event_from_api(item: dict[str, Any], calendar_id: str) -> Event:
+def event_from_api(
+    item: dict[str, Any], calendar_id: str, viewer: Viewer | None = None
+) -> Event:
     points = _entry_points(item)
     organizer = item.get("organizer") or {}
+    me = None if viewer is None or viewer.owns(calendar_id) else viewer.email
+    organizer_is_self = (bool(organizer.get("self", not organizer)) if me is None
+                         else organizer.get("email", "").casefold() == me.casefold())
     uses_default, reminders = _reminders(item)
     return Event(
         id=item["id"],
@@ -108,8 +116,8 @@ def event_from_api(item: dict[str, Any], calendar_id: str) -> Event:
         html_link=item.get("htmlLink"),
         meet_link=_meet_link(item, points),
         organizer=organizer.get("email"),
-        organizer_is_self=bool(organizer.get("self", not organizer)),
-        attendees=tuple(attendee_from_api(a) for a in item.get("attendees") or []),
+        organizer_is_self=organizer_is_self,
+        attendees=tuple(attendee_from_api(a, me) for a in item.get("attendees") or []),
         recurring_event_id=item.get("recurringEventId"),
         recurrence=tuple(item.get("recurrence") or ()),
         visibility=item.get("visibility"),

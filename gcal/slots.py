@@ -177,6 +177,7 @@ class SlotRules:
     days: frozenset[int]
     granularity_minutes: int = 15
     buffer: timedelta = timedelta(0)
+    days_off: frozenset[date] = frozenset()  # e.g. public holidays: no working hours at all
 
     def __post_init__(self) -> None:
         if self.duration <= timedelta(0):
@@ -257,19 +258,22 @@ def find_slots(
 def free_time(
     busy: Iterable[Interval], start: datetime, end: datetime, rules: SlotRules
 ) -> list[Interval]:
-    windows = working_windows(start, end, rules.hours, rules.days, rules.zone)
+    windows = working_windows(start, end, rules.hours, rules.days, rules.zone,
+                              days_off=rules.days_off)
     return subtract(windows, widen(busy, rules.buffer))
 
 
 def working_windows(
-    start: datetime, end: datetime, hours: WorkingHours, days: frozenset[int], zone: ZoneInfo
+    start: datetime, end: datetime, hours: WorkingHours, days: frozenset[int], zone: ZoneInfo,
+    *, days_off: frozenset[date] = frozenset(),
 ) -> list[Interval]:
-    """Working time in [start, end), built day by day from local wall-clock times."""
+    """Working time in [start, end), built day by day from local wall-clock times. Overnight
+    hours belong to the day they start on, so a day off drops the night that starts on it."""
     day = start.astimezone(zone).date() - timedelta(days=1)  # yesterday's overnight hours
     last = end.astimezone(zone).date()
     windows = []
     while day <= last:
-        if day.weekday() in days:
+        if day.weekday() in days and day not in days_off:
             windows.append(Interval(_wall(day, hours.start, zone), _wall(day, hours.end, zone)))
         day += timedelta(days=1)
     return clip(windows, start, end)

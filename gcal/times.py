@@ -20,6 +20,9 @@ _UTC_NAMES = frozenset({"utc", "z", "zulu", "gmt", "etc/utc", "etc/gmt", "univer
 _UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Zulu", "Zulu", "Universal",
                        "Etc/Universal"})
 _DAY_WORDS = {"today": 0, "tomorrow": 1, "yesterday": -1}
+# Every zone can show a moment in these years (9999-12-31 23:00Z is already year 10000 in
+# Tokyo), so answers never overflow converting it.
+_SHOWABLE_YEARS = range(2, 9999)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ]+(?P<clock>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
@@ -75,13 +78,16 @@ def parse_time(
         return TimeValue(day=_current(zone, now).date() + timedelta(days=_DAY_WORDS[word]))
     try:
         if _DATE.fullmatch(text):
-            return TimeValue(day=date.fromisoformat(text))
-        match = _DATETIME.fullmatch(text)
-        if match:
-            return TimeValue(instant=_datetime_from(match, zone))
+            parsed = TimeValue(day=date.fromisoformat(text))
+        elif match := _DATETIME.fullmatch(text):
+            parsed = TimeValue(instant=_datetime_from(match, zone))
+        else:
+            raise _unparsable(parameter, value, "is not a recognised date or time")
     except (ValueError, OverflowError):
         raise _unparsable(parameter, value, "is not a valid date or time") from None
-    raise _unparsable(parameter, value, "is not a recognised date or time")
+    if (parsed.instant or parsed.day).year not in _SHOWABLE_YEARS:
+        raise _unparsable(parameter, value, "is outside the years 0002-9998")
+    return parsed
 
 
 def _datetime_from(match: re.Match[str], zone: ZoneInfo) -> datetime:

@@ -6,7 +6,7 @@ Retried, with exponential backoff and full jitter, honouring ``Retry-After``, bo
 ``RetryPolicy.max_attempts`` and ``RetryPolicy.total_budget``:
 
 * 429, and 403 with reason ``rateLimitExceeded`` / ``userRateLimitExceeded``;
-* 5xx;
+* 5xx (a 503's ``Retry-After`` is honoured too, RFC 9110 §10.2.3);
 * connection failures and timeouts.
 
 Never retried: 400, 401 (except one re-mint through a ``TokenSource``), 403 permission or
@@ -167,6 +167,16 @@ class _StaticToken:
         return "_StaticToken(<hidden>)"
 
 
+@dataclass(frozen=True)
+class _Outgoing:
+    method: str
+    url: str
+    params: dict | None
+    json: dict | None
+    data: bytes | None
+    headers: Mapping[str, str] | None
+
+
 class CalendarTransport:
     """Sends Calendar v3 requests for one user (one token)."""
 
@@ -222,15 +232,30 @@ class CalendarTransport:
         method = method.upper()
         if idempotent is None:
             idempotent = _idempotent_by_default(method, headers)
+        outgoing = _Outgoing(method, google_endpoints().calendar_base + path, params, json,
+                             None, headers)
+        return self._exchange(outgoing, idempotent, _decode, path)
+
+    def batch(self, payload: bytes, content_type: str) -> tuple[str, bytes]:
+        """POST a multipart/mixed batch (retried as a whole only while Google did not answer
+        it: its parts are idempotent imports and deletes); (content type, body) of the reply."""
+        outgoing = _Outgoing("POST", google_endpoints().batch_url, None, None, payload,
+                             {"Content-Type": content_type})
+        return self._exchange(outgoing, True, _multipart, "/batch")
+
+    def _exchange(
+        self, outgoing: _Outgoing, idempotent: bool, decode: Callable[[Any], Any], path: str
+    ) -> Any:
         started = self._clock()
         deadline = started + self._retry.total_budget
-        report = _AttemptReporter(method, path, json, lambda: self._clock() - started)
+        report = _AttemptReporter(outgoing.method, path, outgoing.json,
+                                  lambda: self._clock() - started)
         attempt = 0
         reminted = False
         while True:
             attempt += 1
             try:
-                response = self._send(method, path, params, json, headers, deadline)
+                response = self._send(outgoing, deadline)
             except requests.RequestException as exc:
                 error: GoogleCalendarError = _transport_error(exc)
                 if not (idempotent or _never_sent(exc)):
@@ -246,8 +271,8 @@ class CalendarTransport:
                     continue
                 if 200 <= response.status_code < 300:
                     try:
-                        return _decode(response)
-                    except TransportError as malformed:  # 2xx, but not a JSON object
+                        return decode(response)
+                    except TransportError as malformed:  # 2xx, but not what was asked for
                         if not idempotent:
                             raise
                         error = malformed
@@ -259,28 +284,21 @@ class CalendarTransport:
                         error.attempts = attempt  # a 412/410 after a resend may be our own
                         report.gave_up(error, attempt)
                         raise error
-                wait = getattr(error, "retry_after", None)
+                wait = error.retry_after
             self._pause_or_raise(error, attempt, wait, deadline, report)
 
-    def _send(
-        self,
-        method: str,
-        path: str,
-        params: dict | None,
-        json: dict | None,
-        headers: dict | None,
-        deadline: float,
-    ) -> requests.Response:
+    def _send(self, outgoing: _Outgoing, deadline: float) -> requests.Response:
         connect, read = self._timeout
         remaining = deadline - self._clock()
-        merged = dict(headers or {})
+        merged = dict(outgoing.headers or {})
         merged["Authorization"] = f"Bearer {self._tokens.token()}"
         logs.count_google_request()
         return self._session.request(
-            method,
-            google_endpoints().calendar_base + path,
-            params=_query(params),
-            json=json,
+            outgoing.method,
+            outgoing.url,
+            params=_query(outgoing.params),
+            json=outgoing.json,
+            data=outgoing.data,
             headers=merged,
             timeout=(connect, min(read, max(remaining, 1.0))),
             allow_redirects=False,
@@ -415,6 +433,16 @@ def _decode(response: requests.Response) -> dict | None:
             status=response.status_code,
         )
     return body
+
+
+def _multipart(response: requests.Response) -> tuple[str, bytes]:
+    content_type = response.headers.get("Content-Type", "")
+    if not content_type.lower().startswith("multipart/"):
+        raise TransportError(
+            f"Google Calendar answered a batch request with {content_type or 'no'} content "
+            "instead of multipart. Try again in a moment.", status=response.status_code,
+        )
+    return content_type, response.content
 
 
 def _query(params: dict | None) -> dict | None:

@@ -35,7 +35,7 @@ from gcal.event_input import (
 )
 from gcal.formatting import plural
 from gcal.ids import conference_request_id, event_id_for_key, new_event_id
-from gcal.models import Calendar, Event
+from gcal.models import Calendar, Event, Viewer
 from gcal.recurrence_input import fit_to_event, moved_rules
 from gcal.serializers import calendar_from_api, event_from_api
 from gcal.times import parse_rfc3339, to_rfc3339
@@ -186,7 +186,7 @@ def create_event(
     notes = invitation_note(send, item.get("attendees"), "Invitations")
     if fields.add_meet and not item.get("hangoutLink"):
         notes.append("The Google Meet link is still being set up; get_event shows it shortly.")
-    event = event_from_api(item, calendar.id)
+    event = event_from_api(item, calendar.id, client.viewer())
     return WriteResult("created", event, zone, conflicts, notes + check_notes, send)
 
 
@@ -303,7 +303,7 @@ def _insert_once(client, calendar_id: str, body: dict, send: str, *, meet: bool)
 
 
 def _finish(client, action, item, calendar_id, span, zone, notes) -> WriteResult:
-    event = event_from_api(item, calendar_id)
+    event = event_from_api(item, calendar_id, client.viewer())
     stored = span_of(item, zone) if item.get("start") else span
     conflicts = _conflicts(client, calendar_id, stored, event.id, notes,
                            free=event.show_as == "free")
@@ -369,7 +369,8 @@ def update_event(
         if not notes:
             raise InvalidInputError("summary", "nothing to change was given; pass at least one "
                                     "field such as summary, start or attendees", "New title")
-        return WriteResult("unchanged", event_from_api(subject, calendar.id), zone, notes=notes)
+        unchanged = event_from_api(subject, calendar.id, client.viewer())
+        return WriteResult("unchanged", unchanged, zone, notes=notes)
     send = default_send(fields.send_updates, subject.get("attendees"), patch.get("attendees"))
     params = {"sendUpdates": send}
     if "conferenceData" in patch:
@@ -380,7 +381,7 @@ def update_event(
         notes.append("This is a recurring series: the change applies to every occurrence.")
     elif item.get("recurringEventId"):
         notes.append("Only this occurrence changed (scope=series changes the whole series).")
-    event = event_from_api(item, calendar.id)
+    event = event_from_api(item, calendar.id, client.viewer())
     conflicts = (_conflicts(client, calendar.id, span_of(item, zone), event.id, notes,
                             free=event.show_as == "free") if span else [])
     return WriteResult("updated", event, zone, conflicts, notes, send)
@@ -519,7 +520,7 @@ def delete_event(
     item = fetch_event(client, calendar.id, event_id)
     if item.get("status") != "cancelled":
         item = _subject(client, calendar.id, item, scope)
-    event = event_from_api(item, calendar.id)
+    event = event_from_api(item, calendar.id, client.viewer())
     if item.get("status") == "cancelled":
         return WriteResult("already_deleted", event, zone,
                            notes=["The event was already deleted — nothing to do."])
@@ -562,14 +563,14 @@ def move_event(
     zone = client.primary_time_zone()
     if destination.id == source.id:
         item = _live(fetch_event(client, source.id, event_id))
-        return WriteResult("unchanged", event_from_api(item, source.id), zone,
+        return WriteResult("unchanged", event_from_api(item, source.id, client.viewer()), zone,
                            notes=["The event is already on that calendar."])
     # Without guests "all" sends nothing, so it equals "none" then; with guests it informs them.
     send = send_updates or "all"
     moved = _live(_move(client, source.id, destination.id, event_id, send))
     notes = [f'Moved from "{source.summary}" to "{destination.summary}".']
-    return WriteResult("moved", event_from_api(moved, destination.id), zone, notes=notes,
-                       send_updates=send)
+    return WriteResult("moved", event_from_api(moved, destination.id, client.viewer()), zone,
+                       notes=notes, send_updates=send)
 
 
 def _move(client, source_id: str, destination_id: str, event_id: str, send: str) -> dict:
@@ -598,14 +599,15 @@ def respond_to_event(
     zone = client.primary_time_zone()
     item = _live(_subject(client, calendar.id,
                           _live(fetch_event(client, calendar.id, event_id)), scope))
-    mine = next((a for a in item.get("attendees") or [] if a.get("self")), None)
+    viewer = client.viewer()
+    mine = _my_entry(item, calendar.id, viewer)
     if mine is None:
-        raise _not_a_guest(item, calendar)
+        raise _not_a_guest(item, calendar, viewer)
     if not calendar.writable:
         # The invitation lives on the user's own calendar too, under the same id.
         calendar = listed_calendar(client, "primary")
         item = _live(fetch_event(client, calendar.id, item["id"]))
-        mine = next((a for a in item.get("attendees") or [] if a.get("self")), mine)
+        mine = _my_entry(item, calendar.id, viewer) or mine
     send = send_updates or "all"
     # attendeesOmitted=true: Google then changes only the entries sent, i.e. the user's own
     # answer, even when the list we read was cut short or others answered meanwhile.
@@ -613,16 +615,33 @@ def respond_to_event(
     answer = {"attendees": [_answer(mine, response, comment)], "attendeesOmitted": True}
     saved = patch_event(client, calendar.id, item, answer, {"sendUpdates": send})
     notes = [f"Your response is now {response}."]
-    if response == "declined" and (item.get("organizer") or {}).get("self"):
+    if response == "declined" and _organized_by(item, calendar.id, viewer):
         notes.append("You organize this event: declining does not cancel it for the other "
                      "guests (delete_event cancels it for everyone).")
-    return WriteResult("responded", event_from_api(saved, calendar.id), zone, notes=notes,
-                       send_updates=send)
+    return WriteResult("responded", event_from_api(saved, calendar.id, client.viewer()), zone,
+                       notes=notes, send_updates=send)
 
 
-def _not_a_guest(item: dict, calendar: Calendar) -> InvalidInputError:
+def _my_entry(item: dict, calendar_id: str, viewer: Viewer) -> dict | None:
+    """The user's attendee entry: Google's `self` marks the calendar holding this copy, which
+    is the user only on their own calendars; elsewhere the user is found by email."""
+    attendees = item.get("attendees") or []
+    if viewer.owns(calendar_id):
+        return next((a for a in attendees if a.get("self")), None)
+    me = viewer.email.casefold()
+    return next((a for a in attendees if a.get("email", "").casefold() == me), None)
+
+
+def _organized_by(item: dict, calendar_id: str, viewer: Viewer) -> bool:
+    organizer = item.get("organizer") or {}
+    if viewer.owns(calendar_id):
+        return bool(organizer.get("self"))
+    return organizer.get("email", "").casefold() == viewer.email.casefold()
+
+
+def _not_a_guest(item: dict, calendar: Calendar, viewer: Viewer) -> InvalidInputError:
     organizer = (item.get("organizer") or {})
-    if organizer.get("self"):
+    if _organized_by(item, calendar.id, viewer):
         problem = ("you organize this event and are not on its guest list, so there is no "
                    "invitation to answer; update_event or delete_event change it")
     elif calendar.primary:

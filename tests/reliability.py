@@ -19,13 +19,29 @@ LOG_ENV = "GCAL_RELIABILITY_LOG"
 _lock = threading.Lock()
 
 
-def record(kind: str, count: int = 1) -> None:
+def record(kind: str, count: int = 1, **detail: str) -> None:
     path = os.environ.get(LOG_ENV)
     if not path or count <= 0:
         return
-    line = json.dumps({"kind": kind, "count": count, "pid": os.getpid()})
+    line = json.dumps({"kind": kind, "count": count, **detail, "pid": os.getpid()})
     with _lock, open(path, "a", encoding="utf-8") as log:
         log.write(line + "\n")
+
+
+# One row each in scripts/reliability's table of fault classes, in this order.
+FAULT_CLASSES = (
+    "429", "403 rate limit", "403 quota", "5xx", "503 with Retry-After", "connection reset",
+    "timeout", "malformed body", "lost create answer", "lost patch answer",
+    "lost delete answer", "401", "invalid_grant", "412", "409", "410",
+    "partial multi-calendar failure",
+)
+
+
+def record_fault(fault_class: str, outcome: str) -> None:
+    """One tool call that met ``fault_class`` and how it ended (``recovered``, ``one clear
+    error (Type)``, ...); scripts/reliability groups them per class."""
+    assert fault_class in FAULT_CLASSES, fault_class
+    record("fault_class", 1, fault_class=fault_class, outcome=outcome)
 
 
 def _subclasses(cls: type) -> set[type]:

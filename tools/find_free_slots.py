@@ -1,14 +1,15 @@
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from gcal.calendars import Default, resolve_calendar_ids
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
-from gcal.freebusy import query_free_busy, unique_ids
+from gcal.freebusy import busy_and_holidays, unique_ids
 from gcal.inputs import time_window
-from gcal.params import parse_emails, to_int, to_str
+from gcal.params import parse_emails, to_bool, to_int, to_str
 from gcal.replies import Reply, slots_reply
 from gcal.slots import (
     SlotRules,
@@ -44,14 +45,19 @@ class FindFreeSlotsTool(_base.CalendarTool):
         check_fits(rules, start, end)
         calendars = resolve_calendar_ids(
             client, to_str(parameters.get("calendar_ids"), "calendar_ids"), default=Default.BUSY)
+        skip_holidays = to_bool(parameters.get("skip_holidays"), "skip_holidays")
         ids = unique_ids(calendars.ids, attendees)
         with ThreadPoolExecutor(max_workers=1) as pool:
             why = pool.submit(status_notes, client, {name: name in calendars.ids
                                                      for name in ids}, start, end, zone)
-            free_busy = query_free_busy(client, ids, start, end)
+            free_busy, holidays = busy_and_holidays(client, ids, start, end,
+                                                    skip_holidays=skip_holidays is not False)
             notes = why.result()
+        last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()  # end excluded
+        skipped = holidays.on(start.astimezone(zone).date(), last_day, days) if holidays else []
+        rules = replace(rules, days_off=frozenset(h.day for h in skipped))
         return slots_reply(find_slots(free_busy.all_busy(), start, end, rules, limit),
-                           rules, free_busy, notes=notes)
+                           rules, free_busy, holidays, skipped, notes=notes)
 
 
 def _minutes(parameters: Mapping[str, Any], name: str, *, default: int | None,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import ALICE, ALICE_TIME_ZONE, TEST_CLIENT_ID, TEST_CLIENT_SECRET
+from tests.dify_files import FileServer
 from tests.plugin_process import ToolResult
 
 BOB = "bob@example.com"
@@ -43,8 +44,19 @@ def _seed(emu: Any) -> dict[str, Any]:
     return seeded
 
 
-def _parameters(seeded: dict[str, Any]) -> dict[str, dict[str, Any]]:
+_INVITATION = "\r\n".join([
+    "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//host test//EN", "METHOD:REQUEST",
+    "BEGIN:VEVENT", "UID:host-invitation@example.com", "DTSTAMP:20260101T000000Z",
+    "DTSTART;TZID=W. Europe Standard Time:{start}", "DURATION:PT45M", "SUMMARY:Vendor demo",
+    "ORGANIZER;CN=Anna:mailto:anna@example.com", "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:" + ALICE,
+    "END:VEVENT", "END:VCALENDAR", ""])
+
+
+def _parameters(seeded: dict[str, Any], files: FileServer) -> dict[str, dict[str, Any]]:
+    start = datetime.fromisoformat(seeded["start"]).strftime("%Y%m%dT%H%M%S")
+    invitation = _INVITATION.format(start=start).encode()
     return {
+        "import_events_ics": {"file": files.parameter("invite.ics", invitation)},
         "create_event": {"summary": "Design review", "start": seeded["start"]},
         "delete_event": {"event_id": seeded["Retro"]["id"]},
         "export_events_ics": {},
@@ -67,8 +79,9 @@ def every_tool(emulator: Any, plugin: Any) -> dict[str, ToolResult]:
     seeded = _seed(emulator)
     credentials = {"access_token": emulator.issue_token(ALICE),
                    "refresh_token": emulator.issue_refresh_token(ALICE, TEST_CLIENT_ID)}
-    parameters = _parameters(seeded)
-    missing = set(TOOLS) - set(parameters)
-    assert not missing, f"add a host scenario for {sorted(missing)}"
-    order = ["list_events", *sorted(set(TOOLS) - {"list_events"})]
-    return {tool: plugin.invoke_tool(tool, parameters[tool], credentials) for tool in order}
+    with FileServer() as files:
+        parameters = _parameters(seeded, files)
+        missing = set(TOOLS) - set(parameters)
+        assert not missing, f"add a host scenario for {sorted(missing)}"
+        order = ["list_events", *sorted(set(TOOLS) - {"list_events"})]
+        return {tool: plugin.invoke_tool(tool, parameters[tool], credentials) for tool in order}

@@ -93,6 +93,7 @@ BAD_INPUTS = {
     "find_free_slots": ({"duration_minutes": -5}, "duration_minutes"),
     "get_current_time": ({"time_zone": "Mars/Olympus"}, "time_zone"),
     "get_event": ({"event_id": "abc", "time_zone": "Mars/Olympus"}, "time_zone"),
+    "import_events_ics": ({"send_updates": "everyone"}, "send_updates"),
     "list_calendars": ({"min_access_role": "boss"}, "min_access_role"),
     "list_events": ({"time_min": "yesterdayish"}, "time_min"),
     "move_event": ({"event_id": "abc", "destination_calendar_id": ""}, "destination_calendar_id"),

@@ -180,3 +180,23 @@ def test_my_own_answer_is_marked_on_every_line(plugin, emu, oauth_creds):
     assert "you:tentative" in lines["Invite tentative"]
     assert "you:not answered" in lines["Invite needsAction"]
     assert "you:" not in lines["Invite accepted"]
+
+
+def test_on_a_colleagues_calendar_self_is_the_colleague_not_me(plugin, emu, oauth_creds):
+    """Google's `self` flags mark the calendar a copy of an event sits on (events resource:
+    organizer.self, attendees[].self), so on Bob's shared calendar `self` is Bob. The emulator
+    now renders them that way; the plugin finds the user by email there, so Bob's answers are
+    not shown as the user's and Bob's events say who organizes them."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    emu.share_calendar(BOB, ALICE, role="reader")
+    emu.add_event(BOB, at(9, "Bob's dentist"))
+    emu.add_event(BOB, at(10, "Bob's party", attendees=[
+        {"email": BOB, "organizer": True, "responseStatus": "accepted"},
+        {"email": ALICE, "responseStatus": "tentative"}]), propagate=False)
+    result = plugin.invoke_tool("list_events", {**DAY, "calendar_ids": BOB}, oauth_creds)
+    [dentist, party] = result.variables["events"]
+    assert "my_response" not in dentist and dentist["organizer"] == BOB
+    assert party["my_response"] == "tentative"
+    assert f"by {BOB}" in result.text and "you:tentative" in result.text
+    raw = [r for r in emu.requests if r.path == f"/calendar/v3/calendars/{BOB}/events"]
+    assert raw, "the listing read Bob's calendar"

@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import ALICE, REDIRECT_URI, TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from tests.emulator import Fault
 from tests.plugin_process import PluginInvokeError, PluginProcess, ToolResult
-from tests.reliability import clear_error_problem, record
+from tests.reliability import clear_error_problem, record, record_fault
 
 FAST_ENV = {"GCAL_RETRY_BASE_DELAY": "0.05", "GCAL_READ_TIMEOUT": "1"}
 MAX_ATTEMPTS = 4  # RetryPolicy.max_attempts
@@ -51,20 +51,38 @@ def meeting(emu: Any) -> dict:
     })
 
 
+# Google's answers that are fault classes of their own when a call meets them.
+_STATUS_CLASSES = {409: "409", 410: "410", 412: "412"}
+
+
 def call(plugin: PluginProcess, emu: Any, tool: str, params: dict, creds: dict,
-         **kwargs: Any) -> ToolResult | PluginInvokeError:
-    """Invoke a tool; a failure must be one clear error. Counts recoveries and errors."""
+         *, faults: tuple[str, ...] = (), **kwargs: Any) -> ToolResult | PluginInvokeError:
+    """Invoke a tool; a failure must be one clear error. Counts recoveries and errors, and
+    records the outcome for each fault class the call met (``faults``, plus 409/410/412
+    answers seen on the way)."""
     before = len(emu.requests)
     try:
-        result = plugin.invoke_tool(tool, params, creds, **kwargs)
+        outcome: ToolResult | PluginInvokeError = plugin.invoke_tool(tool, params, creds,
+                                                                     **kwargs)
     except PluginInvokeError as error:
         problem = clear_error_problem(error.error_type, error.message)
         assert problem is None, problem
         record("clear_error")
-        return error
-    if any(r.fault is not None for r in emu.requests[before:]):
+        outcome = error
+    met = emu.requests[before:]
+    if isinstance(outcome, ToolResult) and any(r.fault is not None for r in met):
         record("recovered")
-    return result
+    seen = [_STATUS_CLASSES[r.status] for r in met if r.status in _STATUS_CLASSES]
+    for fault_class in dict.fromkeys([*faults, *seen]):
+        record_fault(fault_class, _outcome_text(outcome))
+    return outcome
+
+
+def _outcome_text(outcome: ToolResult | PluginInvokeError) -> str:
+    if isinstance(outcome, PluginInvokeError):
+        return f"one clear error ({outcome.error_type})"
+    action = outcome.variables.get("action")
+    return f"recovered ({action})" if action else "recovered"
 
 
 def hits(emu: Any, method: str, path_regex: str) -> list:
@@ -74,30 +92,34 @@ def hits(emu: Any, method: str, path_regex: str) -> list:
 
 # --- reads recover --------------------------------------------------------------------
 
-RECOVERABLE = {
-    "429 with Retry-After": dict(status=429, reason="rateLimitExceeded", retry_after=1),
-    "429 without Retry-After": dict(status=429, reason="rateLimitExceeded", times=2),
-    "403 rateLimitExceeded with Retry-After": dict(
-        status=403, reason="rateLimitExceeded", retry_after="1"),
-    "403 userRateLimitExceeded": dict(status=403, reason="userRateLimitExceeded", times=2),
-    "500 backendError": dict(status=500, reason="backendError", times=2),
-    "502 backendError": dict(status=502, reason="backendError"),
-    "503 backendError with Retry-After": dict(status=503, reason="backendError", retry_after=1),
-    "connection reset": dict(status=None, drop_connection=True, times=2),
-    "read timeout": dict(status=None, delay=1.6),
-    "malformed JSON body": dict(status=200, raw_body='{"items": [{"id": ',
-                                content_type="application/json; charset=UTF-8"),
-    "HTML error page from a proxy": dict(
-        status=502, raw_body="<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"),
-    "HTML page with 200 (captive portal)": dict(
-        status=200, raw_body="<!DOCTYPE html><title>Sign in to Wi-Fi</title>"),
+RECOVERABLE = {  # name: (fault class, fault)
+    "429 with Retry-After": ("429", dict(status=429, reason="rateLimitExceeded", retry_after=1)),
+    "429 without Retry-After": ("429", dict(status=429, reason="rateLimitExceeded", times=2)),
+    "403 rateLimitExceeded with Retry-After": ("403 rate limit", dict(
+        status=403, reason="rateLimitExceeded", retry_after="1")),
+    "403 userRateLimitExceeded": ("403 rate limit", dict(
+        status=403, reason="userRateLimitExceeded", times=2)),
+    "500 backendError": ("5xx", dict(status=500, reason="backendError", times=2)),
+    "502 backendError": ("5xx", dict(status=502, reason="backendError")),
+    "503 backendError with Retry-After": ("503 with Retry-After", dict(
+        status=503, reason="backendError", retry_after=1)),
+    "connection reset": ("connection reset", dict(status=None, drop_connection=True, times=2)),
+    "read timeout": ("timeout", dict(status=None, delay=1.6)),
+    "malformed JSON body": ("malformed body", dict(
+        status=200, raw_body='{"items": [{"id": ',
+        content_type="application/json; charset=UTF-8")),
+    "HTML error page from a proxy": ("malformed body", dict(
+        status=502, raw_body="<html><body><h1>502 Bad Gateway</h1>nginx</body></html>")),
+    "HTML page with 200 (captive portal)": ("malformed body", dict(
+        status=200, raw_body="<!DOCTYPE html><title>Sign in to Wi-Fi</title>")),
 }
 
 
-@pytest.mark.parametrize("fault", RECOVERABLE.values(), ids=RECOVERABLE.keys())
-def test_read_recovers_from(fault, fast_plugin, emu, oauth_creds, meeting):
+@pytest.mark.parametrize(("fault_class", "fault"), RECOVERABLE.values(),
+                         ids=RECOVERABLE.keys())
+def test_read_recovers_from(fault_class, fault, fast_plugin, emu, oauth_creds, meeting):
     injected = emu.inject_fault(Fault(method="GET", path_regex=EVENTS, **fault))
-    result = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    result = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds, faults=(fault_class,))
     assert isinstance(result, ToolResult), result
     assert [e["summary"] for e in result.variables["events"]] == ["Standup"]
     assert injected.hits == fault.get("times", 1)
@@ -107,31 +129,33 @@ def test_read_recovers_from(fault, fast_plugin, emu, oauth_creds, meeting):
 def test_first_call_of_a_user_recovers_too(fast_plugin, emu, oauth_creds):
     """The primary-calendar zone lookup, the first request of every new account, retries."""
     emu.inject_fault(Fault(method="GET", path_regex=CALENDAR_GETS, status=503, times=2))
-    result = call(fast_plugin, emu, "get_current_time", {}, oauth_creds)
+    result = call(fast_plugin, emu, "get_current_time", {}, oauth_creds, faults=("5xx",))
     assert result.variables["time_zone"] == "Europe/Berlin"
 
 
-EXHAUSTING = {
-    "503 forever": (dict(status=503, reason="backendError"), "BackendError", "temporary"),
-    "429 forever": (dict(status=429, reason="rateLimitExceeded", retry_after=1),
+EXHAUSTING = {  # name: (fault class, fault, error type, words in the message)
+    "503 forever": ("5xx", dict(status=503, reason="backendError"), "BackendError",
+                    "temporary"),
+    "429 forever": ("429", dict(status=429, reason="rateLimitExceeded", retry_after=1),
                     "RateLimitError", "rate limit"),
-    "403 userRateLimitExceeded forever": (dict(status=403, reason="userRateLimitExceeded"),
-                                          "RateLimitError", "rate limit"),
-    "connection reset forever": (dict(status=None, drop_connection=True),
+    "403 userRateLimitExceeded forever": ("403 rate limit", dict(
+        status=403, reason="userRateLimitExceeded"), "RateLimitError", "rate limit"),
+    "connection reset forever": ("connection reset", dict(status=None, drop_connection=True),
                                  "TransportError", "network"),
-    "HTML proxy page forever": (dict(status=502, raw_body="<html>gateway</html>"),
-                                "TransportError", "proxy"),
-    "malformed JSON forever": (dict(status=200, raw_body="{", content_type="application/json"),
-                               "TransportError", "malformed"),
+    "HTML proxy page forever": ("malformed body", dict(
+        status=502, raw_body="<html>gateway</html>"), "TransportError", "proxy"),
+    "malformed JSON forever": ("malformed body", dict(
+        status=200, raw_body="{", content_type="application/json"), "TransportError",
+        "malformed"),
 }
 
 
-@pytest.mark.parametrize(("fault", "error_type", "words"), EXHAUSTING.values(),
+@pytest.mark.parametrize(("fault_class", "fault", "error_type", "words"), EXHAUSTING.values(),
                          ids=EXHAUSTING.keys())
-def test_after_the_retry_budget_one_clear_error(fault, error_type, words, fast_plugin, emu,
-                                                oauth_creds):
+def test_after_the_retry_budget_one_clear_error(fault_class, fault, error_type, words,
+                                                fast_plugin, emu, oauth_creds):
     emu.inject_fault(Fault(method="GET", path_regex=EVENTS, times=None, **fault))
-    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds, faults=(fault_class,))
     assert isinstance(error, PluginInvokeError)
     assert error.error_type == error_type
     assert words in error.message.lower()
@@ -142,17 +166,29 @@ def test_retry_after_beyond_the_budget_fails_fast_and_says_when(fast_plugin, emu
     emu.inject_fault(Fault(method="GET", path_regex=EVENTS, status=429,
                            reason="rateLimitExceeded", retry_after=120, times=None))
     started = time.monotonic()
-    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds, faults=("429",))
     assert time.monotonic() - started < 5
     assert error.error_type == "RateLimitError"
     assert "120 seconds" in error.message
     assert len(hits(emu, "GET", EVENTS)) == 1
 
 
+def test_503_retry_after_beyond_the_budget_fails_fast_and_says_when(fast_plugin, emu,
+                                                                   oauth_creds):
+    """Google's 503 may carry Retry-After (RFC 9110 §10.2.3); it is honoured like a 429's."""
+    emu.inject_fault(Fault(method="GET", path_regex=EVENTS, status=503, reason="backendError",
+                           retry_after=90, times=None))
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds,
+                 faults=("503 with Retry-After",))
+    assert error.error_type == "BackendError"
+    assert "90 seconds" in error.message
+    assert len(hits(emu, "GET", EVENTS)) == 1
+
+
 def test_quota_exceeded_is_not_retried_hot(fast_plugin, emu, oauth_creds):
     emu.inject_fault(Fault(method="GET", path_regex=EVENTS, status=403, reason="quotaExceeded",
                            message="Calendar usage limits exceeded.", times=None))
-    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds, faults=("403 quota",))
     assert error.error_type == "QuotaExceededError"
     assert "usage limits exceeded" in error.message.lower()
     assert len(hits(emu, "GET", EVENTS)) == 1
@@ -172,7 +208,7 @@ def test_one_failing_calendar_gives_a_warning_not_a_failure(status, reason, fast
     emu.inject_fault(Fault(method="GET", path_regex=r"/calendars/[^/]*group[^/]*/events$",
                            status=status, reason=reason, times=None))
     result = call(fast_plugin, emu, "list_events", {**WINDOW, "calendar_ids": f"primary,{team}"},
-                  oauth_creds)
+                  oauth_creds, faults=("partial multi-calendar failure",))
     assert isinstance(result, ToolResult), result
     assert [e["summary"] for e in result.variables["events"]] == ["Standup"]
     assert team in result.variables["warnings"][0]
@@ -185,7 +221,7 @@ def test_one_failing_calendar_gives_a_warning_not_a_failure(status, reason, fast
 
 def test_expired_oauth_access_token_asks_to_reauthorize(fast_plugin, emu, oauth_creds):
     emu.expire_access_token(oauth_creds["access_token"])
-    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds)
+    error = call(fast_plugin, emu, "list_events", WINDOW, oauth_creds, faults=("401",))
     assert error.error_type == "AuthenticationError"
     assert "re-authorize" in error.message.lower()
     assert [r.status for r in emu.requests] == [401]  # no hot retry with a dead token
@@ -205,7 +241,7 @@ def test_manual_credential_remints_an_expired_token_transparently(fast_plugin, e
     [first] = _minted_for(emu, manual_creds["refresh_token"])
     emu.expire_access_token(first)
     emu.clear_requests()
-    result = call(fast_plugin, emu, "list_events", WINDOW, manual_creds, **kind)
+    result = call(fast_plugin, emu, "list_events", WINDOW, manual_creds, faults=("401",), **kind)
     assert isinstance(result, ToolResult), result
     assert [e["summary"] for e in result.variables["events"]] == ["Standup"]
     assert [(r.path, r.status) for r in emu.requests][:3] == [
@@ -218,7 +254,7 @@ def test_manual_credential_remints_an_expired_token_transparently(fast_plugin, e
 def test_revoked_refresh_token_says_invalid_grant(fast_plugin, emu, manual_creds):
     emu.revoke_user_tokens(ALICE)
     error = call(fast_plugin, emu, "list_events", WINDOW, manual_creds,
-                 credential_type="api-key")
+                 credential_type="api-key", faults=("invalid_grant",))
     assert error.error_type == "ReauthorizationRequiredError"
     assert "invalid_grant" in error.message and "Re-authorize" in error.message
     assert len(hits(emu, "POST", r"^/token$")) == 1  # invalid_grant is final
@@ -235,6 +271,7 @@ def test_dify_refresh_with_revoked_token_says_invalid_grant(fast_plugin, emu, oa
     assert error.value.error_type == "ReauthorizationRequiredError"
     assert "invalid_grant" in error.value.message and "7 days" in error.value.message
     record("clear_error")
+    record_fault("invalid_grant", f"one clear error ({error.value.error_type})")
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -243,7 +280,7 @@ def test_token_endpoint_5xx_is_retried_a_bounded_number_of_times(status, fast_pl
     emu.inject_fault(Fault(method="POST", path_regex=r"^/token$", status=status,
                            reason="internal_failure", times=2))
     result = call(fast_plugin, emu, "get_current_time", {}, manual_creds,
-                  credential_type="api-key")
+                  credential_type="api-key", faults=("5xx",))
     assert isinstance(result, ToolResult), result
     assert len(hits(emu, "POST", r"^/token$")) == 3
 
@@ -291,7 +328,7 @@ def test_create_with_lost_answer_makes_no_duplicate(fault, fast_plugin, emu, oau
     emu.inject_fault(Fault(method="POST", path_regex=EVENTS, after_processing=True, **fault))
     outcome = call(fast_plugin, emu, "create_event", {
         "summary": "Budget review", "start": "2026-06-02T10:00", "end": "2026-06-02T11:00",
-    }, oauth_creds)
+    }, oauth_creds, faults=("lost create answer",))
     stored = _with_summary(emu, "Budget review")
     record("duplicate", len(stored) - 1)
     assert len(stored) == 1, "the lost answer created a duplicate"
@@ -306,7 +343,8 @@ def test_create_retried_with_same_idempotency_key_makes_no_duplicate(fast_plugin
               "idempotency_key": "agent-run-42"}
     emu.inject_fault(Fault(method="POST", path_regex=EVENTS, after_processing=True,
                            status=None, drop_connection=True, times=MAX_ATTEMPTS))
-    call(fast_plugin, emu, "create_event", params, oauth_creds)  # fails or recovers
+    lost = ("lost create answer",)
+    call(fast_plugin, emu, "create_event", params, oauth_creds, faults=lost)  # fails or recovers
     again = call(fast_plugin, emu, "create_event", params, oauth_creds)  # the agent retries
     stored = _with_summary(emu, "Offsite")
     record("duplicate", len(stored) - 1)
@@ -322,7 +360,7 @@ def test_update_retried_after_timeout_is_applied_once(fast_plugin, emu, oauth_cr
     result = call(fast_plugin, emu, "update_event", {
         "event_id": meeting["id"], "add_attendees": "bob@example.com",
         "description": "Agenda: numbers",
-    }, oauth_creds)
+    }, oauth_creds, faults=("lost patch answer",))
     # The resend meets 412 (our own first PATCH moved the etag): recognised as our change.
     assert isinstance(result, ToolResult), result
     assert result.variables["action"] == "updated"
@@ -339,7 +377,8 @@ def test_delete_retried_after_success_reports_success(fast_plugin, emu, oauth_cr
     _require_tool(fast_plugin, "delete_event")
     emu.inject_fault(Fault(method="DELETE", path_regex=rf"/events/{meeting['id']}$",
                            after_processing=True, status=None, drop_connection=True))
-    result = call(fast_plugin, emu, "delete_event", {"event_id": meeting["id"]}, oauth_creds)
+    result = call(fast_plugin, emu, "delete_event", {"event_id": meeting["id"]}, oauth_creds,
+                  faults=("lost delete answer",))
     assert isinstance(result, ToolResult), result
     stored = emu.get_stored_event(ALICE, meeting["id"])
     assert stored is None or stored.get("status") == "cancelled"

@@ -60,15 +60,21 @@ def test_several_people_across_the_spring_dst_change(plugin, team, oauth_creds):
     assert result.variables["first_slot_end"] == "2027-03-26T11:30:00+01:00"
     assert result.variables["total_found"] == 5
     assert result.variables["considered"] == [ALICE, BOB]
-    assert [u["id"] for u in result.variables["unknown"]] == [CAROL]
+    assert [u["email"] for u in result.variables["unknown"]] == [CAROL]
     assert "notFound" in result.variables["unknown"][0]["reason"]
+    assert result.variables["unknown_count"] == 1
     assert result.variables["time_zone"] == "Europe/Berlin"
 
     lines = result.text.splitlines()
     assert lines[1:4] == ["Fri 2027-03-26 10:30–11:30 +01:00", "Mon 2027-03-29 11:00–12:00 +02:00",
                           "Tue 2027-03-30 09:00–10:00 +02:00"]
     assert "2 more slots exist" in result.text and "time_min=2027-03-30T10:00+02:00" in result.text
-    assert "NOT treated as free" in result.text and CAROL in result.text
+    # Carol's private calendar cannot block anything: the slots are free for the others only,
+    # and the text must say so instead of claiming she was "not treated as free".
+    assert "NOT treated as free" not in result.text
+    [unknown_line] = [line for line in lines if CAROL in line]
+    assert "availability unknown" in unknown_line.lower()
+    assert "free for the others only" in unknown_line
     [post] = freebusy_posts(emu)
     assert [i["id"] for i in post.body["items"]] == [ALICE, BOB, CAROL]
 
@@ -118,6 +124,7 @@ def test_no_slot_says_what_to_try(plugin, emu, oauth_creds):
         "duration_minutes": 30, "time_min": "2027-03-01", "time_max": "2027-03-01",
     }, oauth_creds)
     assert result.variables["slots"] == [] and result.variables["total_found"] == 0
+    assert result.variables["unknown"] == [] and result.variables["unknown_count"] == 0
     assert result.text.startswith("No free 30-min slot")
 
 
@@ -149,3 +156,53 @@ def test_bad_input_is_a_clear_error(plugin, emu, oauth_creds, parameters, parame
         plugin.invoke_tool("find_free_slots", parameters, oauth_creds)
     assert f"`{parameter}`" in error.value.message and words in error.value.message
     assert freebusy_posts(emu) == []
+
+
+US_HOLIDAYS = "en.usa#holiday@group.v.calendar.google.com"
+
+
+def _holiday_event_reads(emu):
+    return [r for r in emu.requests
+            if r.method == "GET" and r.path.endswith("/events") and "holiday" in r.path]
+
+
+def test_public_holidays_are_not_working_days(plugin, emu, oauth_creds):
+    """Google's holiday calendars hold all-day transparent events, so free/busy never shows
+    them; public holidays are told from observances by their description (emulator:
+    subscribe_holidays)."""
+    emu.subscribe_holidays(ALICE, {"2027-07-05": "Independence Day (observed)",
+                                   "2027-07-07": "A holiday after the window"},
+                           {"2027-07-06": "Some Observance"})
+    window = {"duration_minutes": 60, "time_min": "2027-07-05", "time_max": "2027-07-06",
+              "working_hours": "09:00-11:00", "granularity_minutes": 60}
+    kept = plugin.invoke_tool("find_free_slots", {**window, "skip_holidays": False}, oauth_creds)
+    assert [s for s, _ in slot_times(kept)][:2] == ["2027-07-05T09:00:00+02:00",
+                                                    "2027-07-05T10:00:00+02:00"]
+    assert kept.variables["skipped_holidays"] == []
+    assert _holiday_event_reads(emu) == [] and "holidays" not in kept.text
+
+    emu.clear_requests()
+    result = plugin.invoke_tool("find_free_slots", window, oauth_creds)
+    assert [s for s, _ in slot_times(result)] == ["2027-07-06T09:00:00+02:00",
+                                                 "2027-07-06T10:00:00+02:00"]
+    assert result.variables["skipped_holidays"] == [
+        {"date": "2027-07-05", "name": "Independence Day (observed)"}]
+    [considered] = [line for line in result.text.splitlines() if line.startswith("Considered")]
+    assert "public holidays skipped (Holidays in United States)" in considered
+    assert "Mon 2027-07-05 Independence Day (observed)" in considered
+    # One extra request (the holiday calendar's events), the calendar list being cached.
+    assert len(_holiday_event_reads(emu)) == 1 and len(freebusy_posts(emu)) == 1
+    assert len(emu.requests) == 2
+
+
+def test_a_failing_holiday_calendar_does_not_fail_the_search(plugin, emu, oauth_creds):
+    from tests.emulator import Fault
+
+    emu.subscribe_holidays(ALICE, {"2027-07-05": "Independence Day (observed)"})
+    emu.inject_fault(Fault(method="GET", path_regex=r"holiday.*/events$", status=403,
+                           reason="forbidden", times=None))
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 60, "time_min": "2027-07-05", "time_max": "2027-07-05",
+        "working_hours": "09:00-10:00"}, oauth_creds)
+    assert [s for s, _ in slot_times(result)] == ["2027-07-05T09:00:00+02:00"]
+    assert "public holidays not checked" in result.text

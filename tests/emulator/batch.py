@@ -66,7 +66,7 @@ def handle(emu: GoogleEmulator, raw: bytes, headers: CIDict) -> tuple[int, Any, 
         body, body_error = _parse_body(body_bytes, inner_headers.get("Content-Type",
                                                                      "application/json"))
         rec = RecordedRequest(verb, unquote(raw_path), raw_path, query, inner_headers, body,
-                              body_bytes)
+                              body_bytes, batch_part=True)
         emu._record(rec)
         fault = emu.faults.take(verb, rec.path, raw_path)
         if fault is not None and fault.status is not None and not fault.after_processing:

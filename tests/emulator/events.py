@@ -344,7 +344,12 @@ def render(
             edt["dateTime"] = fmt_datetime(dt, tz)
             if not edt.get("timeZone"):
                 edt.pop("timeZone", None)
-    me = (caller or "").lower()
+    # `self` marks the calendar on which this copy of the event appears, not the caller:
+    # organizer.self "Whether the organizer corresponds to the calendar on which this copy of
+    # the event appears", attendees[].self likewise
+    # (https://developers.google.com/calendar/api/v3/reference/events). On the primary
+    # calendar that is the user; on a secondary calendar, that calendar.
+    me = cal.id.lower()
     for key in ("creator", "organizer"):
         person = out.get(key)
         if isinstance(person, dict) and person.get("email", "").lower() == me:

@@ -21,6 +21,13 @@ def _hm(h: str, m: str | None, ampm: str | None) -> tuple[int, int]:
     return hour, minute
 
 
+def _valid_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 def parse_quick_add(text: str, tz: tzinfo, now: datetime) -> dict[str, Any]:
     """Return an event body (summary/start/end) for ``text``, times in ``tz``."""
     today = now.astimezone(tz).date()
@@ -31,9 +38,8 @@ def parse_quick_add(text: str, tz: tzinfo, now: datetime) -> dict[str, Any]:
         return (rest[: m.start()] + " " + rest[m.end():]).strip()
 
     m = re.search(r"\b(?:on\s+)?(\d{4})-(\d{2})-(\d{2})\b", rest, re.I)
-    if m:
-        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        rest = cut(m)
+    if m and (day := _valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))):
+        rest = cut(m)  # an impossible date (0000-01-01, 2026-02-30) stays in the title
     if day is None:
         m = re.search(r"\b(today|tomorrow|tonight)\b", rest, re.I)
         if m:
@@ -49,11 +55,10 @@ def parse_quick_add(text: str, tz: tzinfo, now: datetime) -> dict[str, Any]:
     if day is None:
         m = re.search(r"\b(?:on\s+)?(" + "|".join(MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b",
                       rest, re.I)
-        if m:
-            month = MONTHS.index(m.group(1).lower()) + 1
-            day = date(today.year, month, int(m.group(2)))
+        month = MONTHS.index(m.group(1).lower()) + 1 if m else 0
+        if m and (day := _valid_date(today.year, month, int(m.group(2)))):
             if day < today:
-                day = date(today.year + 1, month, int(m.group(2)))
+                day = _valid_date(today.year + 1, month, int(m.group(2))) or day
             rest = cut(m)
     start_hm = end_hm = None
     m = re.search(r"\b(?:at\s+|from\s+)?" + _TIME + r"\s*(?:-|–|to|until)\s*" + _TIME + r"\b",

@@ -11,7 +11,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -80,6 +80,7 @@ class RecordedRequest:
     user: str | None = None
     time: float = field(default_factory=time.time)
     fault: Fault | None = None
+    batch_part: bool = False  # one call inside a /batch request (not an HTTP round trip)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -379,6 +380,43 @@ class GoogleEmulator:
                 summary_override=summary_override, color_id=color_id,
                 etag=self.state.new_etag(),
             )
+
+    def subscribe_holidays(
+        self,
+        email: str,
+        holidays: dict[str, str],
+        observances: dict[str, str] | None = None,
+        *,
+        calendar_id: str = "en.usa#holiday@group.v.calendar.google.com",
+        summary: str = "Holidays in United States",
+        selected: bool = True,
+    ) -> str:
+        """Subscribe ``email`` to one of Google's regional holiday calendars.
+
+        Like Google: the user has reader access; every entry is an all-day, transparent
+        (so free/busy never shows it), public event; a public holiday's description is
+        "Public holiday", an observance's "Observance" plus a hint how to hide them (the
+        calendars' public ICS feeds, quoted in
+        https://github.com/mitica/public-holidays-js/issues/22). ``holidays`` and
+        ``observances`` map ISO dates to names.
+        """
+        with self.state.lock:
+            exists = calendar_id in self.state.calendars
+        if not exists:
+            self.add_calendar(calendar_id, summary, calendar_id=calendar_id)
+            kinds = [(holidays, "Public holiday"),
+                     (observances or {}, "Observance\nTo hide observances, go to Google "
+                                         f"Calendar Settings > {summary}")]
+            for days, description in kinds:
+                for day, name in days.items():
+                    end = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+                    self.add_event(calendar_id, {
+                        "summary": name, "description": description,
+                        "start": {"date": day}, "end": {"date": end},
+                        "transparency": "transparent", "visibility": "public",
+                    }, propagate=False)
+        self.share_calendar(calendar_id, email, "reader", selected=selected)
+        return calendar_id
 
     def set_freebusy_private(self, email: str, private: bool = True) -> None:
         with self.state.lock:

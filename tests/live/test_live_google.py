@@ -66,3 +66,32 @@ def test_live_create_and_delete(live_plugin, creds):
     again = call(live_plugin, "create_event", params, creds)
     assert again.variables["event"]["id"] == event_id
     call(live_plugin, "delete_event", {"event_id": event_id, "send_updates": "none"}, creds)
+
+
+@pytest.mark.skipif(not WRITES, reason="writes not enabled")
+def test_live_import_is_idempotent_updates_and_cancels(live_plugin, creds):
+    """Checks what the emulator models of events.import and /batch against real Google."""
+    from datetime import date, timedelta
+
+    from tests.dify_files import FileServer
+
+    day = date.today() + timedelta(days=2)
+    uid = f"live-{uuid.uuid4()}@dify-plugin.test"
+
+    def ics(sequence: int, title: str, method: str = "PUBLISH") -> bytes:
+        return "\r\n".join([
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//live//test//EN", f"METHOD:{method}",
+            "BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260101T000000Z",
+            f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"SEQUENCE:{sequence}", f"SUMMARY:{title}",
+            "END:VEVENT", "END:VCALENDAR", ""]).encode()
+
+    with FileServer() as files:
+        def run(content):
+            return call(live_plugin, "import_events_ics",
+                        {"file": files.parameter(f"{uuid.uuid4()}.ics", content)}, creds)
+
+        assert len(run(ics(0, "Dify live import")).variables["imported"]) == 1
+        assert len(run(ics(0, "Dify live import")).variables["unchanged"]) == 1
+        assert len(run(ics(1, "Dify live import v2")).variables["updated"]) == 1
+        cancelled = run(ics(2, "Dify live import v2", method="CANCEL"))
+        assert cancelled.variables["updated"][0]["change"] == "cancelled"

@@ -85,6 +85,11 @@ class FakeClient:
 
         return CalendarList(tuple(self._calendars), 0.0)
 
+    def viewer(self):
+        from gcal.models import Viewer
+
+        return Viewer("me@x.org", frozenset({"me@x.org"}))
+
 
 CALENDARS = [
     {"id": "me@x.org", "summary": "Me", "accessRole": "owner", "primary": True,

@@ -203,3 +203,16 @@ def test_tool_declares_an_output_schema(tool_path: str) -> None:
     assert schema.get("type") == "object", f"{tool_path}: output_schema.type must be object"
     assert schema.get("properties"), f"{tool_path}: output_schema has no properties"
     validator_for(schema).check_schema(schema)
+
+
+_FILE_TYPES = {"file", "files", "system-files"}
+
+
+@pytest.mark.parametrize("tool_path", TOOL_PATHS)
+def test_no_required_file_parameter_locks_the_tool_out_of_agents(tool_path: str) -> None:
+    """Dify refuses a tool in agent apps when a file-type parameter is required ("file type
+    parameter ... not supported in agent": api/core/tools/tool_manager.py,
+    get_agent_tool_runtime); optional ones are left out of the model's function schema."""
+    required_files = [p.get("name") for p in _load(tool_path).get("parameters") or []
+                      if p.get("type") in _FILE_TYPES and p.get("required")]
+    assert not required_files, f"{tool_path}: required file parameters {required_files}"

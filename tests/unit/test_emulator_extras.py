@@ -138,3 +138,94 @@ def test_colors_and_settings_with_full_scope(emu):
     r = requests.post(emu.base_url + "/calendar/v3/calendars/primary/clear", timeout=5,
                       headers={"Authorization": f"Bearer {full}"})
     assert r.status_code == 501
+
+
+def test_holiday_calendar_is_a_reader_subscription_of_transparent_all_day_events(emu, token):
+    """Google's regional holiday calendars, as the plugin sees them through the API."""
+    cid = emu.subscribe_holidays(ALICE, {"2026-07-03": "Independence Day (observed)"},
+                                 {"2026-06-14": "Flag Day"})
+    base = f"http://{emu.host}/calendar/v3"
+    headers = {"Authorization": f"Bearer {token}"}
+    entry = requests.get(f"{base}/users/me/calendarList/{requests.utils.quote(cid, safe='')}",
+                         headers=headers, timeout=5).json()
+    assert entry["accessRole"] == "reader" and entry["summary"] == "Holidays in United States"
+    listed = requests.get(f"{base}/calendars/{requests.utils.quote(cid, safe='')}/events",
+                          params={"singleEvents": "true"}, headers=headers, timeout=5)
+    items = listed.json()["items"]
+    by_name = {i["summary"]: i for i in items}
+    assert by_name["Independence Day (observed)"]["description"] == "Public holiday"
+    assert by_name["Flag Day"]["description"].startswith("Observance\nTo hide observances")
+    assert all(i["transparency"] == "transparent" and "date" in i["start"] for i in items)
+    busy = requests.post(f"{base}/freeBusy", headers=headers, timeout=5, json={
+        "timeMin": "2026-06-01T00:00:00Z", "timeMax": "2026-08-01T00:00:00Z",
+        "items": [{"id": cid}]}).json()
+    assert busy["calendars"][cid]["busy"] == []
+
+
+# ------------------------------------------------------------------ events.import
+
+IMPORT_UID = "quarterly-7f3a@contoso.example"
+
+
+def _body(**extra):
+    return {"iCalUID": IMPORT_UID, "summary": "Planning",
+            "start": {"dateTime": "2026-03-16T10:00:00+01:00", "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": "2026-03-16T11:00:00+01:00", "timeZone": "Europe/Berlin"},
+            "organizer": {"email": "anna@contoso.example"}, **extra}
+
+
+def _import(service, body):
+    return service.events().import_(calendarId="primary", body=body).execute()
+
+
+def test_import_keeps_the_organizer_and_is_keyed_by_ical_uid(emu, service):
+    first = _import(service, _body())
+    assert first["organizer"]["email"] == "anna@contoso.example"
+    assert first["iCalUID"] == IMPORT_UID
+    again = _import(service, _body(summary="Same sequence, other title"))
+    assert again["id"] == first["id"] and again["summary"] == "Planning"
+    newer = _import(service, _body(summary="Moved", sequence=1))
+    assert newer["id"] == first["id"] and newer["summary"] == "Moved"
+    assert newer["sequence"] == 1 and newer["created"] == first["created"]
+    assert len(emu.stored_events(ALICE)) == 1
+
+
+def test_import_needs_an_ical_uid(service):
+    body = _body()
+    del body["iCalUID"]
+    with pytest.raises(HttpError) as exc:
+        _import(service, body)
+    assert exc.value.resp.status == 400
+
+
+def test_a_private_copy_reaches_no_guest(emu, service):
+    emu.add_user("bob@example.com", "Europe/Berlin")
+    _import(service, _body(attendees=[{"email": "bob@example.com"}]))
+    assert emu.stored_events("bob@example.com") == []
+
+
+def test_changed_occurrence_becomes_an_exception_of_the_series(emu, service):
+    master = _import(service, _body(recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"]))
+    moved = _import(service, _body(
+        summary="Planning (late)",
+        originalStartTime={"dateTime": "2026-03-23T10:00:00+01:00", "timeZone": "Europe/Berlin"},
+        start={"dateTime": "2026-03-23T15:00:00+01:00", "timeZone": "Europe/Berlin"},
+        end={"dateTime": "2026-03-23T16:00:00+01:00", "timeZone": "Europe/Berlin"}))
+    assert moved["recurringEventId"] == master["id"]
+    listed = service.events().list(calendarId="primary", singleEvents=True,
+                                   orderBy="startTime").execute()["items"]
+    assert [e["summary"] for e in listed] == ["Planning", "Planning (late)", "Planning"]
+
+
+def test_batch_of_imports_through_the_official_client(emu, service):
+    answers = {}
+    batch = service.new_batch_http_request(
+        callback=lambda rid, resp, exc: answers.__setitem__(rid, (resp, exc)))
+    for n in range(3):
+        batch.add(service.events().import_(calendarId="primary",
+                                           body=_body(iCalUID=f"uid-{n}@x.example")),
+                  request_id=str(n))
+    batch.execute()
+    assert sorted(answers) == ["0", "1", "2"]
+    assert all(exc is None and resp["iCalUID"] == f"uid-{rid}@x.example"
+               for rid, (resp, exc) in answers.items())

@@ -6,8 +6,11 @@ floats for numbers, strings for booleans, JSON arrays as strings). A call either
 raises one of our own errors with a clear message; it never sends a request Google would
 reject with 400, never an unencoded path segment, and never crashes the emulator.
 
-Most examples call the tool classes in-process against the in-process emulator; a smaller
-number go through the real plugin process and the Dify protocol.
+Most examples call the tool classes in-process against the emulator (handed the requests
+without sockets); a smaller number go through the real plugin process and the Dify protocol.
+Every declared parameter of every tool meets every value in GRID (deterministic coverage),
+hypothesis mixes hostile values into plausible calls, and the parsers behind the parameters
+meet hostile values directly (cheap, so they carry most of the count).
 """
 
 from __future__ import annotations
@@ -28,13 +31,19 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gcal import _endpoints
+from gcal import _endpoints, transport
 from gcal.client import client_from_credentials
 from gcal.errors import GoogleCalendarError, InvalidRequestError
-from gcal.params import split_list, to_bool, to_int, to_str
+from gcal.event_input import parse_event_fields
+from gcal.pagination import decode_token
+from gcal.params import parse_emails, split_list, to_bool, to_int, to_str
+from gcal.recurrence_input import parse_recurrence
+from gcal.slots import parse_working_days, parse_working_hours
+from gcal.times import parse_time, resolve_zone
 from gcal.transport import calendar_path
 from tests.conftest import ALICE, TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from tests.emulator import discovery
+from tests.emulator.inprocess import InProcessSession
 from tests.plugin_process import PluginInvokeError
 from tests.reliability import clear_error_problem, record
 
@@ -178,6 +187,9 @@ def world(emulator: Any) -> Iterator[dict[str, Any]]:
              "refresh_token": emulator.issue_refresh_token(ALICE, TEST_CLIENT_ID)}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(_endpoints.EMULATOR_HOST_ENV, emulator.host)
+        # Thousands of calls: hand them to the emulator without sockets (same validation).
+        session = InProcessSession(emulator)
+        patch.setattr(transport, "shared_session", lambda: session)
         yield {"emu": emulator, "creds": creds,
                "client": client_from_credentials(creds, "oauth2")}
 
@@ -219,7 +231,76 @@ def test_every_tool_survives_hostile_parameters(tool, world):
     check()
 
 
+# Every declared parameter of every tool meets every one of these, the others plausible.
+GRID = [*INJECTION, "a" * 40_000, "🎉" * 5_000, "x@y.z," * 2_000, -1, 0, 10**12, -(2**63),
+        1.5, float("nan"), float("inf"), True, False, ["primary", "x@y.z"], []]
+
+
+def _baseline(tool: str) -> dict:
+    specs = TOOLS[tool]
+    params = {name: _first_plausible(name, spec) for name, spec in specs.items()}
+    start, end = WINDOWS[0]
+    params.update({name: value for name, value in (("time_min", start), ("time_max", end),
+                                                   ("start", start), ("end", end))
+                   if name in specs})
+    return params
+
+
+def _first_plausible(name: str, spec: dict) -> Any:
+    if spec.get("type") == "select":
+        return None
+    return PLAUSIBLE[_kind(name, spec)][0]
+
+
+@pytest.mark.parametrize("tool", sorted(TOOLS))
+def test_every_parameter_meets_every_hostile_value(tool, world):
+    record("tool_parameters", len(TOOLS[tool]))
+    baseline = _baseline(tool)
+    for name in TOOLS[tool]:
+        for value in GRID:
+            params = {k: v for k, v in {**baseline, name: value}.items() if v is not None}
+            _run_in_process(world, tool, params)
+        record("tool_parameters_covered")  # this parameter met every value in GRID
+
+
 # --- the parsers keep their promises --------------------------------------------------
+
+BERLIN = resolve_zone("Europe/Berlin")
+EVENT_FIELDS = sorted(set(TOOLS["create_event"]) | set(TOOLS["update_event"]))
+PARSERS = {
+    "time": lambda v: parse_time(v, zone=BERLIN, parameter="time_min"),
+    "time_zone": lambda v: resolve_zone(to_str(v, "time_zone")),
+    "working_hours": lambda v: parse_working_hours(to_str(v, "working_hours")),
+    "working_days": lambda v: parse_working_days(to_str(v, "working_days")),
+    "emails": lambda v: parse_emails(v, "attendees"),
+    "recurrence": parse_recurrence,
+    "page_token": lambda v: decode_token(to_str(v, "page_token") or ""),
+}
+
+
+def _parses_or_refuses_clearly(parse: Any, value: Any) -> None:
+    try:
+        parse(value)
+    except GoogleCalendarError as error:
+        assert clear_error_problem(type(error).__name__, error.message) is None
+
+
+@_settings(EXAMPLES * 4)
+@given(value=hostile)
+def test_parsers_are_total(value):
+    """Each parser meets each hostile value: a result, or one clear error."""
+    for parse in PARSERS.values():
+        _parses_or_refuses_clearly(parse, value)
+    record("hostile_input", len(PARSERS))
+
+
+@_settings(EXAMPLES * 2)
+@given(name=st.sampled_from(EVENT_FIELDS), value=hostile, update=st.booleans())
+def test_event_fields_are_total(name, value, update):
+    params = {"summary": "Standup", "start": "2026-06-01T10:00", "duration_minutes": 30,
+              name: value}
+    _parses_or_refuses_clearly(lambda p: parse_event_fields(p, update=update), params)
+    record("hostile_input")
 
 
 @_settings(EXAMPLES)

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -351,3 +351,13 @@ def test_every_slot_is_free_aligned_exact_and_inside_working_hours(scenario):
 def _minutes_of(interval: Interval) -> list[datetime]:
     count = int((interval.end - interval.start) / MINUTE)
     return [interval.start + k * MINUTE for k in range(count)]
+
+
+def test_a_day_off_has_no_working_hours_and_drops_the_night_starting_on_it():
+    windows = working_windows(berlin(2026, 3, 27), berlin(2026, 3, 31), NINE_TO_SIX,
+                              WEEKDAYS, BERLIN, days_off=frozenset({date(2026, 3, 30)}))
+    assert local_spans(windows) == [("2026-03-27T09:00:00+01:00", "2026-03-27T18:00:00+01:00")]
+    night = working_windows(berlin(2026, 3, 5, 12), berlin(2026, 3, 7, 12),
+                            parse_working_hours("22:00-02:00"), WEEKDAYS, BERLIN,
+                            days_off=frozenset({date(2026, 3, 5)}))
+    assert local_spans(night) == [("2026-03-06T22:00:00+01:00", "2026-03-07T02:00:00+01:00")]

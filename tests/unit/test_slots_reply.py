@@ -25,10 +25,12 @@ def test_slot_crossing_midnight_names_both_days_and_people_are_listed():
     assert "2 more slots exist" in lines[2] and "time_min=2027-03-02T00:15+09:00" in lines[2]
     assert lines[3] == "Considered: primary, bob@example.com"
     assert "carol@example.com: not shared (notFound)" in lines[4]
+    assert "free for the others only" in lines[4]
     assert reply.data["slots"] == [{"start": "2027-03-01T23:45:00+09:00",
                                     "end": "2027-03-02T00:15:00+09:00", "weekday": "Monday"}]
-    assert reply.data["unknown"] == [{"id": "carol@example.com",
+    assert reply.data["unknown"] == [{"email": "carol@example.com",
                                       "reason": "not shared (notFound)"}]
+    assert reply.data["unknown_count"] == 1
 
 
 def test_no_slots_keeps_empty_lists_for_workflows():
@@ -36,4 +38,5 @@ def test_no_slots_keeps_empty_lists_for_workflows():
                         FreeBusy(busy={"primary": []}))
     assert reply.text.startswith("No free 30-min slot")
     assert reply.data["slots"] == [] and reply.data["unknown"] == []
+    assert reply.data["unknown_count"] == 0
     assert reply.data["total_found"] == 0 and "more slots" not in reply.text

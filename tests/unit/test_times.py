@@ -277,3 +277,13 @@ def test_days_are_contiguous(day, zone_name):
     assert start.date() in (day, day + timedelta(days=1))
     assert 20 <= hours_between(start, end) <= 27
     assert next_day_start(day - timedelta(days=1), zone) == start
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:59Z", "9999-12-31", "0001-01-01T00:30+14:00",
+                                  "0001-01-01"])
+def test_moments_no_zone_can_show_are_refused(text):
+    """9999-12-31T23:59Z is year 10000 in Tokyo: answers would overflow converting it."""
+    with pytest.raises(InvalidInputError) as error:
+        parse_time(text, zone=BERLIN, parameter="time_max")
+    assert "time_max" in error.value.message
+    assert parse_time("9998-12-31T23:59Z", zone=BERLIN, parameter="time_max").instant

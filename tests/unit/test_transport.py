@@ -566,6 +566,27 @@ def test_concurrent_calls_use_their_own_tokens():
     assert all(tokens.count(f"Bearer token-{i}") == 10 for i in range(4))
 
 
+def test_503_honours_retry_after():
+    """RFC 9110 §10.2.3: a 503 may say with Retry-After when the service is back."""
+    transport, google, clock = make(
+        (503, google_error(503, "backendError"), {"Retry-After": "2"}), (200, {"ok": 1})
+    )
+    assert transport.get("/x") == {"ok": 1}
+    assert clock.sleeps == [2.0]
+    assert len(google.requests) == 2
+
+
+def test_503_with_retry_after_beyond_budget_fails_fast_and_says_when():
+    transport, google, clock = make(
+        (503, google_error(503, "backendError"), {"Retry-After": "90"}), (200, {})
+    )
+    with pytest.raises(errors.BackendError) as caught:
+        transport.get("/x")
+    assert caught.value.retry_after == 90.0
+    assert "90 seconds" in caught.value.message
+    assert clock.sleeps == [] and len(google.requests) == 1
+
+
 def test_budget_fits_every_attempt_with_its_full_read_timeout():
     """One slow answer must not use up the other attempts (issue 11.7)."""
     policy = RetryPolicy()

@@ -1,0 +1,228 @@
+"""import_events_ics end to end: a Dify file parameter whose bytes come from a URL (as Dify's
+signed file URLs do), the real plugin process, the emulator's events.import and batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.dify_files import FileServer
+from tests.e2e.test_export_ics import WINDOW, seed
+from tests.emulator.faults import Fault
+from tests.plugin_process import PluginInvokeError
+
+ALICE = "alice@example.com"
+SAMPLES = Path(__file__).parent.parent / "ics_samples"
+
+
+@pytest.fixture(scope="module")
+def files():
+    with FileServer() as server:
+        yield server
+
+
+def run(plugin, files, oauth_creds, content, name="invite.ics", **params):
+    return plugin.invoke_tool("import_events_ics",
+                              {"file": files.parameter(name, content), **params}, oauth_creds)
+
+
+def live(emu, calendar=ALICE):
+    return [e for e in emu.stored_events(calendar) if e.get("status") != "cancelled"]
+
+
+def test_outlook_invitation_once_then_unchanged_then_updated(plugin, emu, files, oauth_creds):
+    content = (SAMPLES / "outlook_request.ics").read_bytes()
+    first = run(plugin, files, oauth_creds, content)
+    assert first.text.startswith("Imported 1, updated 0, unchanged 0, skipped 0")
+    [stored] = live(emu)
+    assert stored["start"] == {"dateTime": "2026-03-16T10:00:00+01:00",
+                               "timeZone": "Europe/Berlin"}  # "W. Europe Standard Time"
+    assert stored["organizer"]["email"] == "anna.schmidt@contoso.example"
+    bob = next(a for a in stored["attendees"] if a["email"] == "bob@contoso.example")
+    assert bob["optional"] and bob["responseStatus"] == "accepted"
+    assert stored["reminders"] == {"useDefault": False,
+                                   "overrides": [{"method": "popup", "minutes": 15}]}
+    assert "teams.microsoft.com" in stored["description"]
+    [record] = first.variables["imported"]
+    assert record["event_id"] == stored["id"] and record["ical_uid"] == stored["iCalUID"]
+    assert first.variables["updated"] == first.variables["skipped"] == []
+    assert first.variables["method"] == "REQUEST" and first.variables["dry_run"] is False
+
+    again = run(plugin, files, oauth_creds, content)
+    assert again.text.startswith("Imported 0, updated 0, unchanged 1")
+    assert len(live(emu)) == 1
+
+    newer = content.replace(b"SEQUENCE:0", b"SEQUENCE:1").replace(
+        b"Time:20260316T100000", b"Time:20260316T083000")
+    updated = run(plugin, files, oauth_creds, newer)
+    assert updated.text.startswith("Imported 0, updated 1")
+    [stored] = live(emu)
+    assert stored["start"]["dateTime"] == "2026-03-16T08:30:00+01:00"
+
+
+def test_fifty_events_cost_one_lookup_batch_and_one_import_batch(
+    plugin, emu, files, oauth_creds
+):
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:bulk-{n}@school.example\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART;VALUE=DATE:202604{n % 28 + 1:02d}\r\nSUMMARY:Lesson {n}\r\nEND:VEVENT\r\n"
+        for n in range(50))
+    content = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n{events}" \
+              "END:VCALENDAR\r\n".encode()
+    plugin.invoke_tool("get_current_time", {}, oauth_creds)  # warms the zone cache
+    emu.clear_requests()
+    result = run(plugin, files, oauth_creds, content, name="term.ics")
+    assert len(result.variables["imported"]) == 50 and len(live(emu)) == 50
+    batches = [r for r in emu.requests if r.path == "/batch/calendar/v3"]
+    assert len(batches) == 2
+    inner = [r for r in emu.requests if r.path != "/batch/calendar/v3"]
+    assert sum(r.path.endswith("/events/import") for r in inner) == 50
+
+
+def test_dry_run_writes_nothing(plugin, emu, files, oauth_creds):
+    content = (SAMPLES / "google_export.ics").read_bytes()
+    result = run(plugin, files, oauth_creds, content, dry_run=True)
+    assert "Dry run: nothing was written." in result.text
+    assert len(result.variables["imported"]) == 3 and result.variables["dry_run"] is True
+    assert live(emu) == []
+
+
+def test_series_with_exdate_rdate_and_a_changed_occurrence(plugin, emu, files, oauth_creds):
+    run(plugin, files, oauth_creds, (SAMPLES / "google_export.ics").read_bytes())
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01",
+                                                "time_max": "2026-03-31",
+                                                "query": "Swim"}, oauth_creds)
+    lines = [line for line in listed.text.splitlines() if "Swim" in line]
+    # Thursdays 5, 12 (moved to 19:00), 26 (19th excluded), plus the RDATE on Saturday 28th
+    assert len(lines) == 4, listed.text
+    assert any("Swim practice (late)" in line for line in lines)
+
+
+def test_cancellation_deletes_the_imported_event(plugin, emu, files, oauth_creds):
+    content = (SAMPLES / "outlook_request.ics").read_bytes()
+    run(plugin, files, oauth_creds, content)
+    cancel = content.replace(b"METHOD:REQUEST", b"METHOD:CANCEL").replace(
+        b"SEQUENCE:0", b"SEQUENCE:1")
+    result = run(plugin, files, oauth_creds, cancel)
+    assert result.variables["updated"][0]["change"] == "cancelled"
+    assert live(emu) == []
+
+
+def test_apple_and_zoom_files(plugin, emu, files, oauth_creds):
+    run(plugin, files, oauth_creds, (SAMPLES / "apple.ics").read_bytes())
+    run(plugin, files, oauth_creds, (SAMPLES / "zoom.ics").read_bytes())
+    by_title = {e["summary"]: e for e in live(emu)}
+    assert by_title["Vacances de Pâques"]["start"] == {"date": "2026-04-06"}
+    assert by_title["Vacances de Pâques"]["transparency"] == "transparent"
+    dinner = by_title["Dîner chez Léa"]
+    assert dinner["visibility"] == "private" and "example.org/menu" in dinner["description"]
+    coffee = by_title["Floating coffee"]  # floating time: read in the user's zone
+    assert coffee["start"]["timeZone"] == "Europe/Berlin"
+    assert coffee["start"]["dateTime"].startswith("2026-04-03T08:30:00+02:00")
+    demo = by_title["Product demo"]
+    assert demo["location"].startswith("https://us02web.zoom.us/j/")
+    assert demo["start"]["timeZone"] == "Asia/Tokyo"
+
+
+def test_hostile_files_give_one_clear_error_or_a_skip_reason(plugin, emu, files, oauth_creds):
+    with pytest.raises(PluginInvokeError) as exc:
+        run(plugin, files, oauth_creds, b"<html>not a calendar</html>")
+    assert "not an iCalendar file" in str(exc.value) and "Traceback" not in str(exc.value)
+    with pytest.raises(PluginInvokeError) as exc:
+        run(plugin, files, oauth_creds, b"BEGIN:VCALENDAR\r\n" + b"X" * 1_000_001)
+    assert "at most 1,000,000" in str(exc.value)
+    broken = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:bad@x\r\n"
+              b"DTSTART:notatime\r\nSUMMARY:Broken\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n"
+              b"DTSTART:20260310T100000Z\r\nDTEND:20260310T110000Z\r\nSUMMARY:No UID\r\n"
+              b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    first = run(plugin, files, oauth_creds, broken)
+    [skipped] = first.variables["skipped"]
+    assert skipped["summary"] == "Broken" and "DTSTART" in skipped["reason"]
+    assert len(first.variables["imported"]) == 1
+    second = run(plugin, files, oauth_creds, broken)  # the derived UID is stable
+    assert len(second.variables["unchanged"]) == 1 and len(live(emu)) == 1
+
+
+def test_round_trip_of_an_export_into_another_calendar(plugin, emu, files, oauth_creds):
+    seed(emu)
+    exported = plugin.invoke_tool("export_events_ics", WINDOW, oauth_creds)
+    [(blob, _)] = exported.blobs
+    other = emu.add_calendar(ALICE, "Copy", "Europe/Berlin")
+    result = run(plugin, files, oauth_creds, blob, name="week.ics", calendar_id="Copy")
+    assert result.variables["skipped"] == [], result.text
+
+    def occurrences(calendar_id):
+        listed = plugin.invoke_tool("list_events", {**WINDOW, "calendar_ids": calendar_id,
+                                                    "max_results": 100}, oauth_creds)
+        return sorted((e["summary"], e["start"], e["end"])
+                      for e in listed.variables["events"])
+
+    assert occurrences(other) == occurrences("primary")
+    assert len(occurrences(other)) == 7
+
+
+def test_unreachable_file_is_a_clear_error_without_the_signed_url(plugin, files, oauth_creds):
+    parameter = files.parameter("gone.ics", b"")
+    parameter["url"] = parameter["url"].replace("gone.ics", "missing.ics")
+    with pytest.raises(PluginInvokeError) as exc:
+        plugin.invoke_tool("import_events_ics", {"file": parameter}, oauth_creds)
+    assert "Could not download the file from Dify (HTTP 404)" in str(exc.value)
+    assert "sign=" not in str(exc.value)
+
+
+def _swim_lines(plugin, oauth_creds, query):
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01",
+                                                "time_max": "2026-04-30", "query": query,
+                                                "time_zone": "America/Los_Angeles",
+                                                "max_results": 50}, oauth_creds)
+    return listed.variables["events"]
+
+
+def test_outlook_series_then_an_update_of_one_occurrence(plugin, emu, files, oauth_creds):
+    content = (SAMPLES / "outlook_series.ics").read_bytes()
+    first = run(plugin, files, oauth_creds, content)
+    assert len(first.variables["imported"]) == 2, first.text
+    events = _swim_lines(plugin, oauth_creds, "Stand-up")
+    starts = [e["start"] for e in events]
+    assert "2026-03-18T09:00:00-07:00" not in starts  # EXDATE (Pacific Standard Time)
+    assert "2026-03-11T14:00:00-07:00" in starts  # the moved occurrence
+    assert len(events) == 17  # Mondays and Wednesdays 2 Mar – 29 Apr, one excluded
+
+    # Outlook then sends only the changed occurrence, with a higher SEQUENCE.
+    head, _series, occurrence = content.split(b"BEGIN:VEVENT")
+    again = (head + b"BEGIN:VEVENT" + occurrence.replace(b"SEQUENCE:2", b"SEQUENCE:3")
+             .replace(b"T140000", b"T150000").replace(b"T141500", b"T151500"))
+    result = run(plugin, files, oauth_creds, again)
+    assert len(result.variables["updated"]) == 1, result.text
+    starts = [e["start"] for e in _swim_lines(plugin, oauth_creds, "Stand-up")]
+    assert "2026-03-11T15:00:00-07:00" in starts and "2026-03-11T14:00:00-07:00" not in starts
+
+
+def test_a_changed_occurrence_of_an_unknown_series_is_skipped(plugin, emu, files, oauth_creds):
+    content = (SAMPLES / "outlook_series.ics").read_bytes()
+    head, _, occurrence = content.split(b"BEGIN:VEVENT")
+    result = run(plugin, files, oauth_creds, head + b"BEGIN:VEVENT" + occurrence)
+    [skipped] = result.variables["skipped"]
+    assert "import the whole series" in skipped["reason"]
+    assert live(emu) == []
+
+
+def test_without_a_file_the_error_says_how_to_pass_one(plugin, oauth_creds):
+    with pytest.raises(PluginInvokeError) as exc:
+        plugin.invoke_tool("import_events_ics", {"calendar_id": "primary"}, oauth_creds)
+    assert "no file was given" in str(exc.value) and "workflow" in str(exc.value)
+
+
+def test_an_event_google_refuses_is_reported_and_the_others_imported(
+    plugin, emu, files, oauth_creds
+):
+    emu.inject_fault(Fault(method="POST", path_regex=r"/events/import$", status=400,
+                           reason="invalid", message="Invalid attendee email.", times=1))
+    result = run(plugin, files, oauth_creds, (SAMPLES / "apple.ics").read_bytes())
+    [refused] = result.variables["skipped"]
+    assert "Google refused it" in refused["reason"] and "Invalid attendee" in refused["reason"]
+    assert len(result.variables["imported"]) == 2 and len(live(emu)) == 2
+    assert "skipped 1" in result.text.splitlines()[0]
+    again = run(plugin, files, oauth_creds, (SAMPLES / "apple.ics").read_bytes())
+    assert len(again.variables["imported"]) == 1 and len(again.variables["unchanged"]) == 2

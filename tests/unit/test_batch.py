@@ -1,0 +1,55 @@
+"""gcal.batch against the emulator's /batch/calendar/v3: ordering, errors, bounded retries."""
+
+from __future__ import annotations
+
+import pytest
+
+from gcal.batch import MAX_BATCH_CALLS, Call, run_batch
+from gcal.errors import NotFoundError
+from gcal.transport import CalendarTransport, RetryPolicy
+from tests.emulator.faults import Fault
+
+ALICE = "alice@example.com"
+IMPORT = "/calendars/primary/events/import"
+
+
+@pytest.fixture
+def transport(server, monkeypatch):
+    server.reset()
+    server.add_user(ALICE, "Europe/Berlin")
+    monkeypatch.setenv("GOOGLE_CALENDAR_EMULATOR_HOST", server.host)
+    return CalendarTransport(server.issue_token(ALICE))
+
+
+def _import(n: int) -> Call:
+    return Call("POST", IMPORT, {}, {
+        "iCalUID": f"u{n}@x", "summary": f"Lesson {n} – café",
+        "start": {"date": "2026-04-01"}, "end": {"date": "2026-04-02"}})
+
+
+def test_answers_come_back_in_call_order_across_chunks(server, transport):
+    calls = [_import(n) for n in range(MAX_BATCH_CALLS + 7)]
+    answers = run_batch(transport, calls)
+    assert [a.body["iCalUID"] for a in answers] == [f"u{n}@x" for n in range(57)]
+    assert answers[3].body["summary"] == "Lesson 3 – café"
+    assert sum(r.path == "/batch/calendar/v3" for r in server.requests) == 2
+
+
+def test_a_failed_call_is_returned_with_its_error(server, transport):
+    answers = run_batch(transport, [_import(1), Call("GET", "/calendars/primary/events/nope1")])
+    assert answers[0].ok
+    assert answers[1].status == 404 and isinstance(answers[1].error, NotFoundError)
+
+
+def test_rate_limited_calls_are_retried_a_bounded_number_of_times(server, transport):
+    server.inject_fault(Fault(path_regex=r"/events/import$", status=403,
+                              reason="rateLimitExceeded", times=1))
+    answers = run_batch(transport, [_import(1), _import(2)], sleep=lambda s: None)
+    assert all(a.ok for a in answers)
+    server.inject_fault(Fault(path_regex=r"/events/import$", status=429,
+                              reason="rateLimitExceeded", times=None))
+    policy = RetryPolicy(max_attempts=3)
+    answers = run_batch(transport, [_import(3)], retry=policy, sleep=lambda s: None)
+    assert answers[0].status == 429
+    assert sum(r.path.endswith("/events/import") and r.status == 429
+               for r in server.requests) == 3
