@@ -48,8 +48,8 @@ class FindFreeSlotsTool(_base.CalendarTool):
         skip_holidays = to_bool(parameters.get("skip_holidays"), "skip_holidays")
         ids = unique_ids(calendars.ids, attendees)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            why = pool.submit(status_notes, client, {name: name in calendars.ids
-                                                     for name in ids}, start, end, zone)
+            why = pool.submit(status_notes, client, _status_owners(client, attendees), start,
+                              end, zone)
             free_busy, holidays = busy_and_holidays(client, ids, start, end,
                                                     skip_holidays=skip_holidays is not False)
             notes = why.result()
@@ -58,6 +58,13 @@ class FindFreeSlotsTool(_base.CalendarTool):
         rules = replace(rules, days_off=frozenset(h.day for h in skipped))
         return slots_reply(find_slots(free_busy.all_busy(), start, end, rules, limit),
                            rules, free_busy, holidays, skipped, notes=notes)
+
+
+def _status_owners(client: CalendarClient, attendees: list[str]) -> dict[str, bool]:
+    """Status events live only on primary calendars: the user's own, and each person's."""
+    mine = client.calendar_entry("primary").get("id") or "primary"
+    people = {email: False for email in attendees if email.casefold() != mine.casefold()}
+    return {mine: True, **people}
 
 
 def _minutes(parameters: Mapping[str, Any], name: str, *, default: int | None,
