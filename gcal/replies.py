@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -160,14 +160,17 @@ def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
 def slots_reply(
     search: SlotSearch, rules: SlotRules, people: FreeBusy,
     holidays: Holidays | None = None, skipped: Sequence[Holiday] = (),
+    names: Mapping[str, str] | None = None,
 ) -> Reply:
+    """`names`: calendar id -> name, so the text names the user's calendars as they do."""
     zone = rules.zone
     text = [_slots_headline(search, rules), *(_slot_line(s, zone) for s in search.slots)]
     if search.more:
         resume = _short_time(search.slots[-1].end.astimezone(zone))
         text.append(f"{search.more} more slots exist: raise max_results or call again with "
                     f"time_min={resume}")
-    text.append("Considered: " + ", ".join(people.considered) + _holidays_note(holidays, skipped))
+    considered = ", ".join((names or {}).get(name, name) for name in people.considered)
+    text.append(f"Considered: {considered}{_holidays_note(holidays, skipped)}")
     if people.unknown:
         text.append(_unknown_line(people))
     data = {

@@ -20,6 +20,8 @@ _UTC_NAMES = frozenset({"utc", "z", "zulu", "gmt", "etc/utc", "etc/gmt", "univer
 _UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Zulu", "Zulu", "Universal",
                        "Etc/Universal"})
 _DAY_WORDS = {"today": 0, "tomorrow": 1, "yesterday": -1}
+_WORD_AND_CLOCK = re.compile(r"(?P<word>today|tomorrow|yesterday)(?:\s+at)?[\sT]+"
+                             r"(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)", re.IGNORECASE)
 # Every zone can show a moment in these years (9999-12-31 23:00Z is already year 10000 in
 # Tokyo), so answers never overflow converting it.
 _SHOWABLE_YEARS = range(2, 9999)
@@ -76,6 +78,9 @@ def parse_time(
         return TimeValue(instant=_current(zone, now))
     if word in _DAY_WORDS:
         return TimeValue(day=_current(zone, now).date() + timedelta(days=_DAY_WORDS[word]))
+    if day_and_clock := _WORD_AND_CLOCK.fullmatch(word):  # "tomorrow 08:30", as models write
+        day = _current(zone, now).date() + timedelta(days=_DAY_WORDS[day_and_clock["word"]])
+        text = f"{day.isoformat()} {day_and_clock['clock']}"
     try:
         if _DATE.fullmatch(text):
             parsed = TimeValue(day=date.fromisoformat(text))
@@ -185,7 +190,7 @@ def _unparsable(parameter: str, value: object, problem: str) -> InvalidInputErro
     return InvalidInputError(
         parameter,
         f"{_shown(value)} {problem}; use RFC 3339 (2026-03-10T15:00:00+01:00), a local "
-        "time (2026-03-10T15:00), a date (2026-03-10) or now/today/tomorrow",
+        "time (2026-03-10T15:00, tomorrow 15:00), a date (2026-03-10) or now/today/tomorrow",
         TIME_EXAMPLE,
     )
 

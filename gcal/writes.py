@@ -316,7 +316,7 @@ def quick_add_event(
                                 params={"sendUpdates": "none"})
         return _finish(client, "already_existed", earlier, calendar.id, None, zone,
                        [_SAME_EVENT_NOTE])
-    notes = ["Google interpreted the text; check the title and time below."]
+    notes = ["Google interpreted the text; check the title and time above."]
     result = _finish(client, "created", item, calendar.id, None, zone, notes)
     result.send_updates = send_updates
     return result

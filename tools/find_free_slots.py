@@ -43,15 +43,16 @@ class FindFreeSlotsTool(_base.CalendarTool):
         check_fits(rules, start, end)
         calendars = resolve_calendar_ids(
             client, to_str(parameters.get("calendar_ids"), "calendar_ids"), default=Default.BUSY)
-        skip_holidays = to_bool(parameters.get("skip_holidays"), "skip_holidays")
+        # Default off, so a model that sends every boolean as false keeps holidays free.
+        work_on_holidays = to_bool(parameters.get("work_on_holidays"), "work_on_holidays")
         free_busy, holidays = busy_and_holidays(
             client, unique_ids(calendars.ids, attendees), start, end,
-            skip_holidays=skip_holidays is not False)
+            skip_holidays=not work_on_holidays)
         last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()  # end excluded
         skipped = holidays.on(start.astimezone(zone).date(), last_day, days) if holidays else []
         rules = replace(rules, days_off=frozenset(h.day for h in skipped))
         return slots_reply(find_slots(free_busy.all_busy(), start, end, rules, limit),
-                           rules, free_busy, holidays, skipped)
+                           rules, free_busy, holidays, skipped, calendars.names)
 
 
 def _minutes(parameters: Mapping[str, Any], name: str, *, default: int | None,

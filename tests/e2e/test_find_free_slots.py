@@ -175,14 +175,16 @@ def test_public_holidays_are_not_working_days(plugin, emu, oauth_creds):
                            {"2027-07-06": "Some Observance"})
     window = {"duration_minutes": 60, "time_min": "2027-07-05", "time_max": "2027-07-06",
               "working_hours": "09:00-11:00", "granularity_minutes": 60}
-    kept = plugin.invoke_tool("find_free_slots", {**window, "skip_holidays": False}, oauth_creds)
+    kept = plugin.invoke_tool("find_free_slots", {**window, "work_on_holidays": True}, oauth_creds)
     assert [s for s, _ in slot_times(kept)][:2] == ["2027-07-05T09:00:00+02:00",
                                                     "2027-07-05T10:00:00+02:00"]
     assert kept.variables["skipped_holidays"] == []
     assert _holiday_event_reads(emu) == [] and "holidays" not in kept.text
 
     emu.clear_requests()
-    result = plugin.invoke_tool("find_free_slots", window, oauth_creds)
+    # A model that fills every optional parameter sends false: holidays stay days off.
+    result = plugin.invoke_tool("find_free_slots", {**window, "work_on_holidays": False},
+                                oauth_creds)
     assert [s for s, _ in slot_times(result)] == ["2027-07-06T09:00:00+02:00",
                                                  "2027-07-06T10:00:00+02:00"]
     assert result.variables["skipped_holidays"] == [

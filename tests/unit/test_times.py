@@ -287,3 +287,21 @@ def test_moments_no_zone_can_show_are_refused(text):
         parse_time(text, zone=BERLIN, parameter="time_max")
     assert "time_max" in error.value.message
     assert parse_time("9998-12-31T23:59Z", zone=BERLIN, parameter="time_max").instant
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tomorrow 08:30", "2026-03-11T08:30:00+01:00"),
+    ("Today 15:00", "2026-03-10T15:00:00+01:00"),
+    ("tomorrow at 9:05", "2026-03-11T09:05:00+01:00"),
+    ("yesterdayT23:59:30", "2026-03-09T23:59:30+01:00"),
+])
+def test_day_words_with_a_clock_time(text, expected):
+    """Models write "tomorrow 08:30"; it is read in the zone like the words alone."""
+    now = datetime(2026, 3, 10, 12, tzinfo=ZoneInfo("Europe/Berlin"))
+    parsed = parse_time(text, zone=ZoneInfo("Europe/Berlin"), parameter="start", now=now)
+    assert parsed.instant.isoformat() == expected
+
+
+def test_day_word_with_an_impossible_clock_is_refused():
+    with pytest.raises(InvalidInputError):
+        parse_time("tomorrow 25:00", zone=ZoneInfo("UTC"), parameter="start")
