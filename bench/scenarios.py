@@ -84,7 +84,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("find_free_slots", "busy calendars + 2 people",
              lambda w, r: {"duration_minutes": 30, "attendees": ", ".join(COLLEAGUES[:2]),
                            "time_min": w.listing_window[0], "time_max": w.listing_window[1]},
-             1, why="one freeBusy query for the user's busy calendars and everyone"),
+             1, 4, why="one freeBusy query for the user's busy calendars and everyone; "
+             "alongside it, one status-event read per primary calendar (yours and each "
+             "person's) to say what focus time or out of office blocks"),
     Scenario("export_events_ics", "single events",
              lambda w, r: {"time_min": w.listing_window[0], "time_max": w.listing_window[1],
                            "calendar_ids": "primary"}, 1),

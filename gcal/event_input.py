@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gcal.errors import InvalidInputError
+from gcal.event_types import TypeInput, default_title, parse_type_input
 from gcal.params import choice, parse_emails, to_bool, to_int, to_str
 from gcal.recurrence_input import parse_recurrence
 from gcal.serializers import COLOR_NAMES
@@ -31,7 +32,7 @@ from gcal.times import (
 DEFAULT_DURATION = timedelta(minutes=60)
 MAX_DURATION_MINUTES = 60 * 24 * 366
 SEND_UPDATES = ("all", "externalOnly", "none")
-SCOPES = ("instance", "series")
+SCOPES = ("instance", "following", "series")
 VISIBILITIES = ("default", "public", "private", "confidential")
 SHOW_AS = {"busy": "opaque", "free": "transparent", "opaque": "opaque",
            "transparent": "transparent"}
@@ -280,10 +281,14 @@ class EventFields:
     send_updates: str | None = None
     scope: str = "instance"
     cleared: dict = field(default_factory=dict)
+    types: TypeInput = field(default_factory=TypeInput)
 
 
 def parse_event_fields(params: Mapping[str, Any], *, update: bool = False) -> EventFields:
     summary = to_str(params.get("summary"), "summary", max_length=1024)
+    types = parse_type_input(params)
+    if not update and not summary:
+        summary = default_title(types)
     if not update and not summary:
         raise InvalidInputError("summary", "is required and must not be empty",
                                 "Project kickoff")
@@ -302,6 +307,7 @@ def parse_event_fields(params: Mapping[str, Any], *, update: bool = False) -> Ev
         add_meet=bool(to_bool(params.get("add_google_meet"), "add_google_meet",
                               default=False)),
         send_updates=parse_send_updates(params),
+        types=types,
     )
     fields.simple = _simple_fields(params, summary)
     if update:

@@ -18,6 +18,9 @@ from gcal.times import day_start, parse_rfc3339, resolve_zone, to_rfc3339
 from gcal.transport import calendar_path
 
 MAX_RESULTS_CAP = 2500
+# The listing's options as letters in the page token: declined, deleted and the event types.
+_TYPE_FLAGS = {"default": "n", "outOfOffice": "o", "focusTime": "f", "workingLocation": "w"}
+_FLAGS = {"d", "x", *_TYPE_FLAGS.values()}
 _GOOGLE_PAGE_MAX = 2500
 _MAX_PAGES_PER_CALENDAR = 25
 _MAX_PARALLEL = 8
@@ -130,10 +133,12 @@ def list_events(
     page_token: str | None = None,
     include_declined: bool = False,
     show_deleted: bool = False,
+    event_types: tuple[str, ...] = (),
 ) -> EventPage:
     if time_max <= time_min:
         raise InvalidInputError("time_max", "must be later than time_min", "tomorrow")
-    flags = ("d" if include_declined else "") + ("x" if show_deleted else "")
+    flags = (("d" if include_declined else "") + ("x" if show_deleted else "")
+             + "".join(sorted(_TYPE_FLAGS[kind] for kind in event_types)))
     window = (to_rfc3339(time_min), to_rfc3339(time_max), zone.key, flags, query or "")
     cursors = {cal: Cursor(None, 0) for cal in calendar_ids}
     if page_token:
@@ -147,7 +152,7 @@ def list_events(
             "primary, team@example.com",
         )
     zone_key, flags, query = window[2:]
-    if resolve_zone(zone_key, parameter="page_token") is None or set(flags) - {"d", "x"}:
+    if resolve_zone(zone_key, parameter="page_token") is None or set(flags) - _FLAGS:
         raise InvalidInputError("page_token", "is damaged; omit it to start from the first page")
     include_declined, show_deleted = "d" in flags, "x" in flags
     params = {
@@ -161,6 +166,9 @@ def list_events(
         params["q"] = query
     if include_declined is False:
         params["showHiddenInvitations"] = "false"
+    types = [kind for kind, flag in _TYPE_FLAGS.items() if flag in flags]
+    if types:
+        params["eventTypes"] = types
     if show_deleted:
         # Cancelled occurrences of recurring events, e.g. for an export's EXDATE lines.
         params["showDeleted"] = "true"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from gcal.event_types import TYPE_NAMES, type_details, type_mark
 from gcal.models import Attendee, Calendar, Event, EventTime
 from gcal.serializers import COLOR_NAMES
 from gcal.times import format_offset
@@ -101,6 +102,9 @@ def event_line(
     when = when_text(event, zone) if standalone else time_in_day(event, zone)
     reference = f"{event.id} {calendar}" if calendar else event.id
     details = []
+    mark = type_mark(event.event_type, event.extra.get("typeProperties"))
+    if mark:
+        details.append(mark)
     if event.location:
         details.append(f"at {event.location}")
     if event.meet_link:
@@ -164,6 +168,10 @@ def event_detail(event: Event, zone: ZoneInfo) -> str:
     lines.append(f"when: {when_text(event, zone)} ({zone.key})")
     if event.status != "confirmed":
         lines.append(f"status: {event.status}")
+    mark = type_mark(event.event_type, event.extra.get("typeProperties"))
+    if mark:
+        lines.append(" | ".join([f"type: {mark}", *type_details(
+            event.event_type, event.extra.get("typeProperties"))]))
     if event.location:
         lines.append(f"where: {event.location}")
     if event.meet_link:
@@ -228,6 +236,8 @@ def event_record(event: Event, zone: ZoneInfo, *, detailed: bool = False) -> dic
         "attendee_count": _guest_count(event) or None,
         "recurring": event.recurring or None,
         "recurring_event_id": event.recurring_event_id,
+        "event_type": TYPE_NAMES.get(event.event_type, event.event_type)
+        if event.event_type != "default" else None,
     }
     if event.all_day:
         last = inclusive_end_day(event.start, event.end)
@@ -268,6 +278,7 @@ def _detail_fields(event: Event) -> dict:
         "attachments": [{"title": t, "url": u} for t, u in event.attachments],
         "etag": event.etag,
         "ical_uid": event.ical_uid,
+        "type_properties": event.extra.get("typeProperties") or None,
     }
 
 

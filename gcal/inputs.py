@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from gcal.calendars import CalendarChoice, resolve_calendar_ids
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
+from gcal.event_types import parse_event_types
 from gcal.params import to_bool, to_str
 from gcal.times import as_instant, now_in, parse_time
 
@@ -54,6 +55,7 @@ class EventSelection:
     zone: ZoneInfo
     query: str | None = None
     include_declined: bool = False
+    event_types: tuple[str, ...] = ()
     calendar_notes: list[str] = field(default_factory=list)
     calendar_names: dict[str, str] = field(default_factory=dict)
 
@@ -61,7 +63,7 @@ class EventSelection:
         """The `gcal.events.list_events` keywords this selection stands for."""
         return {"calendar_ids": self.calendar_ids, "time_min": self.time_min,
                 "time_max": self.time_max, "zone": self.zone, "query": self.query,
-                "include_declined": self.include_declined}
+                "include_declined": self.include_declined, "event_types": self.event_types}
 
 
 def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> EventSelection:
@@ -85,4 +87,5 @@ def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> Ev
         zone,
     )
     return EventSelection(choice.ids, start, end, zone, query, bool(include_declined),
-                          choice.notes, choice.names)
+                          parse_event_types(parameters.get("event_types")), choice.notes,
+                          choice.names)

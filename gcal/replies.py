@@ -159,8 +159,8 @@ def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
 
 def slots_reply(
     search: SlotSearch, rules: SlotRules, people: FreeBusy,
-    holidays: Holidays | None = None, skipped: Sequence[Holiday] = (),
-    names: Mapping[str, str] | None = None,
+    holidays: Holidays | None = None, skipped: Sequence[Holiday] = (), *,
+    notes: Sequence[str] = (), names: Mapping[str, str] | None = None,
 ) -> Reply:
     """`names`: calendar id -> name, so the text names the user's calendars as they do."""
     zone = rules.zone
@@ -169,6 +169,7 @@ def slots_reply(
         resume = _short_time(search.slots[-1].end.astimezone(zone))
         text.append(f"{search.more} more slots exist: raise max_results or call again with "
                     f"time_min={resume}")
+    text.extend(f"Note: {note}" for note in notes)
     considered = ", ".join((names or {}).get(name, name) for name in people.considered)
     text.append(f"Considered: {considered}{_holidays_note(holidays, skipped)}")
     if people.unknown:
@@ -294,7 +295,8 @@ def write_reply(result: WriteResult) -> Reply:
     gone = result.action in ("deleted", "already_deleted")
     body = (event_line(event, zone, calendar=event.calendar_id, standalone=True) if gone
             else event_detail(event, zone))
-    text = [_WRITE_HEADLINES.get(result.action, result.action), body, *result.notes]
+    headline = result.headline or _WRITE_HEADLINES.get(result.action, result.action)
+    text = [headline, body, *result.notes]
     if result.conflicts:
         text.append(f"Overlaps with {plural(len(result.conflicts), 'other event')} on your "
                     "calendars (saved anyway):")
@@ -311,6 +313,7 @@ def write_reply(result: WriteResult) -> Reply:
         "conflicts": [event_record(e, zone) for e in result.conflicts],
         "send_updates": result.send_updates,
         "notes": result.notes,
+        **result.data,
     }
     return Reply("\n".join(text), {k: v for k, v in data.items() if v not in (None, [])})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gcal.event_types import PROPERTIES as TYPE_PROPERTIES
 from gcal.models import Attendee, Calendar, EntryPoint, Event, EventTime, Viewer
 from gcal.times import parse_rfc3339
 
@@ -141,5 +142,6 @@ def event_from_api(
             "originalStartTime": item.get("originalStartTime"),
             "sequence": item.get("sequence"),
             "organizerName": organizer.get("displayName"),
+            "typeProperties": item.get(TYPE_PROPERTIES.get(item.get("eventType", ""), ""), {}),
         },
     )

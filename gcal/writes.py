@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from gcal import event_types
 from gcal.calendars import resolve_calendar_id
 from gcal.client import CalendarClient
 from gcal.conflicts import Window, find_conflicts
@@ -53,6 +54,8 @@ class WriteResult:
     conflicts: list[Event] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     send_updates: str | None = None
+    headline: str | None = None  # what happened, when more than the action says
+    data: dict = field(default_factory=dict)  # further typed outputs
 
 
 # ----------------------------------------------------------------------------- shared reads
@@ -89,13 +92,13 @@ def account_id(client: CalendarClient) -> str:
     return client.calendar_entry("primary").get("id") or ""
 
 
-def _events_path(calendar_id: str, *rest: str) -> str:
+def events_path(calendar_id: str, *rest: str) -> str:
     return calendar_path("calendars", calendar_id, "events", *rest, parameter="event_id")
 
 
 def fetch_event(client: CalendarClient, calendar_id: str, event_id: str) -> dict:
     try:
-        return client.transport.get(_events_path(calendar_id, event_id)) or {}
+        return client.transport.get(events_path(calendar_id, event_id)) or {}
     except NotFoundError:
         raise InvalidInputError("event_id", f"no event {event_id!r} on calendar "
                                 f"{calendar_id}", EVENT_ID_EXAMPLE) from None
@@ -121,7 +124,7 @@ def _has_guests(*attendee_lists: list[dict] | None) -> bool:
                for people in attendee_lists for a in people or [])
 
 
-def _default_send(given: str | None, *attendee_lists: list[dict] | None) -> str:
+def default_send(given: str | None, *attendee_lists: list[dict] | None) -> str:
     """Invitations and updates really go out whenever there are guests, unless told not to."""
     return given or ("all" if _has_guests(*attendee_lists) else "none")
 
@@ -139,7 +142,7 @@ def _conflicts(client, calendar_id: str, span: Span, event_id: str, notes: list[
         return []
 
 
-def _invitation_note(send: str, attendees: list[dict] | None, verb: str) -> list[str]:
+def invitation_note(send: str, attendees: list[dict] | None, verb: str) -> list[str]:
     guests = sum(1 for a in attendees or [] if not a.get("self") and not a.get("resource"))
     if not guests:
         return []
@@ -165,7 +168,11 @@ def create_event(
     event_id = (event_id_for_key(idempotency_key, calendar.id, account_id(client))
                 if idempotency_key else new_event_id())
     body = _new_body(fields, span, event_id)
-    send = _default_send(fields.send_updates, body.get("attendees"))
+    body.update(event_types.new_event_body(
+        fields.types, primary=calendar.primary, all_day=span.all_day,
+        days=(span.end - span.start).days if span.all_day else 0,
+        has_guests=bool(body.get("attendees")), simple=fields.simple, meet=fields.add_meet))
+    send = default_send(fields.send_updates, body.get("attendees"))
     earlier = _earlier_copy(client, calendar.id, body, span, idempotency_key, allow_duplicate)
     if earlier is not None:
         return earlier
@@ -176,7 +183,7 @@ def create_event(
                                free=body.get("transparency") == "transparent")
         item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
         conflicts = overlaps.result()
-    notes = _invitation_note(send, item.get("attendees"), "Invitations")
+    notes = invitation_note(send, item.get("attendees"), "Invitations")
     if fields.add_meet and not item.get("hangoutLink"):
         notes.append("The Google Meet link is still being set up; get_event shows it shortly.")
     event = event_from_api(item, calendar.id, client.viewer())
@@ -213,7 +220,7 @@ def same_events(client: CalendarClient, calendar_id: str, summary: str, span: Sp
     start, end = span.instants()
     params = {"singleEvents": "true", "timeMin": to_rfc3339(start), "timeMax": to_rfc3339(end),
               "maxResults": _SAME_EVENT_PAGE, "timeZone": span.zone.key}
-    items = (client.transport.get(_events_path(calendar_id), params=params) or {}).get(
+    items = (client.transport.get(events_path(calendar_id), params=params) or {}).get(
         "items", [])
     title = summary.strip().casefold()
     return [item for item in items
@@ -242,18 +249,18 @@ def _new_body(fields: EventFields, span: Span, event_id: str) -> dict:
     if fields.recurrence:
         body["recurrence"] = fit_to_event(fields.recurrence, span.all_day, span.zone)
     if fields.add_meet:
-        body["conferenceData"] = _meet_request(event_id)
+        body["conferenceData"] = meet_request(event_id)
     return body
 
 
-def _meet_request(event_id: str, revision: str = "") -> dict:
+def meet_request(event_id: str, revision: str = "") -> dict:
     return {"createRequest": {"requestId": conference_request_id(event_id, revision),
                               "conferenceSolutionKey": {"type": "hangoutsMeet"}}}
 
 
 def _existing(client: CalendarClient, calendar_id: str, event_id: str) -> dict | None:
     try:
-        item = client.transport.get(_events_path(calendar_id, event_id)) or {}
+        item = client.transport.get(events_path(calendar_id, event_id)) or {}
     except NotFoundError:
         return None
     if item.get("status") == "cancelled":
@@ -261,6 +268,11 @@ def _existing(client: CalendarClient, calendar_id: str, event_id: str) -> dict |
                                 "has been deleted; use a new key to create it again",
                                 "standup-2026-03-10-v2")
     return item
+
+
+def insert_event(client, calendar_id: str, body: dict, send: str) -> dict:
+    """Insert a ready body whose id is ours (a resend cannot create it twice)."""
+    return _insert(client, calendar_id, body, send, meet="conferenceData" in body)
 
 
 def _insert(client, calendar_id: str, body: dict, send: str, *, meet: bool) -> dict:
@@ -280,7 +292,7 @@ def _insert_once(client, calendar_id: str, body: dict, send: str, *, meet: bool)
         params["conferenceDataVersion"] = 1
     try:
         # The id is ours, so a resent insert cannot create a second event.
-        return client.transport.post(_events_path(calendar_id), params=params, json=body,
+        return client.transport.post(events_path(calendar_id), params=params, json=body,
                                      idempotent=True) or {}
     except ConflictError:
         # A retry after a lost answer: the first attempt stored the event.
@@ -307,12 +319,12 @@ def quick_add_event(
     calendar = target_calendar(client, calendar_spec)
     zone = client.primary_time_zone()
     item = client.transport.post(
-        _events_path(calendar.id, "quickAdd"),
+        events_path(calendar.id, "quickAdd"),
         params={"text": text, "sendUpdates": send_updates},
     ) or {}
     earlier = None if allow_duplicate else _earlier_than(client, calendar.id, item, zone)
     if earlier is not None:
-        client.transport.delete(_events_path(calendar.id, item["id"]),
+        client.transport.delete(events_path(calendar.id, item["id"]),
                                 params={"sendUpdates": "none"})
         return _finish(client, "already_existed", earlier, calendar.id, None, zone,
                        [_SAME_EVENT_NOTE])
@@ -347,8 +359,11 @@ def update_event(
     zone = fields.zone or client.primary_time_zone()
     own = fields.zone or span_of(subject, client.calendar_zone(calendar.id)).zone
     patch, span = _patch_body(fields, target, subject, zone, own)
+    patch.update(event_types.update_patch(fields.types, subject,
+                                          adds_guests=bool(patch.get("attendees")),
+                                          all_day=span.all_day if span else None))
     notes = []
-    if fields.add_meet and _has_meet(subject):
+    if fields.add_meet and has_meet(subject):
         notes.append("It already has a Google Meet link, which was kept.")
     if not patch:
         if not notes:
@@ -356,12 +371,12 @@ def update_event(
                                     "field such as summary, start or attendees", "New title")
         unchanged = event_from_api(subject, calendar.id, client.viewer())
         return WriteResult("unchanged", unchanged, zone, notes=notes)
-    send = _default_send(fields.send_updates, subject.get("attendees"), patch.get("attendees"))
+    send = default_send(fields.send_updates, subject.get("attendees"), patch.get("attendees"))
     params = {"sendUpdates": send}
     if "conferenceData" in patch:
         params["conferenceDataVersion"] = 1
-    item = _patch(client, calendar.id, subject, patch, params)
-    notes += _invitation_note(send, item.get("attendees"), "Updates")
+    item = patch_event(client, calendar.id, subject, patch, params)
+    notes += invitation_note(send, item.get("attendees"), "Updates")
     if item.get("recurrence"):
         notes.append("This is a recurring series: the change applies to every occurrence.")
     elif item.get("recurringEventId"):
@@ -392,13 +407,13 @@ def _patch_body(fields: EventFields, target: dict, subject: dict, zone: ZoneInfo
     attendees = revised_attendees(subject.get("attendees") or [], fields)
     if attendees is not None:
         patch["attendees"] = attendees
-    if fields.add_meet and not _has_meet(subject):
+    if fields.add_meet and not has_meet(subject):
         # A new request id per event revision: Google ignores an id it saw for this event.
-        patch["conferenceData"] = _meet_request(subject["id"], subject.get("etag") or "")
+        patch["conferenceData"] = meet_request(subject["id"], subject.get("etag") or "")
     return patch, span
 
 
-def _has_meet(item: dict) -> bool:
+def has_meet(item: dict) -> bool:
     return bool(item.get("hangoutLink") or (item.get("conferenceData") or {}).get("entryPoints"))
 
 
@@ -448,10 +463,10 @@ def _without(attendees: list[dict], removed: list[str]) -> list[dict]:
     return [a for a in attendees if a["email"].casefold() not in gone]
 
 
-def _patch(client, calendar_id: str, subject: dict, patch: dict, params: dict) -> dict:
+def patch_event(client, calendar_id: str, subject: dict, patch: dict, params: dict) -> dict:
     try:
         return client.transport.patch(
-            _events_path(calendar_id, subject["id"]), params=params, json=patch,
+            events_path(calendar_id, subject["id"]), params=params, json=patch,
             headers={"If-Match": subject.get("etag") or "*"}) or {}
     except PreconditionFailedError as exc:
         if exc.attempts > 1:
@@ -509,10 +524,10 @@ def delete_event(
     if item.get("status") == "cancelled":
         return WriteResult("already_deleted", event, zone,
                            notes=["The event was already deleted — nothing to do."])
-    send = _default_send(send_updates, item.get("attendees"))
+    send = default_send(send_updates, item.get("attendees"))
     notes = []
     try:
-        client.transport.delete(_events_path(calendar.id, item["id"]),
+        client.transport.delete(events_path(calendar.id, item["id"]),
                                 params={"sendUpdates": send})
     except (GoneError, NotFoundError) as exc:
         if exc.attempts == 1:  # someone else deleted it since we read it
@@ -520,7 +535,7 @@ def delete_event(
                                notes=["The event was already deleted — nothing to do."])
         # Our resend after a lost answer: the first DELETE most likely did it.
         notes.append("It was deleted, possibly by this call (Google's first answer was lost).")
-    notes += _invitation_note(send, item.get("attendees"), "Cancellations")
+    notes += invitation_note(send, item.get("attendees"), "Cancellations")
     if item.get("recurrence"):
         notes.append("The whole recurring series was deleted.")
     elif item.get("recurringEventId"):
@@ -561,12 +576,12 @@ def move_event(
 def _move(client, source_id: str, destination_id: str, event_id: str, send: str) -> dict:
     try:
         return client.transport.post(
-            _events_path(source_id, event_id, "move"),
+            events_path(source_id, event_id, "move"),
             params={"destination": destination_id, "sendUpdates": send}, idempotent=True) or {}
     except NotFoundError:
         # Either no such event, or a resent move finds it gone from the source: look there.
         try:
-            return client.transport.get(_events_path(destination_id, event_id)) or {}
+            return client.transport.get(events_path(destination_id, event_id)) or {}
         except NotFoundError:
             raise InvalidInputError("event_id", f"no event {event_id!r} on calendar "
                                     f"{source_id}", EVENT_ID_EXAMPLE) from None
@@ -598,7 +613,7 @@ def respond_to_event(
     # answer, even when the list we read was cut short or others answered meanwhile.
     # https://developers.google.com/calendar/api/v3/reference/events#attendeesOmitted
     answer = {"attendees": [_answer(mine, response, comment)], "attendeesOmitted": True}
-    saved = _patch(client, calendar.id, item, answer, {"sendUpdates": send})
+    saved = patch_event(client, calendar.id, item, answer, {"sendUpdates": send})
     notes = [f"Your response is now {response}."]
     if response == "declined" and _organized_by(item, calendar.id, viewer):
         notes.append("You organize this event: declining does not cancel it for the other "

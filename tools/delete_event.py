@@ -3,6 +3,7 @@ from typing import Any
 
 from gcal.client import CalendarClient
 from gcal.event_input import parse_scope, parse_send_updates, required_event_id
+from gcal.following import delete_following
 from gcal.params import to_str
 from gcal.replies import Reply, write_reply
 from gcal.writes import delete_event
@@ -14,4 +15,6 @@ class DeleteEventTool(_base.CalendarTool):
         event_id = required_event_id(parameters)
         scope, send = parse_scope(parameters), parse_send_updates(parameters)
         calendar = to_str(parameters.get("calendar_id"), "calendar_id")
+        if scope == "following":
+            return write_reply(delete_following(client, event_id, calendar, send))
         return write_reply(delete_event(client, event_id, calendar, scope, send))

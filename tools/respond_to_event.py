@@ -4,6 +4,7 @@ from typing import Any
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
 from gcal.event_input import parse_scope, parse_send_updates, required_event_id
+from gcal.following import respond_following
 from gcal.params import choice, to_str
 from gcal.replies import Reply, write_reply
 from gcal.writes import RESPONSES, respond_to_event
@@ -18,6 +19,9 @@ class RespondToEventTool(_base.CalendarTool):
             raise InvalidInputError("response", "is required", "accepted")
         comment = to_str(parameters.get("comment"), "comment", max_length=1024)
         calendar = to_str(parameters.get("calendar_id"), "calendar_id")
-        return write_reply(respond_to_event(
-            client, event_id, calendar, response, comment, parse_scope(parameters),
-            send_updates=parse_send_updates(parameters)))
+        scope, send = parse_scope(parameters), parse_send_updates(parameters)
+        if scope == "following":
+            return write_reply(respond_following(client, event_id, calendar, response,
+                                                 comment, send))
+        return write_reply(respond_to_event(client, event_id, calendar, response, comment,
+                                            scope, send_updates=send))

@@ -3,6 +3,7 @@ from typing import Any
 
 from gcal.client import CalendarClient
 from gcal.event_input import parse_event_fields, required_event_id
+from gcal.following import update_following
 from gcal.params import to_str
 from gcal.replies import Reply, write_reply
 from gcal.writes import update_event
@@ -14,4 +15,5 @@ class UpdateEventTool(_base.CalendarTool):
         event_id = required_event_id(parameters)
         fields = parse_event_fields(parameters, update=True)
         calendar = to_str(parameters.get("calendar_id"), "calendar_id")
-        return write_reply(update_event(client, fields, event_id, calendar))
+        change = update_following if fields.scope == "following" else update_event
+        return write_reply(change(client, fields, event_id, calendar))

@@ -384,7 +384,11 @@ def events_list(ctx: Ctx) -> Response:
             out.append(ev)
     out = [ev for ev in out if _filters_match(ctx, ev)]
     if updated_min is not None:
-        out = [ev for ev in out if ev.get("updated", "") >= updated_min]
+        # A sync token covers everything up to its own millisecond: only later changes are
+        # new (an event created in the token's millisecond was in the listing that issued it).
+        newer = (lambda stamp: stamp > updated_min) if p.get("syncToken") else (
+            lambda stamp: stamp >= updated_min)
+        out = [ev for ev in out if newer(ev.get("updated", ""))]
     if p.get("orderBy") == "startTime":
         out.sort(key=lambda e: _start_key(e, cal))
     elif p.get("orderBy") == "updated":
@@ -623,6 +627,7 @@ def events_insert(ctx: Ctx) -> Response:
     if body.get("attendees"):
         for a in body["attendees"]:
             a.pop("self", None)
+    _check_creatable_type(cal, body)
     ev_mod.validate_event(body)
     conference(ctx.params.get("conferenceDataVersion", 0), body, None)
     stored = build_new_event(ctx.state, cal, body, ctx.user, ctx.now_iso(), eid)
@@ -631,6 +636,16 @@ def events_insert(ctx: Ctx) -> Response:
     cal.events[stored["id"]] = stored
     propagate(ctx.state, cal, stored)
     return 200, ev_mod.render(stored, cal, ctx.user, None, ctx.params.get("maxAttendees")), {}
+
+
+def _check_creatable_type(cal: Calendar, body: dict[str, Any]) -> None:
+    """https://developers.google.com/calendar/api/guides/event-types: status events exist only
+    on primary calendars; birthday and fromGmail events cannot be created (discovery doc)."""
+    kind = body.get("eventType", "default")
+    if kind == "fromGmail":
+        raise invalid("Event type fromGmail cannot be created.")
+    if kind in ev_mod.TYPE_PROPERTIES and not cal.primary:
+        raise invalid(f"{kind} events can only be created on the primary calendar.")
 
 
 def _same_original(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
@@ -745,6 +760,9 @@ def _write(ctx: Ctx, *, patch: bool) -> Response:
         new.setdefault("status", ev.get("status", "confirmed"))
         new.setdefault("reminders", {"useDefault": True})
         new.setdefault("eventType", ev.get("eventType", "default"))
+    if new.get("eventType", "default") != ev.get("eventType", "default"):
+        # Discovery doc, Event.eventType: "This cannot be modified after the event is created."
+        raise invalid("The event type cannot be changed.")
     if virtual and new.get("recurrence"):
         new.pop("recurrence", None)
     if "recurringEventId" in ev:

@@ -132,6 +132,7 @@ def validate_event(ev: dict[str, Any]) -> None:
                 )
             if not isinstance(o.get("minutes"), int) or not 0 <= o["minutes"] <= 40320:
                 raise invalid("Invalid reminder minutes.")
+    validate_event_type(ev)
     seen = set()
     for a in ev.get("attendees") or []:
         email = (a.get("email") or "").strip()
@@ -144,6 +145,53 @@ def validate_event(ev: dict[str, Any]) -> None:
         if email.lower() in seen:
             raise invalid("Duplicate attendee email.")
         seen.add(email.lower())
+
+
+# Status events (https://developers.google.com/calendar/api/guides/event-types and the
+# discovery document's Event.eventType / *Properties): only on primary calendars (checked by
+# insert), never with attendees; out of office and focus time are timed; a working location
+# is free, public and spans at most one day when all-day; birthday and fromGmail events
+# cannot be created through the API; a *Properties object needs its own event type (Google's
+# wording, e.g. "outOfOfficeProperties requires an event type of outOfOffice", is quoted in
+# dust-tt/dust PR #25311). The other messages follow the guide's rules; their exact wording
+# is not published.
+TYPE_PROPERTIES = {"outOfOffice": "outOfOfficeProperties", "focusTime": "focusTimeProperties",
+                   "workingLocation": "workingLocationProperties"}
+AUTO_DECLINE_MODES = {"declineNone", "declineAllConflictingInvitations",
+                      "declineOnlyNewConflictingInvitations"}
+WORKING_LOCATION_TYPES = {"homeOffice", "officeLocation", "customLocation"}
+
+
+def validate_event_type(ev: dict[str, Any]) -> None:
+    kind = ev.get("eventType", "default")
+    for other, key in TYPE_PROPERTIES.items():
+        if key in ev and ev[key] is not None and kind != other:
+            raise invalid(f"{key} requires an event type of {other}")
+    if kind in ("default", "birthday", "fromGmail"):
+        return
+    if ev.get("attendees"):
+        raise invalid(f"Attendees cannot be added to {kind} events.")
+    if kind in ("outOfOffice", "focusTime"):
+        if is_all_day(ev):
+            raise invalid(f"{kind} events cannot be all-day events.")
+        props = ev.get(TYPE_PROPERTIES[kind]) or {}
+        mode = props.get("autoDeclineMode")
+        if mode is not None and mode not in AUTO_DECLINE_MODES:
+            raise invalid("Invalid value for: autoDeclineMode")
+        if kind == "focusTime" and props.get("chatStatus") not in (None, "available",
+                                                                   "doNotDisturb"):
+            raise invalid("Invalid value for: chatStatus")
+        return
+    props = ev.get("workingLocationProperties")
+    if not props or props.get("type") not in WORKING_LOCATION_TYPES:
+        raise required("Missing working location properties type.")
+    if ev.get("transparency") != "transparent":
+        raise invalid("Working location events must be transparent.")
+    if ev.get("visibility") != "public":
+        raise invalid("Working location events must be public.")
+    if is_all_day(ev) and (parse_date(ev["end"]["date"]) - parse_date(ev["start"]["date"])
+                           ).days != 1:
+        raise invalid("All-day working location events must span exactly one day.")
 
 
 def normalize_attendees(ev: dict[str, Any]) -> None:
