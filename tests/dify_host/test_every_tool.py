@@ -92,7 +92,8 @@ def test_old_agent_cost_of_list_tools(every_tool, record_property):
         result = every_tool[tool]
         ratios[tool] = len(OLD_AGENT_APP.view(result.messages)) / len(result.text)
         record_property(f"old_agent_ratio_{tool}", round(ratios[tool], 2))
-    # Over 2x the text: so the plugin requires the first release that hides variables (README).
+    # Over 2x the text: so the plugin requires the first release that hides variables
+    # (README, "What the model reads").
     assert ratios["list_events"] > 2
     manifest = yaml.safe_load((Path(REPO_ROOT) / "manifest.yaml").read_text(encoding="utf-8"))
     minimum = manifest["meta"]["minimum_dify_version"]

@@ -1,6 +1,6 @@
 """Optional checks against the real Google Calendar API.
 
-Skipped unless these are set (see README, "Live tests"):
+Skipped unless these are set (see docs/testing.md, "Live tests"):
   GOOGLE_CALENDAR_LIVE_CLIENT_ID, GOOGLE_CALENDAR_LIVE_CLIENT_SECRET,
   GOOGLE_CALENDAR_LIVE_REFRESH_TOKEN
 and, to also create and delete one event on the primary calendar, GOOGLE_CALENDAR_LIVE_WRITE=1.
