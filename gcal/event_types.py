@@ -9,7 +9,7 @@ model gets a cause and a next step instead of a bare 400.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gcal.errors import InvalidInputError
@@ -26,7 +26,8 @@ CHAT_STATUS = {"do_not_disturb": "doNotDisturb", "available": "available"}
 # The titles Google Calendar gives these events when the user types none.
 _DEFAULT_TITLES = {"outOfOffice": "Out of office", "focusTime": "Focus time",
                    "workingLocation": "Working location"}
-_DECLINING = ("outOfOffice", "focusTime")
+DECLINING = ("outOfOffice", "focusTime")
+_DECLINING = DECLINING
 _TYPE_EXAMPLE = "out_of_office"
 
 
@@ -48,6 +49,16 @@ class TypeInput:
     def properties_given(self) -> bool:
         return any(value is not None for value in (self.auto_decline, self.decline_message,
                                                    self.chat_status, self.location))
+
+
+def without_neutral_values(types: TypeInput) -> TypeInput:
+    """A model that fills every parameter sends auto_decline=none or chat_status=available
+    for a normal event: those mean "nothing", not a request for a status event."""
+    return replace(
+        types,
+        auto_decline=None if types.auto_decline == AUTO_DECLINE["none"] else types.auto_decline,
+        chat_status=None if types.chat_status == CHAT_STATUS["available"] else types.chat_status,
+    )
 
 
 def parse_type_input(params: Mapping[str, Any]) -> TypeInput:
@@ -99,9 +110,10 @@ def new_event_body(types: TypeInput, *, primary: bool, all_day: bool, days: int,
                    has_guests: bool, simple: Mapping[str, Any], meet: bool) -> dict:
     """eventType and its properties for a new event, after checking Google's rules."""
     kind = types.kind or "default"
-    _check_properties_fit(types, kind)
     if kind == "default":
+        _check_properties_fit(without_neutral_values(types), kind)
         return {}
+    _check_properties_fit(types, kind)
     name = TYPE_NAMES[kind]
     if not primary:
         raise InvalidInputError("calendar_id", f"{name} events exist only on your primary "
@@ -142,13 +154,14 @@ def _check_properties_fit(types: TypeInput, kind: str) -> None:
     if (types.auto_decline is not None or types.decline_message is not None) and (
             kind not in _DECLINING):
         raise InvalidInputError("auto_decline", "applies only to out_of_office and "
-                                "focus_time events", _TYPE_EXAMPLE)
+                                "focus_time events; leave auto_decline and decline_message "
+                                "empty for other events", _TYPE_EXAMPLE)
     if types.chat_status is not None and kind != "focusTime":
-        raise InvalidInputError("chat_status", "applies only to focus_time events",
-                                "focus_time")
+        raise InvalidInputError("chat_status", "applies only to focus_time events; leave it "
+                                "empty for other events", "focus_time")
     if types.location is not None and kind != "workingLocation":
         raise InvalidInputError("working_location", "applies only to working_location "
-                                "events", "working_location")
+                                "events; leave it empty for other events", "working_location")
 
 
 def _properties(types: TypeInput, kind: str) -> dict:
@@ -177,8 +190,12 @@ def update_patch(types: TypeInput, subject: Mapping[str, Any], *, adds_guests: b
     if current in _DECLINING and all_day:
         raise InvalidInputError("all_day", f"{TYPE_NAMES[current]} events must keep start "
                                 "and end times (Google's rule)", "false")
+    if current == "default":
+        types = without_neutral_values(types)
     if not types.properties_given:
         return {}
+    if current == "default":
+        _check_properties_fit(types, current)  # names the parameter to leave empty
     wanted = _type_for(types)
     if current not in wanted:
         name = TYPE_NAMES[wanted[0]]

@@ -38,7 +38,7 @@ from gcal.ids import conference_request_id, event_id_for_key, new_event_id
 from gcal.models import Calendar, Event, Viewer
 from gcal.recurrence_input import fit_to_event, moved_rules
 from gcal.serializers import calendar_from_api, event_from_api
-from gcal.times import parse_rfc3339, to_rfc3339
+from gcal.times import day_start, now_in, parse_rfc3339, to_rfc3339
 from gcal.transport import calendar_path, maybe_applied
 
 RESPONSES = {"accepted": "accepted", "accept": "accepted", "yes": "accepted",
@@ -165,6 +165,9 @@ def create_event(
     calendar = target_calendar(client, calendar_spec)
     zone = fields.zone or client.primary_time_zone()  # people mean their own time
     span = fields.times.new_span(zone)
+    if fields.types.kind in event_types.DECLINING and span.all_day:
+        # Google needs times for these: whole days mean midnight to midnight in the zone.
+        span = Span(day_start(span.start, zone), day_start(span.end, zone), zone)
     event_id = (event_id_for_key(idempotency_key, calendar.id, account_id(client))
                 if idempotency_key else new_event_id())
     body = _new_body(fields, span, event_id)
@@ -186,6 +189,9 @@ def create_event(
     notes = invitation_note(send, item.get("attendees"), "Invitations")
     if fields.add_meet and not item.get("hangoutLink"):
         notes.append("The Google Meet link is still being set up; get_event shows it shortly.")
+    if span.instants()[1] <= now_in(zone):
+        notes.append("Note: this event is entirely in the past; check the date if that was "
+                     "not intended.")
     event = event_from_api(item, calendar.id, client.viewer())
     return WriteResult("created", event, zone, conflicts, notes + check_notes, send)
 
@@ -535,7 +541,12 @@ def delete_event(
                                notes=["The event was already deleted — nothing to do."])
         # Our resend after a lost answer: the first DELETE most likely did it.
         notes.append("It was deleted, possibly by this call (Google's first answer was lost).")
-    notes += invitation_note(send, item.get("attendees"), "Cancellations")
+    if not event.organizer_is_self:
+        notes.append(f"You do not organize it ({event.organizer}): it was removed from your "
+                     "calendar only and still takes place for the others; respond_to_event "
+                     "declined tells the organizer.")
+    else:
+        notes += invitation_note(send, item.get("attendees"), "Cancellations")
     if item.get("recurrence"):
         notes.append("The whole recurring series was deleted.")
     elif item.get("recurringEventId"):

@@ -68,8 +68,32 @@ def test_working_location_for_a_time_range(plugin, emu, oauth_creds):
         "type": "officeLocation", "officeLocation": {}}
 
 
+def test_whole_days_out_of_office_run_midnight_to_midnight(plugin, emu, oauth_creds):
+    """Google needs times for out of office (event-types guide); "Dec 21-23" from a model
+    becomes 00:00 on the first day to 00:00 after the last, in the user's zone."""
+    result = plugin.invoke_tool("create_event", {
+        "event_type": "out_of_office", "start": "2026-03-10", "end": "2026-03-12"}, oauth_creds)
+    event = stored(emu, result)
+    assert event["start"]["dateTime"].startswith("2026-03-10T00:00:00+01:00")
+    assert event["end"]["dateTime"].startswith("2026-03-13T00:00:00+01:00")
+
+
+def test_neutral_values_from_a_model_do_not_block_normal_events(plugin, emu, oauth_creds):
+    """A model filling every parameter sends auto_decline=none and chat_status=available for
+    a normal meeting: the create works and an update does not tell it to delete the event."""
+    neutral = {"auto_decline": "none", "chat_status": "available"}
+    result = plugin.invoke_tool("create_event", {"summary": "Call", **MORNING, **neutral},
+                                oauth_creds)
+    assert result.variables["action"] == "created"
+    renamed = plugin.invoke_tool("update_event", {"event_id": result.variables["event_id"],
+                                                  "summary": "Call 2", **neutral}, oauth_creds)
+    assert renamed.variables["event"]["summary"] == "Call 2"
+    message = fails(plugin, oauth_creds, "update_event", {
+        "event_id": result.variables["event_id"], "auto_decline": "all"})
+    assert "delete" not in message and "leave" in message
+
+
 @pytest.mark.parametrize(("params", "words"), [
-    ({"event_type": "out_of_office", "start": "2026-03-10"}, "start and end times"),
     ({"event_type": "focus_time", **MORNING, "attendees": BOB}, "cannot have guests"),
     ({"event_type": "working_location", "working_location": "home", "start": "2026-03-10",
       "end": "2026-03-11"}, "one day"),
@@ -152,8 +176,9 @@ def test_update_changes_properties_but_never_the_type(plugin, emu, oauth_creds):
                                        "2026-03-10T13:00:00+01:00"))
     message = fails(plugin, oauth_creds, "update_event", {"event_id": lunch["id"],
                                                           "auto_decline": "all"})
-    assert "does not allow changing an event's type" in message
-    assert "event_type=out_of_office" in message
+    # Never "delete it and create another": that would cancel a meeting for its guests.
+    assert "applies only to out_of_office and focus_time" in message
+    assert "delete" not in message
 
 
 def test_free_slots_explain_focus_time_and_others_out_of_office(plugin, emu, oauth_creds):
