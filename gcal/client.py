@@ -98,13 +98,16 @@ class CalendarClient:
     def _just_fetched(calendars: CalendarList) -> bool:
         return time.monotonic() - calendars.fetched_at < 2.0
 
+    def account_email(self) -> str:
+        """The primary calendar's id, i.e. the user's email: the same for every token of the
+        account (what idempotency keys and "who am I" are scoped to)."""
+        return str(self.calendar_entry("primary").get("id") or "")
+
     def viewer(self) -> Viewer:
         """The user's email and own calendars, from the cached calendar list."""
-        entries = self.calendar_list().entries
-        email = next((str(e["id"]) for e in entries if e.get("primary")), "")
-        own = frozenset(str(e["id"]).casefold() for e in entries
+        own = frozenset(str(e["id"]).casefold() for e in self.calendar_list().entries
                         if e.get("accessRole") == "owner")
-        return Viewer(email, own)
+        return Viewer(self.account_email(), own)
 
     def primary_time_zone(self) -> ZoneInfo:
         """The zone of the primary calendar: the user's own zone.

@@ -195,7 +195,7 @@ def _locate(client: CalendarClient, calendar_id: str, event_id: str) -> _Split |
     own = span_of(master, client.calendar_zone(calendar_id))
     start = _original_start(item, match, own)
     follower_id = event_id_for_key(f"following:{event_id}", calendar_id,
-                                   writes.account_id(client))
+                                   client.account_email())
     return _Split(calendar_id, master, start, follower_id)
 
 

@@ -87,11 +87,6 @@ def listed_calendar(
     return calendar_from_api(entry or {})
 
 
-def account_id(client: CalendarClient) -> str:
-    """The user's primary calendar id (their email): the same for every token of the account."""
-    return client.calendar_entry("primary").get("id") or ""
-
-
 def events_path(calendar_id: str, *rest: str) -> str:
     return calendar_path("calendars", calendar_id, "events", *rest, parameter="event_id")
 
@@ -168,7 +163,7 @@ def create_event(
     if fields.types.kind in event_types.DECLINING and span.all_day:
         # Google needs times for these: whole days mean midnight to midnight in the zone.
         span = Span(day_start(span.start, zone), day_start(span.end, zone), zone)
-    event_id = (event_id_for_key(idempotency_key, calendar.id, account_id(client))
+    event_id = (event_id_for_key(idempotency_key, calendar.id, client.account_email())
                 if idempotency_key else new_event_id())
     body = _new_body(fields, span, event_id)
     body.update(event_types.new_event_body(

@@ -64,7 +64,7 @@ class FindFreeSlotsTool(_base.CalendarTool):
 
 def _status_owners(client: CalendarClient, attendees: list[str]) -> dict[str, bool]:
     """Status events live only on primary calendars: the user's own, and each person's."""
-    mine = client.calendar_entry("primary").get("id") or "primary"
+    mine = client.account_email() or "primary"
     people = {email: False for email in attendees if email.casefold() != mine.casefold()}
     return {mine: True, **people}
 

@@ -5,6 +5,7 @@ import pytest
 
 from gcal.conflicts import Window, find_conflicts, overlapping
 from gcal.serializers import event_from_api
+from tests.unit.fakes import ListingClient
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WINDOW = Window(datetime(2026, 3, 10, 15, tzinfo=BERLIN), datetime(2026, 3, 10, 16, tzinfo=BERLIN))
@@ -66,18 +67,9 @@ def test_busy_all_day_events_block_timed_ones_like_free_busy():
         "Offsite", "Trip", "Meeting"]
 
 
-class FakeTransport:
-    def __init__(self, items):
-        self.items, self.calls = items, []
-
-    def get(self, path, params=None):
-        self.calls.append((path, params))
-        return {"items": self.items}
-
-
-class FakeClient:
+class FakeClient(ListingClient):
     def __init__(self, items, calendars):
-        self.transport = FakeTransport(items)
+        super().__init__(items)
         self._calendars = calendars
 
     def calendar_list(self, refresh=False):

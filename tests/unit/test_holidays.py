@@ -9,6 +9,7 @@ from gcal.holidays import (
 )
 from gcal.models import Calendar
 from gcal.times import parse_rfc3339
+from tests.unit.fakes import ListingClient
 
 US = "en.usa#holiday@group.v.calendar.google.com"
 # Descriptions as Google's holiday calendars write them (their public ICS feeds, quoted in
@@ -36,20 +37,6 @@ def test_only_shown_holiday_calendars_count():
     assert is_holiday_calendar(US) and not is_holiday_calendar("primary")
 
 
-class _Transport:
-    def __init__(self, items):
-        self.items, self.calls = items, []
-
-    def get(self, path, params=None):
-        self.calls.append((path, params))
-        return {"items": self.items}
-
-
-class _Client:
-    def __init__(self, items):
-        self.transport = _Transport(items)
-
-
 def test_public_holidays_reads_one_page_and_keeps_multi_day_holidays():
     items = [
         {"summary": "Independence Day", "description": "Public holiday",
@@ -62,7 +49,7 @@ def test_public_holidays_reads_one_page_and_keeps_multi_day_holidays():
          "start": {"dateTime": "2026-07-09T10:00:00Z"},
          "end": {"dateTime": "2026-07-09T11:00:00Z"}},
     ]
-    client = _Client(items)
+    client = ListingClient(items)
     calendar = Calendar(US, "Holidays in United States", None, "reader", selected=True)
     found = public_holidays(client, [calendar], parse_rfc3339("2026-06-01T00:00:00Z"),
                             parse_rfc3339("2026-08-01T00:00:00Z"))
@@ -80,7 +67,7 @@ def test_a_calendar_whose_entries_carry_no_known_marker_is_reported_not_guessed(
               "start": {"date": "2026-10-03"}, "end": {"date": "2026-10-04"}}]
     calendar = Calendar("de.german#holiday@group.v.calendar.google.com", "Feiertage", None,
                         "reader", selected=True)
-    found = public_holidays(_Client(items), [calendar], parse_rfc3339("2026-10-01T00:00:00Z"),
+    found = public_holidays(ListingClient(items), [calendar], parse_rfc3339("2026-10-01T00:00:00Z"),
                             parse_rfc3339("2026-10-10T00:00:00Z"))
     assert found.days == []
     assert found.problems and "Feiertage" in found.problems[0]
