@@ -26,8 +26,7 @@ CHAT_STATUS = {"do_not_disturb": "doNotDisturb", "available": "available"}
 # The titles Google Calendar gives these events when the user types none.
 _DEFAULT_TITLES = {"outOfOffice": "Out of office", "focusTime": "Focus time",
                    "workingLocation": "Working location"}
-DECLINING = ("outOfOffice", "focusTime")
-_DECLINING = DECLINING
+DECLINING = ("outOfOffice", "focusTime")  # status events that decline invitations
 _TYPE_EXAMPLE = "out_of_office"
 
 
@@ -121,9 +120,6 @@ def new_event_body(types: TypeInput, *, primary: bool, all_day: bool, days: int,
     if has_guests or meet:
         raise InvalidInputError("attendees", f"{name} events cannot have guests or a Meet "
                                 "link (Google's rule); create a normal event for a meeting", "")
-    if kind in _DECLINING and all_day:
-        raise InvalidInputError("start", f"{name} events must have start and end times, not "
-                                "whole days (Google's rule)", "2026-03-10T09:00")
     body: dict[str, Any] = {"eventType": kind}
     if kind == "workingLocation":
         _check_working_location(types, simple, all_day, days)
@@ -152,7 +148,7 @@ def _check_working_location(types: TypeInput, simple: Mapping[str, Any], all_day
 
 def _check_properties_fit(types: TypeInput, kind: str) -> None:
     if (types.auto_decline is not None or types.decline_message is not None) and (
-            kind not in _DECLINING):
+            kind not in DECLINING):
         raise InvalidInputError("auto_decline", "applies only to out_of_office and "
                                 "focus_time events; leave auto_decline and decline_message "
                                 "empty for other events", _TYPE_EXAMPLE)
@@ -187,7 +183,7 @@ def update_patch(types: TypeInput, subject: Mapping[str, Any], *, adds_guests: b
     if current in PROPERTIES and adds_guests:
         raise InvalidInputError("attendees", f"{TYPE_NAMES[current]} events cannot have "
                                 "guests (Google's rule)", "")
-    if current in _DECLINING and all_day:
+    if current in DECLINING and all_day:
         raise InvalidInputError("all_day", f"{TYPE_NAMES[current]} events must keep start "
                                 "and end times (Google's rule)", "false")
     if current == "default":
@@ -212,7 +208,7 @@ def _type_for(types: TypeInput) -> tuple[str, ...]:
         return ("workingLocation",)
     if types.chat_status is not None:
         return ("focusTime",)
-    return _DECLINING
+    return DECLINING
 
 
 # ----------------------------------------------------------------------------- reading

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule
@@ -28,7 +28,7 @@ from gcal.errors import InvalidInputError, NotFoundError
 from gcal.event_input import EVENT_ID_EXAMPLE, EventFields, Span, span_of
 from gcal.formatting import WEEKDAYS, plural
 from gcal.ids import event_id_for_key
-from gcal.recurrence_input import moved_rules
+from gcal.recurrence_input import moved_rules, utc_stamp, wall_start
 from gcal.serializers import event_from_api
 from gcal.times import localize, parse_rfc3339, to_rfc3339
 
@@ -42,7 +42,6 @@ _NOT_COPIED = {"kind", "etag", "id", "htmlLink", "created", "updated", "creator"
 _OWN_FIELDS = ("summary", "description", "location", "colorId", "transparency", "visibility",
                "reminders", "attendees")
 _INSTANCE_PAGE = 2500
-_SUFFIX = re.compile(r"^(?P<series>.+)_(?P<when>\d{8}(?:T\d{6}Z)?)$")
 
 
 @dataclass
@@ -78,14 +77,17 @@ def update_following(client: CalendarClient, fields: EventFields, event_id: str,
     follower = _existing(client, calendar.id, split.follower_id)
     notes: list[str] = []
     send = fields.send_updates
+    # Read once: the new series needs the cancelled ones, and the changed ones move over.
+    exceptions = (_exceptions_from(client, split)
+                  if follower is None or not _ended(split) else [])
     if follower is None:
-        body, send = _follower_body(client, split, fields, zone)
+        body, send = _follower_body(split, fields, zone, exceptions)
         follower = writes.insert_event(client, calendar.id, body, send)
         notes += writes.invitation_note(send, follower.get("attendees"), "Invitations")
     elif _ended(split):
         notes.append("This split was already made (same occurrence) — not split twice.")
     if not _ended(split):
-        _carry_exceptions(client, split, follower, fields)
+        _carry_exceptions(client, split, follower, fields, exceptions)
         _end_before(client, split, fields.send_updates)
     earlier = _count(client, calendar.id, split.master["id"])
     later = _count(client, calendar.id, follower["id"]) if _finite(follower) else None
@@ -174,7 +176,7 @@ def _locate(client: CalendarClient, calendar_id: str, event_id: str) -> _Split |
 
     After a split the occurrence no longer belongs to the original series (Google answers
     404 for it), so the id itself tells the series and the occurrence's original start."""
-    match = _SUFFIX.match(event_id)
+    match = writes.INSTANCE_ID.match(event_id)
     try:
         item = client.transport.get(writes.events_path(calendar_id, event_id)) or {}
     except NotFoundError:
@@ -241,12 +243,6 @@ def _instant(span: Span) -> datetime:
 # ----------------------------------------------------------------------------- rules
 
 
-def _wall(span: Span) -> datetime:
-    if span.all_day:
-        return datetime.combine(span.start, time())
-    return span.start.astimezone(span.zone).replace(tzinfo=None)
-
-
 def earlier_rules(lines: list[str], split_at: Span) -> list[str]:
     """The original series' lines, ending just before ``split_at``."""
     until = (f"UNTIL={(split_at.start - timedelta(days=1)):%Y%m%d}" if split_at.all_day else
@@ -283,8 +279,8 @@ def _rest_of_count(line: str, series: Span, split_at: Span) -> str:
     if not count:
         return line
     # COUNT counts what the rule generates, before EXDATEs remove any (RFC 5545 3.8.5.3).
-    rule = rrule.rrulestr(line.removeprefix("RRULE:"), dtstart=_wall(series))
-    done = sum(1 for moment in rule if moment < _wall(split_at))
+    rule = rrule.rrulestr(line.removeprefix("RRULE:"), dtstart=wall_start(series))
+    done = sum(1 for moment in rule if moment < wall_start(split_at))
     return line.replace(count[0], f"COUNT={max(1, int(count[1]) - done)}")
 
 
@@ -304,15 +300,14 @@ def _value_instant(value: str, zone: ZoneInfo) -> datetime:
 
 
 def _rule_value(span: Span) -> str:
-    if span.all_day:
-        return f"{span.start:%Y%m%d}"
-    return f"{_instant(span).astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    return f"{span.start:%Y%m%d}" if span.all_day else utc_stamp(_instant(span))
 
 
 # ----------------------------------------------------------------------------- the new series
 
 
-def _follower_body(client, split: _Split, fields: EventFields, zone: ZoneInfo):
+def _follower_body(split: _Split, fields: EventFields, zone: ZoneInfo,
+                   exceptions: list[dict]):
     master, base = split.master, split.start
     if fields.recurrence is not None:
         raise InvalidInputError("recurrence", "cannot be given with scope=following; change "
@@ -322,8 +317,8 @@ def _follower_body(client, split: _Split, fields: EventFields, zone: ZoneInfo):
     if moved.all_day != base.all_day:
         raise InvalidInputError("all_day", "a recurring series cannot switch between all-day "
                                 "and timed", "false")
-    cancelled = [_rule_value(_original_start(item, None, base)) for item in
-                 _exceptions_from(client, split) if item.get("status") == "cancelled"]
+    cancelled = [_rule_value(_original_start(item, None, base)) for item in exceptions
+                 if item.get("status") == "cancelled"]
     rules = following_rules(master.get("recurrence") or [], span_of(master, base.zone), base)
     if cancelled:
         rules.append(("EXDATE;VALUE=DATE:" if base.all_day else "EXDATE:") + ",".join(cancelled))
@@ -390,12 +385,13 @@ def _answers(item: dict) -> list:
                   for a in item.get("attendees") or [])
 
 
-def _carry_exceptions(client, split: _Split, follower: dict, fields: EventFields) -> None:
+def _carry_exceptions(client, split: _Split, follower: dict, fields: EventFields,
+                      exceptions: list[dict]) -> None:
     """Each changed occurrence after the split becomes the same exception of the new series
     (cancelled ones are EXDATEs there already); the original's copy is then removed, since
     Google keeps an exception visible even when the series no longer reaches it."""
     new_start = span_of(follower, split.start.zone)
-    for item in _exceptions_from(client, split):
+    for item in exceptions:
         if item.get("status") != "cancelled":
             original = _original_start(item, None, split.start)
             shifted = _shift(original, split.start, new_start)
@@ -415,8 +411,8 @@ def _shift(original: Span, base: Span, new_start: Span) -> Span:
         start = original.start + (new_start.start - base.start)
         return Span(start, start + original.length(), base.zone)
     zone = new_start.zone
-    wall = _wall(Span(original.start, original.end, zone)) + (
-        _wall(new_start) - _wall(Span(base.start, base.end, zone)))
+    wall = wall_start(Span(original.start, original.end, zone)) + (
+        wall_start(new_start) - wall_start(Span(base.start, base.end, zone)))
     start = localize(wall, zone)
     return Span(start, start + original.length(), zone)
 

@@ -184,16 +184,16 @@ def _fit_line(line: str, all_day: bool, zone) -> str:
         if len(value) == 8:
             day = datetime.strptime(value, "%Y%m%d").date()
             end = localize(datetime.combine(day, time(23, 59, 59)), zone)
-            return "UNTIL=" + _utc_stamp(end)
+            return "UNTIL=" + utc_stamp(end)
         if not value.endswith("Z"):
             naive = datetime.strptime(value, "%Y%m%dT%H%M%S")
-            return "UNTIL=" + _utc_stamp(localize(naive, zone))
+            return "UNTIL=" + utc_stamp(localize(naive, zone))
         return match[0]
 
     return re.sub(r"UNTIL=([0-9TZ]+)", replace, line)
 
 
-def _utc_stamp(moment: datetime) -> str:
+def utc_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -211,11 +211,11 @@ def moved_rules(lines: list[str], before, after) -> list[str]:
     and RDATE values move with the start so they still name the same occurrences. Parts that
     cannot be moved exactly (ordinal weekdays, BYSETPOS, BYYEARDAY, ...) are refused.
     """
-    shift = _wall_start(after) - _wall_start(before)
+    shift = wall_start(after) - wall_start(before)
     if not shift:
         return lines
-    days = (_wall_start(after).date() - _wall_start(before).date()).days
-    month_moved = _wall_start(after).month != _wall_start(before).month
+    days = (wall_start(after).date() - wall_start(before).date()).days
+    month_moved = wall_start(after).month != wall_start(before).month
     moves = _Moves(shift, after.zone, days, month_moved, shift != timedelta(days=days))
     return [_moved_line(line, moves) if line.startswith("RRULE:")
             else _moved_dates(line, shift, after.zone) for line in lines]
@@ -230,7 +230,7 @@ class _Moves:
     time_moved: bool
 
 
-def _wall_start(span) -> datetime:
+def wall_start(span) -> datetime:
     start = span.start
     if isinstance(start, datetime):
         return start.astimezone(span.zone).replace(tzinfo=None)
@@ -250,7 +250,7 @@ def _moved_date(value: str, shift: timedelta, zone) -> str:
     if not value.endswith("Z"):
         return (wall + shift).strftime("%Y%m%dT%H%M%S")
     local = wall.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None) + shift
-    return _utc_stamp(localize(local, zone))
+    return utc_stamp(localize(local, zone))
 
 
 def _moved_line(line: str, moves: _Moves) -> str:

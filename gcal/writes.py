@@ -549,7 +549,8 @@ def delete_event(
     return WriteResult("deleted", event, zone, notes=notes, send_updates=send)
 
 
-_INSTANCE_ID = re.compile(r"^(?P<series>.+)_\d{8}(?:T\d{6}Z)?$")
+# Google's id of one occurrence: `<series id>_<original start>`.
+INSTANCE_ID = re.compile(r"^(?P<series>.+)_(?P<when>\d{8}(?:T\d{6}Z)?)$")
 
 
 def move_event(
@@ -559,7 +560,7 @@ def move_event(
     """One request: Google's move answers with the moved event, so nothing is read first."""
     if not destination_spec:
         raise InvalidInputError("destination_calendar_id", "is required", "Team Events")
-    instance = _INSTANCE_ID.match(event_id)
+    instance = INSTANCE_ID.match(event_id)
     if instance:
         raise InvalidInputError(
             "event_id", "is one occurrence of a recurring event; only the whole series can be "
