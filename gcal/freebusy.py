@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from gcal.client import CalendarClient
 from gcal.errors import GoogleCalendarError, InvalidInputError
-from gcal.holidays import Holidays, users_public_holidays
 from gcal.intervals import Interval, merge
 from gcal.times import parse_rfc3339, to_rfc3339
 from gcal.transport import calendar_path
@@ -84,19 +83,6 @@ def query_free_busy(
             + "; ".join(f"{name} ({reason})" for name, reason in result.unknown.items())
         )
     return result
-
-
-def busy_and_holidays(
-    client: CalendarClient, ids: Sequence[str], start: datetime, end: datetime, *,
-    skip_holidays: bool,
-) -> tuple[FreeBusy, Holidays | None]:
-    """Free/busy and, when asked, the user's public holidays, fetched concurrently so the
-    holiday lookup adds no waiting."""
-    if not skip_holidays:
-        return query_free_busy(client, ids, start, end), None
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        holidays = pool.submit(users_public_holidays, client, start, end)
-        return query_free_busy(client, ids, start, end), holidays.result()
 
 
 def unique_ids(*groups: Sequence[str]) -> list[str]:

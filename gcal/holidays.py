@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from gcal.calendars import list_calendars
+from gcal.calendars import list_calendars, shown_calendars
 from gcal.client import CalendarClient
 from gcal.errors import GoogleCalendarError
 from gcal.models import Calendar
@@ -57,8 +57,7 @@ def is_holiday_calendar(calendar_id: str) -> bool:
 def shown_holiday_calendars(calendars: Iterable[Calendar]) -> list[Calendar]:
     """The holiday calendars the user shows: a country subscribed only for reference and
     hidden or unticked in Google Calendar does not make the user's days off."""
-    return [c for c in calendars
-            if is_holiday_calendar(c.id) and c.selected and not c.hidden]
+    return [c for c in shown_calendars(list(calendars)) if is_holiday_calendar(c.id)]
 
 
 def users_public_holidays(client: CalendarClient, start: datetime, end: datetime) -> Holidays:

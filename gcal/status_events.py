@@ -8,7 +8,7 @@ says "busy". events.list with eventTypes tells why, where Google lets the user r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,14 @@ from gcal.transport import calendar_path
 
 _MAX_PARALLEL = 4
 _PER_CALENDAR = 20
+
+
+def status_owners(client: CalendarClient, attendees: Sequence[str]) -> dict[str, bool]:
+    """Status events live only on primary calendars: the user's own, and each person's
+    (mapped to whether it is the user's)."""
+    mine = client.account_email() or "primary"
+    people = {email: False for email in attendees if email.casefold() != mine.casefold()}
+    return {mine: True, **people}
 
 
 def status_notes(client: CalendarClient, owners: Mapping[str, bool], start: datetime,

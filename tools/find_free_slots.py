@@ -1,13 +1,12 @@
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from gcal.availability import read_availability
 from gcal.calendars import Default, resolve_calendar_ids
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
-from gcal.freebusy import busy_and_holidays, unique_ids
 from gcal.inputs import time_window
 from gcal.params import parse_emails, to_bool, to_int, to_str
 from gcal.replies import Reply, slots_reply
@@ -19,7 +18,6 @@ from gcal.slots import (
     parse_working_hours,
     search_window,
 )
-from gcal.status_events import status_notes
 from gcal.times import now_in
 from tools import _base
 
@@ -47,26 +45,15 @@ class FindFreeSlotsTool(_base.CalendarTool):
             client, to_str(parameters.get("calendar_ids"), "calendar_ids"), default=Default.BUSY)
         # Default off, so a model that sends every boolean as false keeps holidays free.
         work_on_holidays = to_bool(parameters.get("work_on_holidays"), "work_on_holidays")
-        ids = unique_ids(calendars.ids, attendees)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            why = pool.submit(status_notes, client, _status_owners(client, attendees), start,
-                              end, zone)
-            free_busy, holidays = busy_and_holidays(client, ids, start, end,
-                                                    skip_holidays=not work_on_holidays)
-            notes = why.result()
+        found = read_availability(client, calendars.ids, attendees, start, end, zone,
+                                  skip_holidays=not work_on_holidays)
+        holidays = found.holidays
         last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()  # end excluded
         skipped = holidays.on(start.astimezone(zone).date(), last_day, days) if holidays else []
         rules = replace(rules, days_off=frozenset(h.day for h in skipped))
-        return slots_reply(find_slots(free_busy.all_busy(), start, end, rules, limit),
-                           rules, free_busy, holidays, skipped, notes=notes,
+        return slots_reply(find_slots(found.free_busy.all_busy(), start, end, rules, limit),
+                           rules, found.free_busy, holidays, skipped, notes=found.notes,
                            names=calendars.names)
-
-
-def _status_owners(client: CalendarClient, attendees: list[str]) -> dict[str, bool]:
-    """Status events live only on primary calendars: the user's own, and each person's."""
-    mine = client.account_email() or "primary"
-    people = {email: False for email in attendees if email.casefold() != mine.casefold()}
-    return {mine: True, **people}
 
 
 def _minutes(parameters: Mapping[str, Any], name: str, *, default: int | None,

@@ -59,9 +59,9 @@ def seed_demo(emu: GoogleEmulator, today: date | None = None) -> dict[str, Any]:
     emu.add_calendar("anna@example.com", "Team Offsite", DEMO_TZ,
                      calendar_id="team-offsite@group.calendar.google.com")
     emu.share_calendar("team-offsite@group.calendar.google.com", DEMO_USER, "reader")
-    emu.add_calendar("anna@example.com", "Holidays in Germany", DEMO_TZ,
-                     calendar_id=HOLIDAY_CALENDAR_ID)
-    emu.share_calendar(HOLIDAY_CALENDAR_ID, DEMO_USER, "reader")
+    emu.subscribe_holidays(DEMO_USER, {(monday + timedelta(days=7)).isoformat():
+                                       "Public holiday (demo)"},
+                           calendar_id=HOLIDAY_CALENDAR_ID, summary="Holidays in Germany")
 
     add_event(DEMO_USER, {
         "summary": "Daily stand-up", "location": "Room 4.12",
@@ -99,10 +99,6 @@ def seed_demo(emu: GoogleEmulator, today: date | None = None) -> dict[str, Any]:
     add_event("team-offsite@group.calendar.google.com", {
         "summary": "Team offsite", **timed(monday + timedelta(days=4), 10, 0, 360),
         "location": "Lake Wannsee"})
-    add_event(HOLIDAY_CALENDAR_ID, {"summary": "Public holiday (demo)",
-                                        "start": {"date": (monday + timedelta(days=7)).isoformat()},
-                                        "end": {"date": (monday + timedelta(days=8)).isoformat()},
-                                        "transparency": "transparent"})
     token = emu.issue_token(DEMO_USER, expires_in=30 * 24 * 3600)
     refresh = emu.issue_refresh_token(DEMO_USER, DEMO_CLIENT_ID)
     return {

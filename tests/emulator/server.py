@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import gzip
+import hashlib
 import json
 import socket
 import sys
@@ -215,6 +216,11 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
 
+def _stable_id(*parts: str) -> str:
+    digest = hashlib.sha256("|".join(parts).encode()).digest()
+    return "".join("0123456789abcdefghijklmnopqrstuv"[b % 32] for b in digest[:26])
+
+
 def _parse_body(raw: bytes, ctype: str) -> tuple[Any, bool]:
     if not raw:
         return None, False
@@ -411,6 +417,7 @@ class GoogleEmulator:
                 for day, name in days.items():
                     end = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
                     self.add_event(calendar_id, {
+                        "id": _stable_id(calendar_id, day, name),  # like Google's: per day
                         "summary": name, "description": description,
                         "start": {"date": day}, "end": {"date": end},
                         "transparency": "transparent", "visibility": "public",
