@@ -11,9 +11,9 @@ class PluginSettings(DifyPluginEnv):
     LOG_LEVEL: str = logs.DEFAULT_LEVEL
 
 
-exit_unless_remote_debugging_can_start()  # one clear line when .env cannot work
 # Dify cancels a tool call after its own timeout; keep ours a little longer so Dify decides.
 settings = PluginSettings(MAX_REQUEST_TIMEOUT=120)
+exit_unless_remote_debugging_can_start(settings)  # one clear line when .env cannot work
 logs.configure(plugin_logger_handler, settings.LOG_LEVEL)
 plugin = Plugin(settings)
 

@@ -93,10 +93,10 @@ def check(config: DifyPluginEnv) -> None:
     _handshake(host, port, key)
 
 
-def exit_unless_remote_debugging_can_start() -> None:
+def exit_unless_remote_debugging_can_start(config: DifyPluginEnv) -> None:
     """One line on stderr and exit code 2 instead of SDK tracebacks and retries."""
     try:
-        check(DifyPluginEnv())
+        check(config)
     except RemoteDebugError as exc:
         print(f"remote debugging: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None

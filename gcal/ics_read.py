@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from gcal.errors import InvalidInputError
 from gcal.ics import _icalendar
+from gcal.params import strip_mailto
 from gcal.times import localize, to_rfc3339
 
 logger = logging.getLogger(__name__)
@@ -401,10 +402,7 @@ def _is_conference(vevent, link: str) -> bool:
 
 
 def _address(value) -> str | None:
-    text = _text(value)
-    if text.lower().startswith("mailto:"):
-        text = text[7:]
-    text = text.strip()
+    text = strip_mailto(_text(value)).strip()
     return text if "@" in text and " " not in text else None
 
 

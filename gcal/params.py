@@ -166,7 +166,7 @@ def parse_emails(value: Any, parameter: str) -> list[str]:
             addresses.append(parseaddr(item)[1] or item)
         else:
             addresses.extend(item.split())
-    addresses = [_strip_mailto(_unquote(a)) for a in addresses]
+    addresses = [strip_mailto(_unquote(a)) for a in addresses]
     bad = [a for a in addresses if not _EMAIL.fullmatch(a)]
     if bad:
         shown = ", ".join(_shown(a) for a in bad)
@@ -177,7 +177,7 @@ def parse_emails(value: Any, parameter: str) -> list[str]:
     return _unique(addresses, key=str.casefold)
 
 
-def _strip_mailto(address: str) -> str:
+def strip_mailto(address: str) -> str:
     return address[7:] if address.lower().startswith("mailto:") else address
 
 

@@ -31,7 +31,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package import EMAIL_PATTERN, MAX_SIZE_MB, repo_url_problem
+from package import MAX_SIZE_MB, author_problem, contact_problem, repo_url_problem
 
 MAX_FILES = 5000
 MIN_DIFY_PLUGIN = Version("0.9.0")
@@ -87,8 +87,8 @@ def _manifest_identity(pkg: Package) -> Iterator[str]:
     author = str(manifest.get("author") or "")
     if not author:
         yield "manifest.yaml has no author"
-    elif "dify" in author.lower():
-        yield f"author {author!r} contains 'dify' (reserved); package with --author YOUR_ID"
+    elif problem := author_problem(author):
+        yield f"author {author!r}: {problem}; package with --author YOUR_ID"
     repo = manifest.get("repo")
     if not repo:
         yield "manifest.yaml has no repo; package with --repo https://github.com/OWNER/REPO"
@@ -97,8 +97,8 @@ def _manifest_identity(pkg: Package) -> Iterator[str]:
     contact = manifest.get("contact")
     if not contact:
         yield "manifest.yaml has no contact; package with --contact EMAIL"
-    elif not EMAIL_PATTERN.fullmatch(str(contact)):
-        yield f"contact {contact!r} is not an e-mail address"
+    elif problem := contact_problem(str(contact)):
+        yield f"contact {contact!r}: {problem}"
 
 
 @check("README names the source repository")

@@ -59,20 +59,24 @@ class Release:
     contact: str | None = None
 
     def problems(self) -> list[str]:
-        found = []
-        if self.author is not None:
-            if not AUTHOR_PATTERN.fullmatch(self.author):
-                found.append(f"--author {self.author!r}: use 1-64 letters, digits, '-' or '_'")
-            elif "dify" in self.author.lower():
-                found.append(f"--author {self.author!r}: the marketplace refuses authors "
-                             "containing 'dify'; use your organisation's id")
-        if self.repo is not None:
-            problem = repo_url_problem(self.repo)
-            if problem:
-                found.append(f"--repo {self.repo!r}: {problem}")
-        if self.contact is not None and not EMAIL_PATTERN.fullmatch(self.contact):
-            found.append(f"--contact {self.contact!r}: give an e-mail address")
-        return found
+        checks = (("author", self.author, author_problem), ("repo", self.repo, repo_url_problem),
+                  ("contact", self.contact, contact_problem))
+        return [f"--{name} {value!r}: {problem}" for name, value, rule in checks
+                if value is not None and (problem := rule(value))]
+
+
+def author_problem(author: str) -> str | None:
+    """The marketplace's rules for the author id (it becomes the plugin id)."""
+    if not AUTHOR_PATTERN.fullmatch(author):
+        return "use 1-64 letters, digits, '-' or '_'"
+    if "dify" in author.lower():
+        return ("contains 'dify': the marketplace refuses authors containing 'dify'; use "
+                "your organisation's id")
+    return None
+
+
+def contact_problem(contact: str) -> str | None:
+    return None if EMAIL_PATTERN.fullmatch(contact) else "give an e-mail address"
 
 
 def repo_url_problem(url: str) -> str | None:

@@ -36,7 +36,6 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVIDER_YAML = ROOT / "provider" / "google_calendar.yaml"
 BUDGET = 15_000  # characters for all tools, issue 17
 NOT_SENT_TYPES = {"file", "files", "system-files"}
 SENT_AS_STRING = {"select", "secret-input"}

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -30,12 +31,14 @@ _EMPTY = {"string": "", "array": [], "object": {}, "boolean": False, "integer": 
 
 
 @cache
-def declared_outputs(tool_module: str) -> dict[str, str]:
+@cache  # read once per tool and process, not on every call
+def declared_outputs(tool_module: str) -> Mapping[str, str]:
     """`{output name: JSON type}` from `tools/<name>.yaml` for the tool module `tools.<name>`."""
     name = tool_module.rsplit(".", 1)[-1]
     declaration = yaml.safe_load((_TOOLS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
     properties = (declaration.get("output_schema") or {}).get("properties") or {}
-    return {key: str(spec.get("type") or "string") for key, spec in properties.items()}
+    return MappingProxyType({key: str(spec.get("type") or "string")
+                             for key, spec in properties.items()})
 
 
 def complete_outputs(data: Mapping[str, Any], declared: Mapping[str, str]) -> dict[str, Any]:

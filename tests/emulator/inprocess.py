@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from tests.emulator.server import CIDict, GoogleEmulator, RecordedRequest
+from tests.emulator.server import CIDict, GoogleEmulator, RecordedRequest, _parse_body
 
 
 class InProcessSession:
@@ -30,22 +30,13 @@ class InProcessSession:
         raw = raw.encode() if isinstance(raw, str) else raw
         query = parse_qs(split.query, keep_blank_values=True)
         cased = CIDict(list(prepared.headers.items()))
-        body = _json_or_none(raw)
+        body, body_error = _parse_body(raw, cased.get("Content-Type", ""))
         record = RecordedRequest(method, unquote(split.path), split.path, query, cased, body, raw)
         self._emulator._record(record)
         status, out, out_headers = self._emulator._process(
-            method, split.path, query, body, bool(raw) and body is None, cased, record)
+            method, split.path, query, body, body_error, cased, record)
         record.status = status
         return _response(status, out, out_headers)
-
-
-def _json_or_none(raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
 
 
 def _response(status: int, body: Any, headers: dict[str, str]) -> requests.Response:
