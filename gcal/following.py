@@ -148,9 +148,9 @@ def respond_following(client: CalendarClient, event_id: str, calendar_spec: str 
                                    time_min=_instant(split.start), time_max=horizon)
              if i.get("status") != "cancelled"]
     last = None
-    for item in items:
-        last = writes.respond_to_event(client, item["id"], calendar.id, response, comment,
-                                       "instance", send_updates=send_updates)
+    for item in items:  # already read: answered without reading each one again
+        last = writes.answer_invitation(client, calendar, item, response, comment,
+                                        send_updates=send_updates)
     if last is None:
         raise InvalidInputError("event_id", "no occurrence left from this one on",
                                 EVENT_ID_EXAMPLE)

@@ -603,9 +603,18 @@ def respond_to_event(
 ) -> WriteResult:
     """Only the user's own attendee entry changes; by default the organizer is told at once."""
     calendar = listed_calendar(client, calendar_spec)
-    zone = client.primary_time_zone()
     item = _live(_subject(client, calendar.id,
                           _live(fetch_event(client, calendar.id, event_id)), scope))
+    return answer_invitation(client, calendar, item, response, comment,
+                             send_updates=send_updates)
+
+
+def answer_invitation(
+    client: CalendarClient, calendar: Calendar, item: dict, response: str,
+    comment: str | None, *, send_updates: str | None = None,
+) -> WriteResult:
+    """The user's answer to one event already read from ``calendar``."""
+    zone = client.primary_time_zone()
     viewer = client.viewer()
     mine = _my_entry(item, calendar.id, viewer)
     if mine is None:
