@@ -61,7 +61,8 @@ def seed_demo(emu: GoogleEmulator, today: date | None = None) -> dict[str, Any]:
     emu.share_calendar("team-offsite@group.calendar.google.com", DEMO_USER, "reader")
     emu.subscribe_holidays(DEMO_USER, {(monday + timedelta(days=7)).isoformat():
                                        "Public holiday (demo)"},
-                           calendar_id=HOLIDAY_CALENDAR_ID, summary="Holidays in Germany")
+                           calendar_id=HOLIDAY_CALENDAR_ID, summary="Holidays in Germany",
+                           time_zone=DEMO_TZ)
 
     add_event(DEMO_USER, {
         "summary": "Daily stand-up", "location": "Room 4.12",

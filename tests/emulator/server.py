@@ -396,6 +396,7 @@ class GoogleEmulator:
         calendar_id: str = "en.usa#holiday@group.v.calendar.google.com",
         summary: str = "Holidays in United States",
         selected: bool = True,
+        time_zone: str = "UTC",
     ) -> str:
         """Subscribe ``email`` to one of Google's regional holiday calendars.
 
@@ -409,7 +410,7 @@ class GoogleEmulator:
         with self.state.lock:
             exists = calendar_id in self.state.calendars
         if not exists:
-            self.add_calendar(calendar_id, summary, calendar_id=calendar_id)
+            self.add_calendar(calendar_id, summary, time_zone, calendar_id=calendar_id)
             kinds = [(holidays, "Public holiday"),
                      (observances or {}, "Observance\nTo hide observances, go to Google "
                                          f"Calendar Settings > {summary}")]
