@@ -99,6 +99,11 @@ def tool_call(tool: str, session_id: str | None) -> Iterator[CallStats]:
 _tool_logger = logging.getLogger("tools")
 
 
+def google_side(status: int | None, *, network: bool = False) -> bool:
+    """A failure the user cannot fix: Google's servers, its rate limits, or the network."""
+    return network or (status or 0) >= 500 or status == 429
+
+
 def _failure(exc: Exception) -> tuple[int, dict[str, object]]:
     """WARNING when the caller can fix it (input, ids, access), ERROR for Google or network.
 
@@ -106,12 +111,8 @@ def _failure(exc: Exception) -> tuple[int, dict[str, object]]:
     """
     if not isinstance(exc, GoogleCalendarError):
         return logging.ERROR, {"error": type(exc).__name__}
-    status = exc.status or 0
-    server_side = (
-        isinstance(exc, TransportError | RateLimitError | QuotaExceededError)
-        or status >= 500
-        or getattr(exc, "error", None) == "network"
-    )
+    server_side = isinstance(exc, TransportError | RateLimitError | QuotaExceededError) or (
+        google_side(exc.status, network=getattr(exc, "error", None) == "network"))
     details = {"error": type(exc).__name__, "status": exc.status, "reason": exc.reason,
                "parameter": getattr(exc, "parameter", None)}
     return (logging.ERROR if server_side else logging.WARNING), details

@@ -200,8 +200,8 @@ def _log_oauth_failure(step: str, exc: OAuthError) -> None:
     if isinstance(exc, OAuthStateError):
         logs.event(logger, logging.WARNING, "oauth.state_rejected", reason=exc.error)
         return
-    server_side = exc.error == "network" or (exc.status or 0) >= 500 or exc.status == 429
     missing = getattr(exc, "missing", None)
+    server_side = logs.google_side(exc.status, network=exc.error == "network")
     logs.event(logger, logging.ERROR if server_side else logging.WARNING,
                f"oauth.{step}_failed", error=exc.error, status=exc.status,
                missing=logs.scope_names(missing) if missing else None)
