@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from gcal.batch import Answer, Call, run_batch
 from gcal.client import CalendarClient
+from gcal.errors import GoogleCalendarError, TransportError
 from gcal.ics_read import IcsFile, ImportItem, original_start_key, read_ics
 from gcal.models import Calendar
 from gcal.transport import calendar_path
@@ -110,7 +111,10 @@ class _Target:
     send_updates: str
 
     def preview(self) -> list[_Step]:
-        return self._plan(self.parsed.items, self._lookup(self.parsed.items), set())
+        stored, unreadable = self._lookup(self.parsed.items)
+        if unreadable:
+            raise next(iter(unreadable.values()))  # nothing is written: one clear error
+        return self._plan(self.parsed.items, stored, set())
 
     def run(self) -> list[_Step]:
         eager = [i for i in self.parsed.items
@@ -123,9 +127,12 @@ class _Target:
         rest = [s.item for s in first if s.held] + [
             i for i in later if not (i.uid in created and i.original_start and
                                      not self._cancels(i))]
-        stored = self._lookup(rest, also=follow)
+        stored, unreadable = self._lookup(rest, also=follow)
         landed = {s.item.key for s in first if s.landed_before}
-        steps = self._plan(rest, stored, landed)
+        steps = self._plan([i for i in rest if i.uid not in unreadable], stored, landed)
+        steps += [_skip(_Step(i, _outcome(i)), "Google did not say what this calendar holds "
+                        f"for it ({unreadable[i.uid].message}); import the file again")
+                  for i in rest if i.uid in unreadable]
         self._write([s for s in steps if s.call and not s.after_series])
         self._write([s for s in steps if s.call and s.after_series])
         return [s for s in first if not s.held] + follow + steps
@@ -148,9 +155,11 @@ class _Target:
 
     # -------------------------------------------------------------------------- lookup
 
-    def _lookup(self, items: list[ImportItem], also: list[_Step] = ()) -> dict:
-        """Stored events by (iCalUID, original start key), deleted ones included. `also`:
-        writes that go out in the same batch (their answers are recorded on their steps)."""
+    def _lookup(self, items: list[ImportItem], also: list[_Step] = ()
+                ) -> tuple[dict, dict[str, GoogleCalendarError]]:
+        """Stored events by (iCalUID, original start key), deleted ones included, and the
+        UIDs Google did not answer for. `also`: writes that go out in the same batch (their
+        answers are recorded on their steps)."""
         uids = list(dict.fromkeys(item.uid for item in items))
         calls = [Call("GET", self._events_path, {"iCalUID": uid, "showDeleted": True,
                                             "fields": _LOOKUP_FIELDS, "maxResults": _LOOKUP_PAGE})
@@ -159,13 +168,15 @@ class _Target:
         for step, answer in zip(also, answers[len(calls):], strict=True):
             _record(step, answer)
         stored: dict[tuple[str, str | None], dict] = {}
-        for answer in answers[:len(calls)]:
-            if answer.error is not None:
-                raise answer.error  # one clear error beats guessing what the calendar holds
+        unreadable: dict[str, GoogleCalendarError] = {}
+        for uid, answer in zip(uids, answers, strict=False):
+            if not answer.ok:
+                unreadable[uid] = answer.error or TransportError(f"HTTP {answer.status}")
+                continue
             for event in (answer.body or {}).get("items", []):
                 key = (event.get("iCalUID"), original_start_key(event.get("originalStartTime")))
                 stored[key] = event
-        return stored
+        return stored, unreadable
 
     # -------------------------------------------------------------------------- decide
 

@@ -261,3 +261,21 @@ def test_an_event_google_refuses_is_reported_and_the_others_imported(
     assert "skipped 1" in result.text.splitlines()[0]
     again = run(plugin, files, oauth_creds, (SAMPLES / "apple.ics").read_bytes())
     assert len(again.variables["imported"]) == 1 and len(again.variables["unchanged"]) == 2
+
+
+def test_a_lookup_google_fails_after_the_imports_is_reported_per_event(
+    plugin, emu, files, oauth_creds
+):
+    content = (SAMPLES / "apple.ics").read_bytes()
+    run(plugin, files, oauth_creds, content)
+    emu.inject_fault(Fault(method="GET", path_regex=r"/events$", status=400, reason="invalid",
+                           message="Bad lookup.", times=None))
+    again = run(plugin, files, oauth_creds, content)
+    emu.clear_faults()
+    assert again.variables["imported"] == [] and len(again.variables["skipped"]) == 3
+    assert all("import the file again" in s["reason"] for s in again.variables["skipped"])
+    with pytest.raises(PluginInvokeError, match="Bad lookup"):
+        emu.inject_fault(Fault(method="GET", path_regex=r"/events$", status=400,
+                               reason="invalid", message="Bad lookup.", times=None))
+        run(plugin, files, oauth_creds, content, dry_run=True)
+    emu.clear_faults()
