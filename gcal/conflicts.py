@@ -15,7 +15,7 @@ instances of it) is ignored. For a new recurring event only its first occurrence
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -46,15 +46,26 @@ def find_conflicts(
     zone: ZoneInfo,
     *,
     ignore_id: str | None = None,
+    read: tuple[str, list[dict] | Future] | None = None,
 ) -> list[Event]:
     """Busy events overlapping ``window`` on the user's busy calendars and ``calendar_id``,
-    read in one round of parallel requests (see the module rules)."""
+    read in one round of parallel requests (see the module rules). ``read``: one calendar's
+    items in ``window`` (``window_items``) that the caller has, or is reading alongside."""
     calendars = _checked_calendars(client, calendar_id)
+    known = dict([read]) if read else {}
+
+    def events_of(cal: str) -> list[Event]:
+        items = known[cal] if cal in known else window_items(client, cal, window, zone)
+        if isinstance(items, Future):
+            items = items.result()
+        viewer = client.viewer()
+        return [event_from_api(item, cal, viewer) for item in items]
+
     if len(calendars) == 1:
-        found = [_events_in(client, calendars[0], window, zone)]
+        found = [events_of(calendars[0])]
     else:
         with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL, len(calendars))) as pool:
-            found = list(pool.map(lambda cal: _events_in(client, cal, window, zone), calendars))
+            found = list(pool.map(events_of, calendars))
     events = _unique(event for events in found for event in events)
     return sorted(overlapping(events, window, zone, ignore_id=ignore_id),
                   key=lambda e: _instant(e.start, zone) or window.start)
@@ -67,20 +78,19 @@ def _checked_calendars(client: CalendarClient, calendar_id: str) -> list[str]:
     return list(dict.fromkeys([target, *(c.id for c in busy_calendars(calendars))]))
 
 
-def _events_in(client: CalendarClient, calendar_id: str, window: Window,
-               zone: ZoneInfo) -> list[Event]:
+def window_items(client: CalendarClient, calendar_id: str, window: Window, zone: ZoneInfo,
+                 *, limit: int = MAX_CHECKED) -> list[dict]:
+    """Google's items (occurrences expanded) of one calendar that touch ``window``."""
     path = calendar_path("calendars", calendar_id, "events", parameter="calendar_id")
     params = {
         "singleEvents": "true",
         "orderBy": "startTime",
         "timeMin": to_rfc3339(window.start),
         "timeMax": to_rfc3339(window.end),
-        "maxResults": MAX_CHECKED,
+        "maxResults": limit,
         "timeZone": zone.key,
     }
-    items = (client.transport.get(path, params=params) or {}).get("items", [])
-    viewer = client.viewer()
-    return [event_from_api(item, calendar_id, viewer) for item in items]
+    return (client.transport.get(path, params=params) or {}).get("items", [])
 
 
 def _unique(events: Iterable[Event]) -> list[Event]:

@@ -7,14 +7,14 @@ write request, so a failure never leaves a half-done change behind.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from gcal import event_types
 from gcal.calendars import resolve_calendar_id
 from gcal.client import CalendarClient
-from gcal.conflicts import Window, find_conflicts
+from gcal.conflicts import Window, find_conflicts, window_items
 from gcal.errors import (
     BackendError,
     ConflictError,
@@ -38,7 +38,7 @@ from gcal.ids import conference_request_id, event_id_for_key, new_event_id
 from gcal.models import Calendar, Event, Viewer
 from gcal.recurrence_input import fit_to_event, moved_rules
 from gcal.serializers import calendar_from_api, event_from_api
-from gcal.times import day_start, now_in, parse_rfc3339, to_rfc3339
+from gcal.times import day_start, now_in, parse_rfc3339
 from gcal.transport import calendar_path, maybe_applied
 
 RESPONSES = {"accepted": "accepted", "accept": "accepted", "yes": "accepted",
@@ -125,13 +125,13 @@ def default_send(given: str | None, *attendee_lists: list[dict] | None) -> str:
 
 
 def _conflicts(client, calendar_id: str, span: Span, event_id: str, notes: list[str], *,
-               free: bool = False):
+               free: bool = False, read: list[dict] | Future | None = None):
     if free:
         return []  # an event shown as free blocks no time, so it conflicts with nothing
-    start, end = span.instants()
     try:
-        return find_conflicts(client, calendar_id, Window(start, end, span.all_day), span.zone,
-                              ignore_id=event_id)
+        return find_conflicts(client, calendar_id, _window(span), span.zone,
+                              ignore_id=event_id,
+                              read=(calendar_id, read) if read is not None else None)
     except GoogleCalendarError as exc:
         notes.append(f"Could not check for overlapping events: {exc.message}")
         return []
@@ -171,14 +171,16 @@ def create_event(
         days=(span.end - span.start).days if span.all_day else 0,
         has_guests=bool(body.get("attendees")), simple=fields.simple, meet=fields.add_meet))
     send = default_send(fields.send_updates, body.get("attendees"))
-    earlier = _earlier_copy(client, calendar.id, body, span, idempotency_key, allow_duplicate)
+    earlier, read = _earlier_copy(client, calendar.id, body, span, idempotency_key,
+                                  allow_duplicate)
     if earlier is not None:
         return earlier
-    # The id is ours before Google answers, so the overlap query can run alongside the insert.
+    # The id is ours before Google answers, so the overlap query can run alongside the insert;
+    # the target calendar's window, read for the duplicate check, is not read twice.
     check_notes: list[str] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         overlaps = pool.submit(_conflicts, client, calendar.id, span, event_id, check_notes,
-                               free=body.get("transparency") == "transparent")
+                               free=body.get("transparency") == "transparent", read=read)
         item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
         conflicts = overlaps.result()
     notes = invitation_note(send, item.get("attendees"), "Invitations")
@@ -198,36 +200,46 @@ _SAME_EVENT_NOTE = ("An event with the same title, start and end was already on 
 
 
 def _earlier_copy(client, calendar_id: str, body: dict, span: Span, key: str | None,
-                  allow_duplicate: bool) -> WriteResult | None:
-    """The event a repeated create would duplicate: same key, or same title and times."""
+                  allow_duplicate: bool) -> tuple[WriteResult | None, list[dict] | None]:
+    """The event a repeated create would duplicate (same key, or same title and times), and
+    the target calendar's items in the span when they were read for that."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         keyed = pool.submit(_existing, client, calendar_id, body["id"]) if key else None
-        alike = (None if allow_duplicate else
-                 pool.submit(same_events, client, calendar_id, body["summary"], span))
+        read = (None if allow_duplicate else
+                pool.submit(window_items, client, calendar_id, _window(span), span.zone,
+                            limit=_SAME_EVENT_PAGE))
         keyed_item = keyed.result() if keyed else None
-        alike_items = alike.result() if alike else []
+        items = read.result() if read else None
+    alike = _same_in(items or [], body["summary"], span)
     if keyed_item is not None:
         found, note = keyed_item, _SAME_KEY_NOTE
-    elif alike_items:
-        found, note = alike_items[0], _SAME_EVENT_NOTE
+    elif alike:
+        found, note = alike[0], _SAME_EVENT_NOTE
     else:
-        return None
-    return _finish(client, "already_existed", found, calendar_id, span, span.zone, [note])
+        return None, items
+    return _finish(client, "already_existed", found, calendar_id, span, span.zone,
+                   [note]), items
 
 
 def same_events(client: CalendarClient, calendar_id: str, summary: str, span: Span,
                 *, other_than: str | None = None) -> list[dict]:
     """Live events on the calendar with this title (ignoring case) and exactly this span."""
-    start, end = span.instants()
-    params = {"singleEvents": "true", "timeMin": to_rfc3339(start), "timeMax": to_rfc3339(end),
-              "maxResults": _SAME_EVENT_PAGE, "timeZone": span.zone.key}
-    items = (client.transport.get(events_path(calendar_id), params=params) or {}).get(
-        "items", [])
+    items = window_items(client, calendar_id, _window(span), span.zone, limit=_SAME_EVENT_PAGE)
+    return _same_in(items, summary, span, other_than=other_than)
+
+
+def _same_in(items: list[dict], summary: str, span: Span, *,
+             other_than: str | None = None) -> list[dict]:
     title = summary.strip().casefold()
     return [item for item in items
             if item.get("id") != other_than and item.get("status") != "cancelled"
             and (item.get("summary") or "").strip().casefold() == title
             and item.get("start") and _same_span(span_of(item, span.zone), span)]
+
+
+def _window(span: Span) -> Window:
+    start, end = span.instants()
+    return Window(start, end, span.all_day)
 
 
 _SAME_EVENT_PAGE = 250
@@ -316,31 +328,38 @@ def quick_add_event(
     *, allow_duplicate: bool = False,
 ) -> WriteResult:
     """Google parses the text while creating, so a duplicate can only be seen afterwards:
-    then the new copy is removed again (silently) and the earlier event is answered."""
+    then the new copy is removed again (silently) and the earlier event is answered. The
+    duplicate check and the overlap check share one read of the calendar, in one round."""
     calendar = target_calendar(client, calendar_spec)
     zone = client.primary_time_zone()
     item = client.transport.post(
         events_path(calendar.id, "quickAdd"),
         params={"text": text, "sendUpdates": send_updates},
     ) or {}
-    earlier = None if allow_duplicate else _earlier_than(client, calendar.id, item, zone)
-    if earlier is not None:
+    notes = ["Google interpreted the text; check the title and time above."]
+    if not (item.get("id") and item.get("start")):
+        return _finish(client, "created", item, calendar.id, None, zone, notes)
+    event = event_from_api(item, calendar.id, client.viewer())
+    span = span_of(item, zone)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        read = pool.submit(window_items, client, calendar.id, _window(span), span.zone,
+                           limit=_SAME_EVENT_PAGE)
+        conflicts = _conflicts(client, calendar.id, span, event.id, notes,
+                               free=event.show_as == "free", read=read)
+        items = read.result()
+    alike = [] if allow_duplicate else _same_in(items, item.get("summary") or "", span,
+                                                other_than=item["id"])
+    if alike:
         client.transport.delete(events_path(calendar.id, item["id"]),
                                 params={"sendUpdates": "none"})
-        return _finish(client, "already_existed", earlier, calendar.id, None, zone,
-                       [_SAME_EVENT_NOTE])
-    notes = ["Google interpreted the text; check the title and time above."]
-    result = _finish(client, "created", item, calendar.id, None, zone, notes)
+        earlier = event_from_api(alike[0], calendar.id, client.viewer())
+        others = [] if earlier.show_as == "free" else [
+            c for c in conflicts if earlier.id not in (c.id, c.recurring_event_id)]
+        return WriteResult("already_existed", earlier, zone, others,
+                           [_SAME_EVENT_NOTE, *notes[1:]])
+    result = WriteResult("created", event, zone, conflicts, notes)
     result.send_updates = send_updates
     return result
-
-
-def _earlier_than(client, calendar_id: str, item: dict, zone: ZoneInfo) -> dict | None:
-    if not (item.get("id") and item.get("start")):
-        return None
-    alike = same_events(client, calendar_id, item.get("summary") or "", span_of(item, zone),
-                        other_than=item["id"])
-    return alike[0] if alike else None
 
 
 # ----------------------------------------------------------------------------- update

@@ -249,6 +249,39 @@ def test_quick_add_twice_keeps_one_event(plugin, emu, oauth_creds):
     assert len(live(emu, ALICE, first.variables["event"]["summary"])) == 2
 
 
+def _window_reads(emu) -> list:
+    return [r for r in emu.requests if r.method == "GET" and r.path.endswith("/events")
+            and "timeMin" in r.query]
+
+
+def test_create_and_quick_add_read_the_target_calendar_once(plugin, emu, oauth_creds):
+    emu.add_calendar(ALICE, "Side project")
+    plugin.invoke_tool("get_current_time", {}, oauth_creds)
+    emu.clear_requests()
+    plugin.invoke_tool("create_event", {"summary": "Solo", "start": "2026-03-12T09:00",
+                                        "end": "2026-03-12T10:00"}, oauth_creds)
+    targets = [r.path for r in _window_reads(emu)]
+    assert len(targets) == len(set(targets)) == 2  # primary (checks share it) + Side project
+    emu.clear_requests()
+    plugin.invoke_tool("quick_add_event", {"text": "Tea 2026-03-13 at 15:00"}, oauth_creds)
+    targets = [r.path for r in _window_reads(emu)]
+    assert len(targets) == len(set(targets)) == 2
+
+
+def test_quick_add_duplicate_lists_neither_itself_nor_its_removed_copy_as_a_conflict(
+    plugin, emu, oauth_creds
+):
+    side = emu.add_calendar(ALICE, "Side project")
+    emu.add_event(side, timed("Overlap", "2026-03-12T12:00:00+01:00",
+                              "2026-03-12T13:00:00+01:00"))
+    text = {"text": "Lunch with Anna 2026-03-12 at 12:30"}
+    first = plugin.invoke_tool("quick_add_event", text, oauth_creds)
+    second = plugin.invoke_tool("quick_add_event", text, oauth_creds)
+    assert second.variables["action"] == "already_existed"
+    for result in (first, second):
+        assert [c["summary"] for c in result.variables["conflicts"]] == ["Overlap"]
+
+
 # ----------------------------------------------------------------------------- 11.9 delete
 
 
