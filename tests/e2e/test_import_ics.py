@@ -226,3 +226,57 @@ def test_an_event_google_refuses_is_reported_and_the_others_imported(
     assert "skipped 1" in result.text.splitlines()[0]
     again = run(plugin, files, oauth_creds, (SAMPLES / "apple.ics").read_bytes())
     assert len(again.variables["imported"]) == 1 and len(again.variables["unchanged"]) == 2
+
+
+THIS_AND_FUTURE = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Example//Planner//EN\r
+BEGIN:VEVENT\r
+UID:planning@example.com\r
+DTSTAMP:20260301T000000Z\r
+DTSTART;TZID=Europe/Berlin:20260302T090000\r
+DTEND;TZID=Europe/Berlin:20260302T100000\r
+RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=6\r
+SUMMARY:Planning\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:planning@example.com\r
+DTSTAMP:20260301T000000Z\r
+RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Berlin:20260323T090000\r
+DTSTART;TZID=Europe/Berlin:20260323T103000\r
+DTEND;TZID=Europe/Berlin:20260323T113000\r
+SUMMARY:Planning (later)\r
+SEQUENCE:1\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:planning@example.com\r
+DTSTAMP:20260301T000000Z\r
+RECURRENCE-ID;TZID=Europe/Berlin:20260406T090000\r
+DTSTART;TZID=Europe/Berlin:20260406T120000\r
+DTEND;TZID=Europe/Berlin:20260406T130000\r
+SUMMARY:Planning (offsite)\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_this_and_future_change_imports_as_a_split_series(plugin, emu, files, oauth_creds):
+    """RFC 5545 3.8.4.4 RANGE=THISANDFUTURE: from 23 March every Monday moves to 10:30 with
+    the new title (also after Berlin's clocks change on 29 March); earlier ones stay."""
+    first = run(plugin, files, oauth_creds, THIS_AND_FUTURE, name="planning.ics")
+    assert len(first.variables["imported"]) == 3 and first.variables["skipped"] == [], first.text
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01",
+                                                "time_max": "2026-04-30", "query": "Planning",
+                                                "time_zone": "Europe/Berlin",
+                                                "max_results": 50}, oauth_creds)
+    assert [(e["start"], e["summary"]) for e in listed.variables["events"]] == [
+        ("2026-03-02T09:00:00+01:00", "Planning"), ("2026-03-09T09:00:00+01:00", "Planning"),
+        ("2026-03-16T09:00:00+01:00", "Planning"),
+        ("2026-03-23T10:30:00+01:00", "Planning (later)"),
+        ("2026-03-30T10:30:00+02:00", "Planning (later)"),
+        ("2026-04-06T12:00:00+02:00", "Planning (offsite)")]
+    uids = {e["iCalUID"] for e in live(emu)}
+    assert uids == {"planning@example.com", "planning_R20260323T090000@example.com"}
+
+    again = run(plugin, files, oauth_creds, THIS_AND_FUTURE, name="planning.ics")
+    assert len(again.variables["unchanged"]) == 3 and again.variables["imported"] == []
