@@ -12,8 +12,10 @@ one by one after the split become exceptions of the new series.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from dateutil import rrule
 
 from gcal.errors import InvalidInputError
 from gcal.event_input import Span, shifted_series, span_of
@@ -29,6 +31,10 @@ UNMOVABLE = ("moves this and every later occurrence (RANGE=THISANDFUTURE), but t
              "in the source calendar and export it again")
 KIND_CHANGE = "a series cannot switch between all-day and timed from one occurrence on"
 NO_ZONE = "recurring event in a custom time zone that matches no IANA zone"
+NOT_AN_OCCURRENCE = ("its RECURRENCE-ID (RANGE=THISANDFUTURE) names no occurrence of the "
+                     "series: nothing to change from there on")
+ENDED = ("falls after a RANGE=THISANDFUTURE cancellation earlier in the file: that occurrence "
+         "no longer exists")
 
 
 class _Skip(Exception):
@@ -37,9 +43,10 @@ class _Skip(Exception):
 
 @dataclass
 class _Part:
-    """One Google series made from the file's series: the master, or a part split off it."""
+    """One Google series made from the file's series: the master, or a part split off it
+    (``item`` None: the occurrences from ``since`` on were cancelled)."""
 
-    item: ImportItem
+    item: ImportItem | None
     since: datetime | None = None  # the (original) occurrence it starts at; None: the master
     moves: list[tuple[Span, Span]] = field(default_factory=list)  # (occurrence, moved to)
 
@@ -53,6 +60,7 @@ class _Part:
 @dataclass
 class _Series:
     origin: Span  # the master's own first occurrence, before any change
+    rules: list[str]  # the master's own lines, before any change
     parts: list[_Part]
 
     def owner(self, original: Span) -> _Part:
@@ -66,7 +74,8 @@ def apply_future_ranges(result: IcsFile, user_zone: ZoneInfo) -> None:
     if not changes:
         return
     result.items = [item for item in result.items if not item.this_and_future]
-    series = {item.uid: _Series(span_of(item.body, user_zone), [_Part(item)])
+    series = {item.uid: _Series(span_of(item.body, user_zone), item.body["recurrence"],
+                                [_Part(item)])
               for item in result.items
               if item.original_start is None and item.body.get("recurrence")}
     for change in sorted(changes, key=lambda c: _instant(_original(c.body, None, user_zone))):
@@ -76,25 +85,36 @@ def apply_future_ranges(result: IcsFile, user_zone: ZoneInfo) -> None:
             _split(series[change.uid], change, user_zone)
         except _Skip as problem:
             result.skipped.append(Skipped(change.uid, change.summary, str(problem)))
-    result.items = list(_rebuilt(result.items, series))
+    result.items = list(_rebuilt(result, series))
 
 
-def _rebuilt(items: list[ImportItem], series: dict[str, _Series]):
-    for item in items:
+def _rebuilt(result: IcsFile, series: dict[str, _Series]):
+    for item in result.items:
         whole = series.get(item.uid)
         if whole is None:
             yield item
         elif item.original_start is None:
-            yield from (part.item for part in whole.parts)
+            yield from (part.item for part in whole.parts if part.item is not None)
         else:
-            yield _rekeyed(item, whole)
+            rekeyed = _rekeyed(item, whole)
+            if rekeyed is None:
+                result.skipped.append(Skipped(item.uid, item.summary, ENDED))
+            else:
+                yield rekeyed
 
 
 def _split(whole: _Series, change: ImportItem, zone: ZoneInfo) -> None:
     original = _original(change.body, whole.origin, zone)
+    if not _occurs(whole, original, change.original_start):
+        raise _Skip(NOT_AN_OCCURRENCE)
     owner = whole.owner(original)
+    if owner.item is None:
+        raise _Skip(ENDED)
     lines = owner.item.body["recurrence"]
     at = owner.occurrence(original)  # where the part holds that occurrence today
+    if change.body.get("status") == "cancelled":
+        _end(whole, owner, at, _instant(original), max(owner.item.sequence, change.sequence))
+        return
     moved = span_of(change.body, zone)
     if moved.all_day != at.all_day:
         raise _Skip(KIND_CHANGE)
@@ -119,6 +139,44 @@ def _split(whole: _Series, change: ImportItem, zone: ZoneInfo) -> None:
     whole.parts.append(_Part(_series_item(uid, body, change.sequence), _instant(original), moves))
 
 
+def _end(whole: _Series, owner: _Part, at: Span, since: datetime, sequence: int) -> None:
+    """A cancelled THISANDFUTURE override: no occurrence from it on (from the first one:
+    the whole series is cancelled, which deletes an imported copy)."""
+    assert owner.item is not None
+    if _instant(at) <= _instant(span_of(owner.item.body, at.zone)):
+        owner.item = _series_item(owner.item.uid, {**owner.item.body, "status": "cancelled"},
+                                  sequence)
+        return
+    lines = owner.item.body["recurrence"]
+    owner.item = _series_item(owner.item.uid, {**owner.item.body,
+                                               "recurrence": earlier_rules(lines, at)}, sequence)
+    whole.parts.append(_Part(None, since))
+
+
+def _occurs(whole: _Series, original: Span, key: str | None) -> bool:
+    """RFC 5545 3.8.4.4: a RECURRENCE-ID names an occurrence of the series (its DTSTART, one
+    its RRULE generates, or an RDATE)."""
+    first = whole.origin
+    if _instant(original) == _instant(first):
+        return True
+    start = first.start if not first.all_day else datetime.combine(first.start, time())
+    moment = original.start if not original.all_day else datetime.combine(original.start, time())
+    for line in whole.rules:
+        head, _, values = line.partition(":")
+        if head == "RRULE" and _generates(values, start, moment):
+            return True
+        if head.startswith("RDATE") and key in values.split(","):
+            return True
+    return False
+
+
+def _generates(rule: str, start: datetime, moment: datetime) -> bool:
+    try:
+        return moment in rrule.rrulestr(rule, dtstart=start)
+    except (ValueError, TypeError):  # a rule dateutil cannot expand: Google will judge it
+        return True
+
+
 def _series_item(uid: str, body: dict, sequence: int) -> ImportItem:
     return ImportItem(uid, {**body, "iCalUID": uid, "sequence": sequence}, sequence)
 
@@ -132,13 +190,15 @@ def split_uid(uid: str, original: Span) -> str:
     return f"{local}_R{stamp}@{domain}" if at else f"{uid}_R{stamp}"
 
 
-def _rekeyed(item: ImportItem, whole: _Series) -> ImportItem:
+def _rekeyed(item: ImportItem, whole: _Series) -> ImportItem | None:
     """A changed occurrence belongs to the part its original start falls in, keyed by where
     that part holds it (a moved part moved its occurrences)."""
     original = _original(item.body, whole.origin, whole.origin.zone)
     if original.all_day != whole.origin.all_day:
         return item  # not an occurrence of this series; Google answers for it
     owner = whole.owner(original)
+    if owner.item is None:
+        return None
     if owner is whole.parts[0] and not owner.moves:
         return item
     held = owner.occurrence(original).body()["start"]

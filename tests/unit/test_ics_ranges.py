@@ -237,3 +237,49 @@ def test_thisandprior_is_skipped_with_its_reason():
     [skipped] = parsed.skipped
     assert "THISANDPRIOR is deprecated" in skipped.reason
     assert [item.uid for item in parsed.items] == [UID]
+
+
+def test_a_cancelled_range_ends_the_series_and_drops_later_changes():
+    """A CANCELLED THISANDFUTURE override deletes this and every later occurrence."""
+    after = vevent(f"UID:{UID}", "RECURRENCE-ID;TZID=Europe/Berlin:20260330T090000",
+                   "DTSTART;TZID=Europe/Berlin:20260330T120000",
+                   "DTEND;TZID=Europe/Berlin:20260330T130000", "SUMMARY:Planning (offsite)")
+    parsed = read_ics(calendar(*weekly(), *after, *change(
+        "20260316T090000", "20260316T090000", "20260316T100000", "Planning",
+        "STATUS:CANCELLED")), BERLIN)
+    [series] = parsed.items
+    assert series.body["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260316T075959Z"]
+    assert series.sequence == 1 and "status" not in series.body
+    [dropped] = parsed.skipped
+    assert dropped.summary == "Planning (offsite)" and "no longer exists" in dropped.reason
+    assert [day for day, _ in occurrences(parsed.items)] == [
+        "2026-03-02 09:00 +0100", "2026-03-09 09:00 +0100"]
+
+
+def test_a_cancelled_range_from_the_first_occurrence_cancels_the_series():
+    parsed = read_ics(calendar(*weekly(), *change(
+        "20260302T090000", "20260302T090000", "20260302T100000", "Planning",
+        "STATUS:CANCELLED")), BERLIN)
+    [series] = parsed.items
+    assert series.uid == UID and series.body["status"] == "cancelled" and series.sequence == 1
+
+
+def test_a_range_that_names_no_occurrence_is_skipped():
+    """RFC 5545 3.8.4.4: RECURRENCE-ID is the start of an occurrence; 09:30 is none."""
+    parsed = read_ics(calendar(*weekly(), *change(
+        "20260316T093000", "20260316T100000", "20260316T110000", "Planning (odd)")), BERLIN)
+    [series] = parsed.items
+    assert series.body["recurrence"] == ["RRULE:FREQ=WEEKLY;COUNT=6;BYDAY=MO"]
+    [skipped] = parsed.skipped
+    assert "names no occurrence" in skipped.reason
+
+
+def test_a_range_on_an_rdate_splits_there():
+    parsed = read_ics(calendar(
+        *weekly("RDATE;TZID=Europe/Berlin:20260319T090000"),
+        *change("20260319T090000", "20260319T090000", "20260319T100000", "From Thursday")),
+        BERLIN)
+    earlier, later = parsed.items
+    assert earlier.body["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260319T075959Z"]
+    assert later.body["start"]["dateTime"] == "2026-03-19T09:00:00+01:00"
+    assert later.body["recurrence"][1:] == ["RDATE:20260319T080000Z"]
