@@ -2,13 +2,17 @@
 
 Format and limits: Google's guide "Sending batch requests" (Calendar API; multipart/mixed,
 one `application/http` part per call, at most 50 calls per batch, answers matched by
-Content-ID, calls possibly executed in any order). Calls that Google refused as rate-limited
-or unavailable are sent again in a smaller batch (bounded); any other failure is returned to
-the caller with the call.
+Content-ID, calls possibly executed in any order). Calls that Google answered with the
+transport's retryable failures (429, rate-limit 403, any 5xx) are sent again in a smaller
+batch, after `Retry-After` when Google gave one, else the transport's backoff (bounded).
+Unlike the transport, a batch repeats a POST after a 5xx too: the repeat's answer is marked
+`retried`, so a caller can read a 409 "duplicate" as its own first try having landed. Any
+other failure is returned to the caller with the call.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -26,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH_CALLS = 50
 _API_PREFIX = "/calendar/v3"
-_RETRY_STATUSES = frozenset({429, 500, 503})
 _MAX_PARALLEL = 4
 _BOUNDARY = re.compile(r'boundary=("[^"]+"|[^;\s]+)', re.IGNORECASE)
 
@@ -54,6 +57,7 @@ class Answer:
     status: int
     body: dict | None = None
     error: GoogleCalendarError | None = None
+    retried: bool = False  # this answers a repeat of the call (an earlier try failed)
 
     @property
     def ok(self) -> bool:
@@ -72,7 +76,9 @@ def run_batch(
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Answer]:
     """One Answer per call, in order. Chunks of 50 go out concurrently (one round trip for up
-    to 200 calls); rate-limited calls are retried with backoff at most `max_attempts` times."""
+    to 200 calls); failed calls are retried at most `max_attempts` times."""
+    if not calls:
+        return []
     retry = retry or RetryPolicy.from_env()
     answers: list[Answer | None] = [None] * len(calls)
     pending = list(range(len(calls)))
@@ -82,13 +88,20 @@ def run_batch(
         results = _send_all(transport, [[calls[i] for i in chunk] for chunk in chunks])
         for chunk, result in zip(chunks, results, strict=True):
             for index, answer in zip(chunk, result, strict=True):
-                answers[index] = answer
+                answers[index] = dataclasses.replace(answer, retried=attempt > 1)
         pending = [i for i in pending if _retryable(answers[i])]
         if not pending or attempt == retry.max_attempts:
             break
-        logger.info("batch: %d calls rate-limited or unavailable, retrying", len(pending))
-        sleep(retry.backoff(attempt))
+        logger.info("batch: %d calls failed on Google's side or were rate-limited, retrying",
+                    len(pending))
+        sleep(_pause(retry, attempt, [answers[i] for i in pending]))
     return [a for a in answers if a is not None]
+
+
+def _pause(retry: RetryPolicy, attempt: int, failed: list[Answer | None]) -> float:
+    asked = [a.error.retry_after for a in failed
+             if a is not None and a.error is not None and a.error.retry_after is not None]
+    return min(max(asked), retry.max_delay) if asked else retry.backoff(attempt)
 
 
 def _send_all(transport: CalendarTransport, chunks: list[list[Call]]) -> list[list[Answer]]:
@@ -99,7 +112,7 @@ def _send_all(transport: CalendarTransport, chunks: list[list[Call]]) -> list[li
 
 
 def _retryable(answer: Answer | None) -> bool:
-    return answer is not None and (answer.status in _RETRY_STATUSES
+    return answer is not None and (answer.status >= 500 or answer.status == 429
                                    or isinstance(answer.error, RateLimitError))
 
 

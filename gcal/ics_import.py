@@ -1,12 +1,20 @@
 """Importing an .ics file into a calendar with Google's `events.import`, idempotently.
 
-Round 1 looks every UID up (`events.list?iCalUID=`, one batch): that decides per event
-imported / updated (higher SEQUENCE) / unchanged / skipped, and is all a dry run does.
-Round 2 writes what changed in one batch (events.import; cancellations as events.delete).
-Changed occurrences of a series written in round 2 follow in a third round, because Google
-may run the calls of one batch in any order and an occurrence needs its series first.
-Nothing is written when the file itself is unusable; a call Google refuses is reported as
-skipped with Google's reason, never silently dropped.
+Google's `events.import` never updates: an iCalUID the calendar already holds, live or deleted,
+is refused as a 409 `duplicate` whatever its SEQUENCE (gcalcli PR #712 and issue #784, which
+tell it apart by that reason). So the import is optimistic:
+
+1. every event of the file is imported at once (one batch): a new file costs one round trip;
+2. only what Google called a duplicate, the file's cancellations and changed occurrences of a
+   series that is not new are looked up by iCalUID; the same batch imports the changed
+   occurrences of the series round 1 created (an occurrence needs its series first: Google
+   may run the calls of one batch in any order);
+3. the lookup decides: a higher SEQUENCE updates the stored event (`events.update`), a deleted
+   one is restored, an equal or lower one is left unchanged, a cancellation deletes; the
+   occurrences of a series written here follow in one more round.
+
+A dry run only looks every UID up and reports what would happen. Nothing is written when the
+file itself is unusable; a call Google refuses is reported as skipped with Google's reason.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ _LOOKUP_PAGE = 2500  # Google's largest events.list page: a series with all its 
 # Partial responses (Calendar API guide "Improve performance", `fields`): only
 # what deciding imported/updated/unchanged needs.
 _LOOKUP_FIELDS = "items(id,iCalUID,sequence,status,originalStartTime,htmlLink)"
+_WRITE_FIELDS = "id,htmlLink"
+_RESTORED = "restored: it had been deleted from this calendar"
 
 
 @dataclass
@@ -66,6 +76,8 @@ class _Step:
     outcome: Outcome
     call: Call | None = None
     after_series: bool = False  # an occurrence whose series is written in this run too
+    held: bool = False  # Google answered `duplicate`: the calendar holds this UID already
+    landed_before: bool = False  # a repeat answered `duplicate`: the first try had landed
 
 
 def import_ics(
@@ -80,91 +92,159 @@ def import_ics(
     zone = client.primary_time_zone()
     parsed = read_ics(content, zone)
     result = ImportResult(calendar, zone, dry_run, parsed.method, send_updates)
-    stored = _lookup(client, calendar.id, parsed)
-    steps = _plan(parsed, stored, calendar.id, send_updates)
-    if not dry_run:
-        _write(client, [s for s in steps if s.call and not s.after_series])
-        _write(client, [s for s in steps if s.call and s.after_series])
-    result.outcomes = [s.outcome for s in steps] + [
+    target = _Target(client, calendar.id, parsed, send_updates)
+    steps = target.preview() if dry_run else target.run()
+    by_item = {id(s.item): s for s in steps}
+    result.outcomes = [by_item[id(item)].outcome for item in parsed.items] + [
         Outcome("skipped", s.summary, uid=s.uid, reason=s.reason) for s in parsed.skipped
     ]
     return result
 
 
-# ------------------------------------------------------------------------------ round 1
+@dataclass
+class _Target:
+    client: CalendarClient
+    calendar_id: str
+    parsed: IcsFile
+    send_updates: str
 
+    def preview(self) -> list[_Step]:
+        return self._plan(self.parsed.items, self._lookup(self.parsed.items), set())
 
-def _lookup(client: CalendarClient, calendar_id: str, parsed: IcsFile) -> dict:
-    """Stored events by (iCalUID, original start key); deleted ones included."""
-    uids = list(dict.fromkeys(item.uid for item in parsed.items))
-    path = calendar_path("calendars", calendar_id, "events", parameter="calendar_id")
-    calls = [Call("GET", path, {"iCalUID": uid, "showDeleted": True, "fields": _LOOKUP_FIELDS,
-                                "maxResults": _LOOKUP_PAGE}) for uid in uids]
-    stored: dict[tuple[str, str | None], dict] = {}
-    for answer in run_batch(client.transport, calls):
-        if answer.error is not None:
-            raise answer.error  # nothing written yet: one clear error beats a partial import
-        for event in (answer.body or {}).get("items", []):
-            key = (event.get("iCalUID"), original_start_key(event.get("originalStartTime")))
-            stored[key] = event
-    return stored
+    def run(self) -> list[_Step]:
+        eager = [i for i in self.parsed.items
+                 if i.original_start is None and not self._cancels(i)]
+        first = self._write([self._import_step(i) for i in eager], duplicate_is_held=True)
+        created = {s.item.uid for s in first if s.outcome.action == "imported" and not s.held}
+        later = [i for i in self.parsed.items if i.original_start is not None or self._cancels(i)]
+        follow = [self._import_step(i) for i in later
+                  if i.uid in created and i.original_start and not self._cancels(i)]
+        rest = [s.item for s in first if s.held] + [
+            i for i in later if not (i.uid in created and i.original_start and
+                                     not self._cancels(i))]
+        stored = self._lookup(rest, also=follow)
+        landed = {s.item.key for s in first if s.landed_before}
+        steps = self._plan(rest, stored, landed)
+        self._write([s for s in steps if s.call and not s.after_series])
+        self._write([s for s in steps if s.call and s.after_series])
+        return [s for s in first if not s.held] + follow + steps
 
+    def _cancels(self, item: ImportItem) -> bool:
+        return self.parsed.cancels or item.body.get("status") == "cancelled"
 
-def _plan(parsed: IcsFile, stored: dict, calendar_id: str, send_updates: str) -> list[_Step]:
-    written_series = set()
-    series = {i.uid for i in parsed.items if i.original_start is None} | {
-        uid for (uid, original), event in stored.items()
-        if original is None and event.get("status") != "cancelled"
-    }
-    steps = []
-    for item in sorted(parsed.items, key=lambda i: i.original_start is not None):
-        step = _decide(item, stored, parsed.cancels, calendar_id, send_updates)
-        if item.original_start and item.uid not in series and step.call is not None:
-            _skip(step, "a changed occurrence of a series that is neither in the file nor in "
-                  "this calendar; import the whole series")
-        if step.call is not None and item.original_start is None:
-            written_series.add(item.uid)
-        step.after_series = item.original_start is not None and item.uid in written_series
-        steps.append(step)
-    return steps
+    def _path(self, *segments: str) -> str:
+        return calendar_path("calendars", self.calendar_id, "events", *segments,
+                             parameter="calendar_id")
 
-
-def _decide(item: ImportItem, stored: dict, cancels: bool, calendar_id: str,
-            send_updates: str) -> _Step:
-    outcome = Outcome("imported", item.summary, uid=item.uid, start=item.body["start"],
-                      end=item.body["end"],
-                      original_start=item.original_start,
-                      recurring=bool(item.body.get("recurrence")))
-    existing = stored.get(item.key)
-    live = existing if existing and existing.get("status") != "cancelled" else None
-    if live is not None:
-        outcome.event_id, outcome.html_link = live.get("id"), live.get("htmlLink")
-    step = _Step(item, outcome)
-    newer = live is None or item.sequence > int(live.get("sequence") or 0)
-    if cancels or item.body.get("status") == "cancelled":
-        return _cancel_step(step, live, stored, newer, calendar_id, send_updates)
-    if live is not None and not newer:
-        outcome.action = "unchanged"
+    def _import_step(self, item: ImportItem) -> _Step:
+        step = _Step(item, _outcome(item))
+        step.call = Call("POST", self._path("import"), {"fields": _WRITE_FIELDS}, item.body)
         return step
-    outcome.action = "updated" if live is not None else "imported"
-    path = calendar_path("calendars", calendar_id, "events", "import", parameter="calendar_id")
-    step.call = Call("POST", path, {"fields": "id,htmlLink"}, item.body)
-    return step
 
+    # -------------------------------------------------------------------------- lookup
 
-def _cancel_step(step: _Step, live: dict | None, stored: dict, newer: bool, calendar_id: str,
-                 send_updates: str) -> _Step:
-    target = live.get("id") if live else _instance_id(step.item, stored)
-    if target is None:
-        return _skip(step, "cancelled in the file and not in this calendar")
-    if live is not None and not newer:
-        step.outcome.action = "unchanged"
-        step.outcome.reason = "the calendar holds a newer version than this cancellation"
+    def _lookup(self, items: list[ImportItem], also: list[_Step] = ()) -> dict:
+        """Stored events by (iCalUID, original start key), deleted ones included. `also`:
+        writes that go out in the same batch (their answers are recorded on their steps)."""
+        uids = list(dict.fromkeys(item.uid for item in items))
+        calls = [Call("GET", self._path(), {"iCalUID": uid, "showDeleted": True,
+                                            "fields": _LOOKUP_FIELDS, "maxResults": _LOOKUP_PAGE})
+                 for uid in uids]
+        answers = run_batch(self.client.transport, calls + [s.call for s in also])
+        for step, answer in zip(also, answers[len(calls):], strict=True):
+            _record(step, answer)
+        stored: dict[tuple[str, str | None], dict] = {}
+        for answer in answers[:len(calls)]:
+            if answer.error is not None:
+                raise answer.error  # one clear error beats guessing what the calendar holds
+            for event in (answer.body or {}).get("items", []):
+                key = (event.get("iCalUID"), original_start_key(event.get("originalStartTime")))
+                stored[key] = event
+        return stored
+
+    # -------------------------------------------------------------------------- decide
+
+    def _plan(self, items: list[ImportItem], stored: dict, landed: set) -> list[_Step]:
+        written_series = set()
+        series = {i.uid for i in self.parsed.items if i.original_start is None} | {
+            uid for (uid, original), event in stored.items()
+            if original is None and event.get("status") != "cancelled"
+        }
+        steps = []
+        for item in sorted(items, key=lambda i: i.original_start is not None):
+            step = self._decide(item, stored, item.key in landed)
+            if item.original_start and item.uid not in series and step.call is not None:
+                _skip(step, "a changed occurrence of a series that is neither in the file nor "
+                      "in this calendar; import the whole series")
+            if step.call is not None and item.original_start is None:
+                written_series.add(item.uid)
+            step.after_series = item.original_start is not None and item.uid in written_series
+            steps.append(step)
+        return steps
+
+    def _decide(self, item: ImportItem, stored: dict, landed_before: bool) -> _Step:
+        step = _Step(item, _outcome(item))
+        existing = stored.get(item.key)
+        if existing is not None:
+            step.outcome.event_id = existing.get("id")
+            step.outcome.html_link = existing.get("htmlLink")
+        stored_sequence = int((existing or {}).get("sequence") or 0)
+        if self._cancels(item):
+            return self._cancel_step(step, existing, stored, item.sequence > stored_sequence)
+        if existing is None:
+            return self._import_step(item) if not landed_before else step
+        if existing.get("status") == "cancelled":
+            step.outcome.reason = _RESTORED
+            return self._update_step(step, existing, max(item.sequence, stored_sequence),
+                                     "confirmed")
+        if item.sequence <= stored_sequence:
+            step.outcome.action = "imported" if landed_before else "unchanged"
+            return step
+        step.outcome.action = "updated"
+        return self._update_step(step, existing, item.sequence, None)
+
+    def _update_step(self, step: _Step, existing: dict, sequence: int,
+                     status: str | None) -> _Step:
+        """`events.update` of the stored event: `organizer` is writable only on import
+        (Event resource docs), `sequence` may rise (it is not read-only)."""
+        body = {k: v for k, v in step.item.body.items() if k != "organizer"}
+        body["sequence"] = sequence
+        if status is not None:
+            body["status"] = status
+        step.call = Call("PUT", self._path(existing["id"]), {"fields": _WRITE_FIELDS}, body)
         return step
-    step.outcome.action, step.outcome.event_id = "cancelled", target
-    path = calendar_path("calendars", calendar_id, "events", target, parameter="calendar_id")
-    step.call = Call("DELETE", path, {"sendUpdates": send_updates})
-    return step
+
+    def _cancel_step(self, step: _Step, existing: dict | None, stored: dict,
+                     newer: bool) -> _Step:
+        live = existing if existing and existing.get("status") != "cancelled" else None
+        target = live.get("id") if live else _instance_id(step.item, stored)
+        if target is None:
+            return _skip(step, "cancelled in the file and not in this calendar")
+        if live is not None and not newer:
+            step.outcome.action = "unchanged"
+            step.outcome.reason = "the calendar holds a newer version than this cancellation"
+            return step
+        step.outcome.action, step.outcome.event_id = "cancelled", target
+        step.call = Call("DELETE", self._path(target), {"sendUpdates": self.send_updates})
+        return step
+
+    # -------------------------------------------------------------------------- write
+
+    def _write(self, steps: list[_Step], *, duplicate_is_held: bool = False) -> list[_Step]:
+        if steps:
+            answers = run_batch(self.client.transport, [s.call for s in steps])
+            for step, answer in zip(steps, answers, strict=True):
+                if duplicate_is_held and answer.status == 409:
+                    step.held, step.landed_before = True, answer.retried
+                else:
+                    _record(step, answer)
+        return steps
+
+
+def _outcome(item: ImportItem) -> Outcome:
+    return Outcome("imported", item.summary, uid=item.uid, start=item.body["start"],
+                   end=item.body["end"], original_start=item.original_start,
+                   recurring=bool(item.body.get("recurrence")))
 
 
 def _instance_id(item: ImportItem, stored: dict) -> str | None:
@@ -181,20 +261,11 @@ def _skip(step: _Step, reason: str) -> _Step:
     return step
 
 
-# ------------------------------------------------------------------------------ round 2
-
-
-def _write(client: CalendarClient, steps: list[_Step]) -> None:
-    if not steps:
-        return
-    answers = run_batch(client.transport, [s.call for s in steps if s.call])
-    for step, answer in zip(steps, answers, strict=True):
-        _record(step, answer)
-
-
 def _record(step: _Step, answer: Answer) -> None:
     if step.outcome.action == "cancelled" and answer.status in (404, 410):
         return  # already gone (e.g. with its series): the cancellation holds
+    if answer.status == 409 and answer.retried:
+        return  # the first try landed; Google refused only the repeat
     if not answer.ok:
         message = answer.error.message if answer.error else f"HTTP {answer.status}"
         logger.info("import: Google refused one event (HTTP %s)", answer.status)

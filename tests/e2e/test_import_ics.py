@@ -61,23 +61,56 @@ def test_outlook_invitation_once_then_unchanged_then_updated(plugin, emu, files,
     assert stored["start"]["dateTime"] == "2026-03-16T08:30:00+01:00"
 
 
-def test_fifty_events_cost_one_lookup_batch_and_one_import_batch(
-    plugin, emu, files, oauth_creds
-):
+def _term(count: int = 50) -> bytes:
     events = "".join(
         f"BEGIN:VEVENT\r\nUID:bulk-{n}@school.example\r\nDTSTAMP:20260101T000000Z\r\n"
         f"DTSTART;VALUE=DATE:202604{n % 28 + 1:02d}\r\nSUMMARY:Lesson {n}\r\nEND:VEVENT\r\n"
-        for n in range(50))
-    content = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n{events}" \
-              "END:VCALENDAR\r\n".encode()
+        for n in range(count))
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n{events}" \
+           "END:VCALENDAR\r\n".encode()
+
+
+def _batches(emu) -> list:
+    return [r for r in emu.requests if r.path == "/batch/calendar/v3"]
+
+
+def test_fifty_new_events_cost_one_batch_and_the_same_file_again_two(
+    plugin, emu, files, oauth_creds
+):
     plugin.invoke_tool("get_current_time", {}, oauth_creds)  # warms the zone cache
     emu.clear_requests()
-    result = run(plugin, files, oauth_creds, content, name="term.ics")
+    result = run(plugin, files, oauth_creds, _term(), name="term.ics")
     assert len(result.variables["imported"]) == 50 and len(live(emu)) == 50
-    batches = [r for r in emu.requests if r.path == "/batch/calendar/v3"]
-    assert len(batches) == 2
-    inner = [r for r in emu.requests if r.path != "/batch/calendar/v3"]
-    assert sum(r.path.endswith("/events/import") for r in inner) == 50
+    assert len(_batches(emu)) == 1 and len(emu.requests) == 51
+    assert sum(r.path.endswith("/events/import") for r in emu.requests) == 50
+
+    emu.clear_requests()
+    again = run(plugin, files, oauth_creds, _term(), name="term.ics")
+    assert len(again.variables["unchanged"]) == 50 and len(live(emu)) == 50
+    # Google refuses the 50 imports as duplicates; one batch of lookups confirms nothing changed
+    assert len(_batches(emu)) == 2
+    assert [r.status for r in emu.requests if r.path.endswith("/events/import")] == [409] * 50
+    assert not [r for r in emu.requests if r.method in ("PUT", "PATCH", "DELETE")]
+
+
+def test_an_import_whose_answer_was_lost_is_imported_once(plugin, emu, files, oauth_creds):
+    emu.inject_fault(Fault(method="POST", path_regex=r"/events/import$", status=503,
+                           after_processing=True, times=1))
+    result = run(plugin, files, oauth_creds, _term(3), name="term.ics")
+    assert len(result.variables["imported"]) == 3, result.text
+    assert len(live(emu)) == 3
+
+
+def test_a_deleted_event_is_restored_by_importing_it_again(plugin, emu, files, oauth_creds):
+    content = (SAMPLES / "outlook_request.ics").read_bytes()
+    [first] = run(plugin, files, oauth_creds, content).variables["imported"]
+    plugin.invoke_tool("delete_event", {"event_id": first["event_id"]}, oauth_creds)
+    assert live(emu) == []
+    again = run(plugin, files, oauth_creds, content)
+    [restored] = again.variables["imported"]
+    assert restored["event_id"] == first["event_id"] and "restored" in restored["reason"]
+    [stored] = live(emu)
+    assert stored["organizer"]["email"] == "anna.schmidt@contoso.example"
 
 
 def test_dry_run_writes_nothing(plugin, emu, files, oauth_creds):
@@ -89,7 +122,9 @@ def test_dry_run_writes_nothing(plugin, emu, files, oauth_creds):
 
 
 def test_series_with_exdate_rdate_and_a_changed_occurrence(plugin, emu, files, oauth_creds):
+    emu.clear_requests()
     run(plugin, files, oauth_creds, (SAMPLES / "google_export.ics").read_bytes())
+    assert len(_batches(emu)) == 2  # the series and single events, then the changed occurrence
     listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01",
                                                 "time_max": "2026-03-31",
                                                 "query": "Swim"}, oauth_creds)

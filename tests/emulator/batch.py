@@ -77,6 +77,9 @@ def handle(emu: GoogleEmulator, raw: bytes, headers: CIDict) -> tuple[int, Any, 
                                                     inner_headers, rec)
             if fault is not None and fault.status is not None:
                 status, out = fault.status, envelope(fault.status, fault.reason, fault.message)
+                out_headers = {}
+        if fault is not None and fault.status is not None and fault.retry_after is not None:
+            out_headers = {**out_headers, "Retry-After": str(fault.retry_after)}
         rec.status = status
         reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
         payload = "" if out is None else json.dumps(out, indent=2)

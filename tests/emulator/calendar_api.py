@@ -491,6 +491,10 @@ def conference(version: int, body: dict[str, Any], existing: dict[str, Any] | No
 
 
 SEEN_CONFERENCE_REQUESTS = "_conferenceRequestIds"  # hidden: render() drops "_" keys
+# events.import makes "a private copy" (import reference); Event.privateCopy: "Event propagation
+# is disabled". Our reading: the copy belongs to the calendar's writers, who may edit it, and
+# nothing they change reaches the organizer or guests.
+PRIVATE_COPY = "_privateCopy"
 
 
 def _keep_conference(body: dict[str, Any], existing: dict[str, Any] | None) -> None:
@@ -668,8 +672,11 @@ def events_import(ctx: Ctx) -> Response:
     importing an event", Event resource docs). The copy is the importing user's alone: guests
     get nothing (the method has no sendUpdates parameter). Google keys imports by iCalUID
     (plus originalStartTime for a changed occurrence, which becomes an exception of the series
-    with that iCalUID). Modelled on RFC 5546 section 2.1.5: an import whose SEQUENCE is not
-    higher than the stored one's leaves the stored event as it is; a higher one replaces it.
+    with that iCalUID). An iCalUID the calendar already holds, live or deleted, is refused as a
+    duplicate whatever the SEQUENCE: Google does not update through import (gcalcli PR #712
+    review, 2024-08-26: "the API didn't seem to respect the sequence number and still considered
+    the events duplicates"; gcalcli issues #784 and #730, the latter for deleted events;
+    gcalcli tells them apart by the error reason `duplicate`).
     """
     cal, _ = get_calendar(ctx, "writer")
     body = copy.deepcopy(ctx.body) or {}
@@ -682,27 +689,20 @@ def events_import(ctx: Ctx) -> Response:
         a.pop("self", None)
     ev_mod.validate_event(body)
     original = body.get("originalStartTime")
-    sequence = int(body.get("sequence") or 0)
-    existing = _by_ical_uid(cal, uid, original)
-    if existing is not None and existing.get("status") != "cancelled" and int(
-        existing.get("sequence") or 0
-    ) >= sequence:
-        return 200, ev_mod.render(existing, cal, ctx.user, None, None), {}
-    event_id = existing["id"] if existing else None
-    if original is not None and event_id is None:
+    if _by_ical_uid(cal, uid, original) is not None:
+        raise ApiError(409, "duplicate")
+    event_id = None
+    if original is not None:
         master = _by_ical_uid(cal, uid, None)
         if master is None or not master.get("recurrence"):
             raise invalid("The recurring event of this instance was not found.")
         start = ev_mod.parse_edt(original, "start")
         event_id = f"{master['id']}_{instance_suffix(start, not isinstance(start, datetime))}"
         body["recurringEventId"] = master["id"]
-    elif existing is not None and existing.get("recurringEventId"):
-        body["recurringEventId"] = existing["recurringEventId"]
     body.setdefault("organizer", _organizer_for(ctx.state, cal))
     stored = build_new_event(ctx.state, cal, body, ctx.user, ctx.now_iso(), event_id)
-    stored["sequence"] = sequence
-    if existing is not None:
-        stored["created"] = existing.get("created", stored["created"])
+    stored["sequence"] = int(body.get("sequence") or 0)
+    stored[PRIVATE_COPY] = True
     cal.events[stored["id"]] = stored
     return 200, ev_mod.render(stored, cal, ctx.user, None, None), {}
 
@@ -767,19 +767,36 @@ def _write(ctx: Ctx, *, patch: bool) -> Response:
         new.pop("recurrence", None)
     if "recurringEventId" in ev:
         new.pop("recurrence", None)
+    private_copy = bool(ev.get(PRIVATE_COPY))
     organizer_side = is_organizer_side(ctx, cal, ev) or bool(ev.get("guestsCanModify"))
-    if not organizer_side:
+    if not (organizer_side or private_copy):
         _check_non_organizer_change(ctx, ev, new)
     ev_mod.validate_event(new)
     conference(ctx.params.get("conferenceDataVersion", 0), new, ev)
     ev_mod.normalize_attendees(new)
-    ev_mod.touch(ctx.state, new, ctx.now_iso(), bump_sequence=organizer_side)
+    given = _given_sequence(body, ev)
+    ev_mod.touch(ctx.state, new, ctx.now_iso(),
+                 bump_sequence=organizer_side and given is None)
+    if given is not None:
+        new["sequence"] = given
     cal.events[new["id"]] = new
-    if organizer_side:
+    if organizer_side and not private_copy:
         propagate(ctx.state, cal, new)
     else:
         _propagate_rsvp(ctx, cal, new)
     return 200, ev_mod.render(new, cal, ctx.user, None, ctx.params.get("maxAttendees")), {}
+
+
+def _given_sequence(body: dict[str, Any], ev: dict[str, Any]) -> int | None:
+    """Event.sequence is writable (discovery doc: no "read-only" on it, unlike id or created);
+    a client may raise it, never lower it below the stored one."""
+    if body.get("sequence") is None:
+        return None
+    given, stored = int(body["sequence"]), int(ev.get("sequence") or 0)
+    if given < stored:
+        raise invalid("Invalid sequence value. The specified sequence number is below the "
+                      "current sequence number of the resource.")
+    return given
 
 
 def events_patch(ctx: Ctx) -> Response:

@@ -53,3 +53,22 @@ def test_rate_limited_calls_are_retried_a_bounded_number_of_times(server, transp
     assert answers[0].status == 429
     assert sum(r.path.endswith("/events/import") and r.status == 429
                for r in server.requests) == 3
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_calls_google_failed_on_are_sent_again_and_marked_as_retried(server, transport, status):
+    """The transport's rule (gcal.transport): 5xx is retried. In a batch every call may be
+    repeated, because the caller reads a repeat's answer knowing it is one (`retried`)."""
+    server.inject_fault(Fault(path_regex=r"/events/import$", status=status,
+                              after_processing=True, times=1))
+    answers = run_batch(transport, [_import(1), _import(2)], sleep=lambda s: None)
+    assert answers[0].retried and answers[0].status == 409  # the first try had landed
+    assert answers[1].ok and not answers[1].retried
+
+
+def test_retry_after_of_a_refused_call_is_honoured(server, transport):
+    server.inject_fault(Fault(path_regex=r"/events/import$", status=429,
+                              reason="rateLimitExceeded", retry_after=3, times=1))
+    pauses = []
+    answers = run_batch(transport, [_import(1)], sleep=pauses.append)
+    assert answers[0].ok and pauses == [3.0]

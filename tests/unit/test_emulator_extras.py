@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -182,12 +183,46 @@ def test_import_keeps_the_organizer_and_is_keyed_by_ical_uid(emu, service):
     first = _import(service, _body())
     assert first["organizer"]["email"] == "anna@contoso.example"
     assert first["iCalUID"] == IMPORT_UID
-    again = _import(service, _body(summary="Same sequence, other title"))
-    assert again["id"] == first["id"] and again["summary"] == "Planning"
-    newer = _import(service, _body(summary="Moved", sequence=1))
-    assert newer["id"] == first["id"] and newer["summary"] == "Moved"
-    assert newer["sequence"] == 1 and newer["created"] == first["created"]
     assert len(emu.stored_events(ALICE)) == 1
+
+
+@pytest.mark.parametrize("sequence", [0, 1, 5])
+def test_importing_a_held_ical_uid_again_is_a_duplicate_whatever_its_sequence(
+    emu, service, sequence
+):
+    first = _import(service, _body())
+    with pytest.raises(HttpError) as exc:
+        _import(service, _body(summary="Moved", sequence=sequence))
+    assert exc.value.resp.status == 409
+    assert json.loads(exc.value.content)["error"]["errors"][0]["reason"] == "duplicate"
+    [stored] = emu.stored_events(ALICE)
+    assert stored["id"] == first["id"] and stored["summary"] == "Planning"
+
+
+def test_a_deleted_import_still_holds_its_ical_uid_and_can_be_restored(emu, service):
+    first = _import(service, _body())
+    service.events().delete(calendarId="primary", eventId=first["id"]).execute()
+    with pytest.raises(HttpError) as exc:
+        _import(service, _body())
+    assert exc.value.resp.status == 409
+    restored = service.events().update(
+        calendarId="primary", eventId=first["id"],
+        body={**_body(summary="Back"), "status": "confirmed"}).execute()
+    assert restored["status"] == "confirmed" and restored["summary"] == "Back"
+    assert restored["organizer"]["email"] == "anna@contoso.example"
+
+
+def test_an_imported_copy_is_editable_and_takes_the_sequence_it_is_given(emu, service):
+    emu.add_user("anna@contoso.example", "Europe/Berlin")
+    first = _import(service, _body(attendees=[{"email": "anna@contoso.example"}]))
+    newer = service.events().update(calendarId="primary", eventId=first["id"],
+                                    body=_body(summary="Moved", sequence=3)).execute()
+    assert newer["summary"] == "Moved" and newer["sequence"] == 3
+    assert emu.stored_events("anna@contoso.example") == []  # a private copy: no propagation
+    with pytest.raises(HttpError) as exc:
+        service.events().update(calendarId="primary", eventId=first["id"],
+                                body=_body(summary="Older", sequence=2)).execute()
+    assert exc.value.resp.status == 400
 
 
 def test_import_needs_an_ical_uid(service):
