@@ -315,3 +315,23 @@ def test_this_and_future_change_imports_as_a_split_series(plugin, emu, files, oa
 
     again = run(plugin, files, oauth_creds, THIS_AND_FUTURE, name="planning.ics")
     assert len(again.variables["unchanged"]) == 3 and again.variables["imported"] == []
+
+
+def test_this_and_future_change_arriving_after_the_series_splits_it(
+    plugin, emu, files, oauth_creds
+):
+    """The usual order: the series was imported, later a file with the change arrives."""
+    series_only = THIS_AND_FUTURE.split(b"BEGIN:VEVENT\r\nUID:planning@example.com\r\n"
+                                        b"DTSTAMP:20260301T000000Z\r\nRECURRENCE-ID;RANGE")[0]
+    run(plugin, files, oauth_creds, series_only + b"END:VCALENDAR\r\n", name="planning.ics")
+    assert len(live(emu)) == 1
+    result = run(plugin, files, oauth_creds, THIS_AND_FUTURE, name="planning.ics")
+    assert len(result.variables["updated"]) == 1, result.text  # the series now ends earlier
+    assert len(result.variables["imported"]) == 2, result.text
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01",
+                                                "time_max": "2026-04-30", "query": "Planning",
+                                                "time_zone": "Europe/Berlin",
+                                                "max_results": 50}, oauth_creds)
+    assert [e["summary"] for e in listed.variables["events"]] == [
+        "Planning", "Planning", "Planning", "Planning (later)", "Planning (later)",
+        "Planning (offsite)"]
