@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from gcal.batch import Answer, Call, run_batch
@@ -132,13 +133,17 @@ class _Target:
     def _cancels(self, item: ImportItem) -> bool:
         return self.parsed.cancels or item.body.get("status") == "cancelled"
 
-    def _path(self, *segments: str) -> str:
-        return calendar_path("calendars", self.calendar_id, "events", *segments,
-                             parameter="calendar_id")
+    @cached_property
+    def _events_path(self) -> str:
+        return calendar_path("calendars", self.calendar_id, "events", parameter="calendar_id")
+
+    def _path(self, event_id: str) -> str:
+        return self._events_path + calendar_path(event_id, parameter="event_id")
 
     def _import_step(self, item: ImportItem) -> _Step:
         step = _Step(item, _outcome(item))
-        step.call = Call("POST", self._path("import"), {"fields": _WRITE_FIELDS}, item.body)
+        step.call = Call("POST", self._events_path + "/import", {"fields": _WRITE_FIELDS},
+                         item.body)
         return step
 
     # -------------------------------------------------------------------------- lookup
@@ -147,7 +152,7 @@ class _Target:
         """Stored events by (iCalUID, original start key), deleted ones included. `also`:
         writes that go out in the same batch (their answers are recorded on their steps)."""
         uids = list(dict.fromkeys(item.uid for item in items))
-        calls = [Call("GET", self._path(), {"iCalUID": uid, "showDeleted": True,
+        calls = [Call("GET", self._events_path, {"iCalUID": uid, "showDeleted": True,
                                             "fields": _LOOKUP_FIELDS, "maxResults": _LOOKUP_PAGE})
                  for uid in uids]
         answers = run_batch(self.client.transport, calls + [s.call for s in also])
