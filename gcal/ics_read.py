@@ -45,6 +45,7 @@ class ImportItem:
     body: dict
     sequence: int
     original_start: str | None = None  # RECURRENCE-ID as a comparable key (changed occurrence)
+    this_and_future: bool = False  # RECURRENCE-ID;RANGE=THISANDFUTURE: this and later ones
 
     @property
     def summary(self) -> str:
@@ -105,6 +106,9 @@ def read_ics(content: bytes, user_zone: ZoneInfo) -> IcsFile:
             result.skipped.append(Skipped(_text(vevent.get("UID")), _summary(vevent),
                                           f"broken: {_first_line(broken)}"))
     _skip_duplicates(result)
+    from gcal.ics_ranges import apply_future_ranges  # it builds on this module's types
+
+    apply_future_ranges(result, user_zone)
     return result
 
 
@@ -174,6 +178,7 @@ def _item(vevent, user_zone: ZoneInfo) -> ImportItem:
     original = _moment(vevent, "RECURRENCE-ID", user_zone)
     if original is not None:
         body["originalStartTime"] = _google_time(original)
+    future = _range(vevent) == "THISANDFUTURE"
     _add_people(body, vevent)
     _add_state(body, vevent)
     reminders = _reminders(vevent, start)
@@ -181,7 +186,8 @@ def _item(vevent, user_zone: ZoneInfo) -> ImportItem:
         body["reminders"] = reminders
     sequence = _sequence(vevent)
     body["sequence"] = sequence
-    return ImportItem(uid, body, sequence, _key(original) if original is not None else None)
+    return ImportItem(uid, body, sequence, _key(original) if original is not None else None,
+                      this_and_future=future and original is not None)
 
 
 def _text(value) -> str:
@@ -198,6 +204,16 @@ def _derived_uid(vevent, start: date) -> str:
              _text(vevent.get("ORGANIZER"))]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
     return f"{digest}@ics-import"
+
+
+def _range(vevent) -> str:
+    """RFC 5545 3.2.13: THISANDFUTURE, or nothing (one occurrence); RFC 2445's THISANDPRIOR
+    is deprecated and has no meaning a series split could give."""
+    params = getattr(vevent.get("RECURRENCE-ID"), "params", {})
+    value = str(params.get("RANGE", "")).strip('"').upper()
+    if value == "THISANDPRIOR":
+        raise _Unusable("RANGE=THISANDPRIOR is deprecated (RFC 5545) and cannot be imported")
+    return value
 
 
 def _sequence(vevent) -> int:

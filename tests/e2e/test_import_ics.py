@@ -279,3 +279,77 @@ def test_a_lookup_google_fails_after_the_imports_is_reported_per_event(
                                reason="invalid", message="Bad lookup.", times=None))
         run(plugin, files, oauth_creds, content, dry_run=True)
     emu.clear_faults()
+
+
+THIS_AND_FUTURE = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Example//Planner//EN\r
+BEGIN:VEVENT\r
+UID:planning@example.com\r
+DTSTAMP:20260301T000000Z\r
+DTSTART;TZID=Europe/Berlin:20260302T090000\r
+DTEND;TZID=Europe/Berlin:20260302T100000\r
+RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=6\r
+SUMMARY:Planning\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:planning@example.com\r
+DTSTAMP:20260301T000000Z\r
+RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Berlin:20260323T090000\r
+DTSTART;TZID=Europe/Berlin:20260323T103000\r
+DTEND;TZID=Europe/Berlin:20260323T113000\r
+SUMMARY:Planning (later)\r
+SEQUENCE:1\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:planning@example.com\r
+DTSTAMP:20260301T000000Z\r
+RECURRENCE-ID;TZID=Europe/Berlin:20260406T090000\r
+DTSTART;TZID=Europe/Berlin:20260406T120000\r
+DTEND;TZID=Europe/Berlin:20260406T130000\r
+SUMMARY:Planning (offsite)\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_this_and_future_change_imports_as_a_split_series(plugin, emu, files, oauth_creds):
+    """RFC 5545 3.8.4.4 RANGE=THISANDFUTURE: from 23 March every Monday moves to 10:30 with
+    the new title (also after Berlin's clocks change on 29 March); earlier ones stay."""
+    first = run(plugin, files, oauth_creds, THIS_AND_FUTURE, name="planning.ics")
+    assert len(first.variables["imported"]) == 3 and first.variables["skipped"] == [], first.text
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01",
+                                                "time_max": "2026-04-30", "query": "Planning",
+                                                "time_zone": "Europe/Berlin",
+                                                "max_results": 50}, oauth_creds)
+    assert [(e["start"], e["summary"]) for e in listed.variables["events"]] == [
+        ("2026-03-02T09:00:00+01:00", "Planning"), ("2026-03-09T09:00:00+01:00", "Planning"),
+        ("2026-03-16T09:00:00+01:00", "Planning"),
+        ("2026-03-23T10:30:00+01:00", "Planning (later)"),
+        ("2026-03-30T10:30:00+02:00", "Planning (later)"),
+        ("2026-04-06T12:00:00+02:00", "Planning (offsite)")]
+    uids = {e["iCalUID"] for e in live(emu)}
+    assert uids == {"planning@example.com", "planning_R20260323T090000@example.com"}
+
+    again = run(plugin, files, oauth_creds, THIS_AND_FUTURE, name="planning.ics")
+    assert len(again.variables["unchanged"]) == 3 and again.variables["imported"] == []
+
+
+def test_this_and_future_change_arriving_after_the_series_splits_it(
+    plugin, emu, files, oauth_creds
+):
+    """The usual order: the series was imported, later a file with the change arrives."""
+    series_only = THIS_AND_FUTURE.split(b"BEGIN:VEVENT\r\nUID:planning@example.com\r\n"
+                                        b"DTSTAMP:20260301T000000Z\r\nRECURRENCE-ID;RANGE")[0]
+    run(plugin, files, oauth_creds, series_only + b"END:VCALENDAR\r\n", name="planning.ics")
+    assert len(live(emu)) == 1
+    result = run(plugin, files, oauth_creds, THIS_AND_FUTURE, name="planning.ics")
+    assert len(result.variables["updated"]) == 1, result.text  # the series now ends earlier
+    assert len(result.variables["imported"]) == 2, result.text
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01",
+                                                "time_max": "2026-04-30", "query": "Planning",
+                                                "time_zone": "Europe/Berlin",
+                                                "max_results": 50}, oauth_creds)
+    assert [e["summary"] for e in listed.variables["events"]] == [
+        "Planning", "Planning", "Planning", "Planning (later)", "Planning (later)",
+        "Planning (offsite)"]
