@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from gcal.errors import InvalidInputError
 from gcal.ics import _icalendar
 from gcal.params import strip_mailto
-from gcal.times import localize, to_rfc3339
+from gcal.times import localize, resolve_zone, to_rfc3339
 
 logger = logging.getLogger(__name__)
 
@@ -230,6 +230,8 @@ def _moment(vevent, name: str, user_zone: ZoneInfo) -> date | datetime | None:
         named = _named_zone(str(getattr(prop, "params", {}).get("TZID", "")))
         if named is not None and value.tzinfo is not None:
             return value.astimezone(named)  # the file's own definition gives the instant
+        if named is not None:
+            return localize(value, named)  # a TZID icalendar did not know, without VTIMEZONE
         return _in_known_zone(value, user_zone)
     if isinstance(value, date):
         return value
@@ -267,13 +269,15 @@ def _in_known_zone(value: datetime, user_zone: ZoneInfo) -> datetime:
 
 
 def _named_zone(tzid: str) -> ZoneInfo | None:
-    """The IANA zone a TZID names: an IANA name, or a Windows name via icalendar's table."""
+    """The IANA zone a TZID names (any letter case): an IANA name, or a Windows name via
+    icalendar's table."""
     from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-    name = WINDOWS_TO_OLSON.get(tzid.strip('"'), tzid.strip('"'))
-    if not name or name not in _zone_set():
+    name = tzid.strip('"')
+    try:
+        return resolve_zone(WINDOWS_TO_OLSON.get(name, name), parameter="file")
+    except InvalidInputError:
         return None
-    return ZoneInfo(name)
 
 
 def _is_utc(zone: tzinfo) -> bool:
@@ -302,11 +306,6 @@ def _zone_keys() -> tuple[str, ...]:
     representative = set(WINDOWS_TO_OLSON.values())
     return tuple(sorted(available_timezones(), key=lambda k: (
         k not in representative, "/" not in k, k.startswith("Etc/"), k)))
-
-
-@lru_cache(maxsize=1)
-def _zone_set() -> frozenset[str]:
-    return frozenset(_zone_keys())
 
 
 def _google_time(moment: date | datetime) -> dict:

@@ -44,6 +44,13 @@ def test_windows_zone_names_map_to_iana():
     assert moved.body["originalStartTime"]["timeZone"] == "America/Los_Angeles"
 
 
+def test_an_iana_tzid_in_another_letter_case_keeps_its_zone():
+    body = only(calendar(*vevent("UID:case@x", "DTSTART;TZID=asia/tokyo:20260316T100000",
+                                 "DTEND;TZID=asia/tokyo:20260316T110000", "SUMMARY:Call")),
+                zone=BERLIN)
+    assert body["start"] == {"dateTime": "2026-03-16T10:00:00+09:00", "timeZone": "Asia/Tokyo"}
+
+
 def test_custom_vtimezone_gets_the_iana_zone_with_the_same_rules():
     content = calendar(
         "BEGIN:VTIMEZONE", "TZID:Company Time", "BEGIN:STANDARD", "DTSTART:19701025T030000",
