@@ -88,7 +88,8 @@ def run_batch(
         results = _send_all(transport, [[calls[i] for i in chunk] for chunk in chunks])
         for chunk, result in zip(chunks, results, strict=True):
             for index, answer in zip(chunk, result, strict=True):
-                answers[index] = dataclasses.replace(answer, retried=attempt > 1)
+                answers[index] = (dataclasses.replace(answer, retried=True) if attempt > 1
+                                  else answer)
         pending = [i for i in pending if _retryable(answers[i])]
         if not pending or attempt == retry.max_attempts:
             break
@@ -124,11 +125,12 @@ def _send(transport: CalendarTransport, calls: list[Call]) -> list[Answer]:
         for i, call in enumerate(calls)
     ]
     payload = ("".join(parts) + f"--{boundary}--\r\n").encode()
-    content_type, body = transport.batch(payload, f"multipart/mixed; boundary={boundary}")
-    by_id = parse_batch_response(content_type, body)
+    reply = transport.batch(payload, f"multipart/mixed; boundary={boundary}")
+    by_id = parse_batch_response(reply.content_type, reply.body)
     missing = Answer(0, error=TransportError(
         "Google Calendar's batch answer lacked this call; it may not have run. Try again."))
-    return [by_id.get(f"item{i}", missing) for i in range(len(calls))]
+    answers = [by_id.get(f"item{i}", missing) for i in range(len(calls))]
+    return [dataclasses.replace(a, retried=True) for a in answers] if reply.resent else answers
 
 
 def parse_batch_response(content_type: str, body: bytes) -> dict[str, Answer]:

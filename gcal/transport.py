@@ -236,9 +236,10 @@ class CalendarTransport:
                              None, headers)
         return self._exchange(outgoing, idempotent, _decode, path)
 
-    def batch(self, payload: bytes, content_type: str) -> tuple[str, bytes]:
-        """POST a multipart/mixed batch (retried as a whole only while Google did not answer
-        it: its parts are idempotent imports and deletes); (content type, body) of the reply."""
+    def batch(self, payload: bytes, content_type: str) -> BatchReply:
+        """POST a multipart/mixed batch. Retried as a whole when its answer is lost: its parts
+        are safe to repeat (imports keyed by iCalUID, lookups, updates, deletes), and the reply
+        says it was `resent`, so a `duplicate` answer can be read as our own first try."""
         outgoing = _Outgoing("POST", google_endpoints().batch_url, None, None, payload,
                              {"Content-Type": content_type})
         return self._exchange(outgoing, True, _multipart, "/batch")
@@ -271,7 +272,7 @@ class CalendarTransport:
                     continue
                 if 200 <= response.status_code < 300:
                     try:
-                        return decode(response)
+                        return decode(response, attempt)
                     except TransportError as malformed:  # 2xx, but not what was asked for
                         if not idempotent:
                             raise
@@ -419,7 +420,7 @@ def maybe_applied(error: GoogleCalendarError, check: str = _GENERIC_CHECK) -> Tr
     return TransportError(f"{cause} {check}", status=error.status)
 
 
-def _decode(response: requests.Response) -> dict | None:
+def _decode(response: requests.Response, _attempt: int = 1) -> dict | None:
     if response.status_code == 204 or not response.content.strip():
         return None
     try:
@@ -435,14 +436,21 @@ def _decode(response: requests.Response) -> dict | None:
     return body
 
 
-def _multipart(response: requests.Response) -> tuple[str, bytes]:
+@dataclass(frozen=True)
+class BatchReply:
+    content_type: str
+    body: bytes
+    resent: bool  # the batch went out more than once (an earlier answer was lost)
+
+
+def _multipart(response: requests.Response, attempt: int) -> BatchReply:
     content_type = response.headers.get("Content-Type", "")
     if not content_type.lower().startswith("multipart/"):
         raise TransportError(
             f"Google Calendar answered a batch request with {content_type or 'no'} content "
             "instead of multipart. Try again in a moment.", status=response.status_code,
         )
-    return content_type, response.content
+    return BatchReply(content_type, response.content, attempt > 1)
 
 
 def _query(params: dict | None) -> dict | None:

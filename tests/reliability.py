@@ -32,7 +32,7 @@ def record(kind: str, count: int = 1, **detail: str) -> None:
 FAULT_CLASSES = (
     "429", "403 rate limit", "403 quota", "5xx", "503 with Retry-After", "connection reset",
     "timeout", "malformed body", "lost create answer", "lost patch answer",
-    "lost delete answer", "401", "invalid_grant", "412", "409", "410",
+    "lost delete answer", "lost import answer", "401", "invalid_grant", "412", "409", "410",
     "partial multi-calendar failure",
 )
 

@@ -383,3 +383,30 @@ def test_delete_retried_after_success_reports_success(fast_plugin, emu, oauth_cr
     stored = emu.get_stored_event(ALICE, meeting["id"])
     assert stored is None or stored.get("status") == "cancelled"
     assert len(hits(emu, "DELETE", rf"/events/{meeting['id']}$")) == 2
+
+
+_TERM = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n" + "".join(
+    f"BEGIN:VEVENT\r\nUID:lost-{n}@school.example\r\nDTSTAMP:20260101T000000Z\r\n"
+    f"DTSTART;VALUE=DATE:2026060{n + 1}\r\nSUMMARY:Lesson {n}\r\nEND:VEVENT\r\n"
+    for n in range(3)) + "END:VCALENDAR\r\n").encode()
+LOST_IMPORT_ANSWERS = {
+    "whole batch": dict(path_regex=r"^/batch/calendar/v3$", status=None, drop_connection=True),
+    "one call of the batch": dict(path_regex=r"/events/import$", status=503),
+}
+
+
+@pytest.mark.parametrize("fault", LOST_IMPORT_ANSWERS.values(), ids=LOST_IMPORT_ANSWERS.keys())
+def test_import_with_lost_answer_imports_each_event_once(fault, fast_plugin, emu, oauth_creds):
+    from tests.dify_files import FileServer
+
+    _require_tool(fast_plugin, "import_events_ics")
+    emu.inject_fault(Fault(method="POST", after_processing=True, **fault))
+    with FileServer() as files:
+        outcome = call(fast_plugin, emu, "import_events_ics",
+                       {"file": files.parameter("term.ics", _TERM)}, oauth_creds,
+                       faults=("lost import answer",))
+    stored = [e for e in emu.stored_events(ALICE) if e["summary"].startswith("Lesson")]
+    record("duplicate", len(stored) - 3)
+    assert len(stored) == 3
+    assert isinstance(outcome, ToolResult), outcome
+    assert len(outcome.variables["imported"]) == 3, outcome.text
