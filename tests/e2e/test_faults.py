@@ -82,6 +82,8 @@ def _outcome_text(outcome: ToolResult | PluginInvokeError) -> str:
     if isinstance(outcome, PluginInvokeError):
         return f"one clear error ({outcome.error_type})"
     action = outcome.variables.get("action")
+    if not action and outcome.variables.get("imported"):
+        action = f"{len(outcome.variables['imported'])} imported"
     return f"recovered ({action})" if action else "recovered"
 
 
