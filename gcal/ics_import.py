@@ -277,15 +277,31 @@ def _skip(step: _Step, reason: str) -> _Step:
     return step
 
 
+def _refusal(step: _Step, answer: Answer) -> str:
+    """Why Google refused a call, in terms of what the user can do about it."""
+    error = answer.error
+    if (error is not None and error.reason == "forbiddenForNonOrganizer"
+            and step.call is not None and step.call.method == "PUT"):
+        # The emulator lets an imported copy take a newer version (our reading of "private
+        # copy"); should Google refuse, as it does for invitations organised by others
+        # (kewisch/gdata-provider#728), say so in terms the user can act on.
+        organizer = (step.item.body.get("organizer") or {}).get("email") or "its organizer"
+        what = ("it could not be restored" if step.outcome.reason == _RESTORED
+                else "this newer version was not applied")
+        return (f"Google lets only {organizer} change this event, so {what}; take the "
+                "organizer's update from your e-mail instead")
+    message = error.message if error is not None else f"HTTP {answer.status}"
+    return f"Google refused it: {message}"
+
+
 def _record(step: _Step, answer: Answer) -> None:
     if step.outcome.action == "cancelled" and answer.status in (404, 410):
         return  # already gone (e.g. with its series): the cancellation holds
     if answer.status == 409 and answer.retried:
         return  # the first try landed; Google refused only the repeat
     if not answer.ok:
-        message = answer.error.message if answer.error else f"HTTP {answer.status}"
         logger.info("import: Google refused one event (HTTP %s)", answer.status)
-        _skip(step, f"Google refused it: {message}")
+        _skip(step, _refusal(step, answer))
         return
     if answer.body:
         step.outcome.event_id = answer.body.get("id", step.outcome.event_id)

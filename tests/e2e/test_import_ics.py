@@ -353,3 +353,18 @@ def test_this_and_future_change_arriving_after_the_series_splits_it(
     assert [e["summary"] for e in listed.variables["events"]] == [
         "Planning", "Planning", "Planning", "Planning (later)", "Planning (later)",
         "Planning (offsite)"]
+
+
+def test_a_newer_version_google_lets_only_the_organizer_apply_says_so(
+    plugin, emu, files, oauth_creds
+):
+    content = (SAMPLES / "outlook_request.ics").read_bytes()
+    run(plugin, files, oauth_creds, content)
+    emu.inject_fault(Fault(method="PUT", path_regex=r"/events/[^/]+$", status=403,
+                           reason="forbiddenForNonOrganizer",
+                           message="Shared properties can only be changed by the organizer "
+                                   "of the event.", times=1))
+    newer = run(plugin, files, oauth_creds, content.replace(b"SEQUENCE:0", b"SEQUENCE:1"))
+    [refused] = newer.variables["skipped"]
+    assert "only anna.schmidt@contoso.example change this event" in refused["reason"]
+    assert "newer version was not applied" in refused["reason"]

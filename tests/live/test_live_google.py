@@ -95,3 +95,40 @@ def test_live_import_is_idempotent_updates_and_cancels(live_plugin, creds):
         assert len(run(ics(1, "Dify live import v2")).variables["updated"]) == 1
         cancelled = run(ics(2, "Dify live import v2", method="CANCEL"))
         assert cancelled.variables["updated"][0]["change"] == "cancelled"
+
+
+@pytest.mark.skipif(not WRITES, reason="writes not enabled")
+def test_live_import_of_someone_elses_invitation_updates_and_restores(live_plugin, creds):
+    """Decides two emulator readings against real Google: an imported copy organised by
+    someone else takes a newer version (events.update on a private copy), and a deleted import
+    comes back when imported again (the emulator's PRIVATE_COPY and restore)."""
+    from datetime import date, timedelta
+
+    from tests.dify_files import FileServer
+
+    day = date.today() + timedelta(days=3)
+    uid = f"live-{uuid.uuid4()}@dify-plugin.test"
+
+    def ics(sequence: int, title: str) -> bytes:
+        return "\r\n".join([
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//live//test//EN", "METHOD:REQUEST",
+            "BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260101T000000Z",
+            f"DTSTART:{day:%Y%m%d}T090000Z", f"DTEND:{day:%Y%m%d}T100000Z",
+            "ORGANIZER;CN=Organizer:mailto:organizer@dify-plugin.test",
+            f"SEQUENCE:{sequence}", f"SUMMARY:{title}", "END:VEVENT", "END:VCALENDAR",
+            ""]).encode()
+
+    with FileServer() as files:
+        def run(content):
+            return call(live_plugin, "import_events_ics",
+                        {"file": files.parameter(f"{uuid.uuid4()}.ics", content)}, creds)
+
+        [first] = run(ics(0, "Dify live invitation")).variables["imported"]
+        updated = run(ics(1, "Dify live invitation v2"))
+        assert len(updated.variables["updated"]) == 1, updated.text
+        call(live_plugin, "delete_event", {"event_id": first["event_id"],
+                                           "send_updates": "none"}, creds)
+        restored = run(ics(1, "Dify live invitation v2"))
+        assert len(restored.variables["imported"]) == 1, restored.text
+        call(live_plugin, "delete_event", {"event_id": first["event_id"],
+                                           "send_updates": "none"}, creds)
