@@ -493,7 +493,9 @@ def conference(version: int, body: dict[str, Any], existing: dict[str, Any] | No
 SEEN_CONFERENCE_REQUESTS = "_conferenceRequestIds"  # hidden: render() drops "_" keys
 # events.import makes "a private copy" (import reference); Event.privateCopy: "Event propagation
 # is disabled". Our reading: the copy belongs to the calendar's writers, who may edit it, and
-# nothing they change reaches the organizer or guests.
+# nothing they change reaches the organizer or guests. Unverified: Google refuses such edits on
+# invitation copies Gmail made (kewisch/gdata-provider#728, forbiddenForNonOrganizer);
+# tests/live/test_live_google.py decides it for imports, and the plugin words either answer.
 PRIVATE_COPY = "_privateCopy"
 
 
