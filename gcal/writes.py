@@ -555,7 +555,7 @@ def delete_event(
                                notes=["The event was already deleted — nothing to do."])
         # Our resend after a lost answer: the first DELETE most likely did it.
         notes.append("It was deleted, possibly by this call (Google's first answer was lost).")
-    if not event.organizer_is_self:
+    if not _is_organizer_copy(item, calendar.id):
         notes.append(f"You do not organize it ({event.organizer}): it was removed from your "
                      "calendar only and still takes place for the others; respond_to_event "
                      "declined tells the organizer.")
@@ -566,6 +566,16 @@ def delete_event(
     elif item.get("recurringEventId"):
         notes.append("Only this occurrence was deleted (scope=series deletes the series).")
     return WriteResult("deleted", event, zone, notes=notes, send_updates=send)
+
+
+def _is_organizer_copy(item: dict, calendar_id: str) -> bool:
+    """Deleting this copy cancels the event for everyone: it is on the organizer's calendar,
+    which on a team calendar is the calendar itself, not the user. Google's organizer.self:
+    "Whether the organizer corresponds to the calendar on which this copy of the event
+    appears" (https://developers.google.com/calendar/api/v3/reference/events)."""
+    organizer = item.get("organizer") or {}
+    return (not organizer or bool(organizer.get("self"))
+            or organizer.get("email", "").casefold() == calendar_id.casefold())
 
 
 # Google's id of one occurrence: `<series id>_<original start>`.
