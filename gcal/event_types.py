@@ -27,7 +27,6 @@ CHAT_STATUS = {"do_not_disturb": "doNotDisturb", "available": "available"}
 _DEFAULT_TITLES = {"outOfOffice": "Out of office", "focusTime": "Focus time",
                    "workingLocation": "Working location"}
 DECLINING = ("outOfOffice", "focusTime")  # status events that decline invitations
-_TYPE_EXAMPLE = "out_of_office"
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def new_event_body(types: TypeInput, *, primary: bool, all_day: bool, days: int,
     """eventType and its properties for a new event, after checking Google's rules."""
     kind = types.kind or "default"
     if kind == "default":
-        _check_properties_fit(without_neutral_values(types), kind)
+        _check_properties_fit(without_neutral_values(types), kind, creating=True)
         return {}
     _check_properties_fit(types, kind)
     name = TYPE_NAMES[kind]
@@ -146,18 +145,40 @@ def _check_working_location(types: TypeInput, simple: Mapping[str, Any], all_day
                                 "rule); create one per day", "2026-03-10")
 
 
-def _check_properties_fit(types: TypeInput, kind: str) -> None:
+def _check_properties_fit(types: TypeInput, kind: str, *, creating: bool = False) -> None:
+    """On create, "default" here means event_type was not given: the properties may be what
+    the user meant, so the error names the event_type that takes them."""
     if (types.auto_decline is not None or types.decline_message is not None) and (
             kind not in DECLINING):
-        raise InvalidInputError("auto_decline", "applies only to out_of_office and "
-                                "focus_time events; leave auto_decline and decline_message "
-                                "empty for other events", _TYPE_EXAMPLE)
+        raise _misplaced("auto_decline", "out_of_office and focus_time", "out_of_office",
+                         "auto_decline and decline_message", creating)
     if types.chat_status is not None and kind != "focusTime":
-        raise InvalidInputError("chat_status", "applies only to focus_time events; leave it "
-                                "empty for other events", "focus_time")
+        raise _misplaced("chat_status", "focus_time", "focus_time", "it", creating)
     if types.location is not None and kind != "workingLocation":
-        raise InvalidInputError("working_location", "applies only to working_location "
-                                "events; leave it empty for other events", "working_location")
+        raise _misplaced("working_location", "working_location", "working_location", "it",
+                         creating)
+
+
+def _misplaced(parameter: str, owners: str, event_type: str, what: str,
+               creating: bool) -> InvalidInputError:
+    if creating:
+        return InvalidInputError(parameter, f"applies only to {owners} events; set "
+                                 f"event_type={event_type}, or leave {what} empty for a "
+                                 "normal event", f"event_type={event_type}")
+    return InvalidInputError(parameter, f"applies only to {owners} events; leave {what} empty "
+                             "for other events", "")
+
+
+def ignored_on_default(types: TypeInput) -> tuple[TypeInput, list[str]]:
+    """event_type=default given with properties of the other types (a model filling every
+    parameter): the properties are dropped; returns the names of those that said something."""
+    if types.kind != "default":
+        return types, []
+    given = without_neutral_values(types)
+    values = {"auto_decline": given.auto_decline, "decline_message": given.decline_message,
+              "chat_status": given.chat_status, "working_location": given.location}
+    return TypeInput(kind="default"), [name for name, value in values.items()
+                                       if value is not None]
 
 
 def _properties(types: TypeInput, kind: str) -> dict:

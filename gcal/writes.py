@@ -166,8 +166,9 @@ def create_event(
     event_id = (event_id_for_key(idempotency_key, calendar.id, client.account_email())
                 if idempotency_key else new_event_id())
     body = _new_body(fields, span, event_id)
+    types, ignored = event_types.ignored_on_default(fields.types)
     body.update(event_types.new_event_body(
-        fields.types, primary=calendar.primary, all_day=span.all_day,
+        types, primary=calendar.primary, all_day=span.all_day,
         days=(span.end - span.start).days if span.all_day else 0,
         has_guests=bool(body.get("attendees")), simple=fields.simple, meet=fields.add_meet))
     send = default_send(fields.send_updates, body.get("attendees"))
@@ -184,6 +185,8 @@ def create_event(
         item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
         conflicts = overlaps.result()
     notes = invitation_note(send, item.get("attendees"), "Invitations")
+    if ignored:
+        notes.append(f"Ignored {', '.join(ignored)}: event_type is default.")
     if fields.add_meet and not item.get("hangoutLink"):
         notes.append("The Google Meet link is still being set up; get_event shows it shortly.")
     if span.instants()[1] <= now_in(zone):

@@ -49,3 +49,40 @@ def test_admin_cancels_a_team_calendar_event_for_everyone(plugin, emu, oauth_cre
     assert carol_copy["status"] == "cancelled"
     assert "still takes place" not in result.text
     assert "Cancellations sent to 1 guest" in result.text
+
+
+def test_a_model_filling_every_parameter_creates_a_normal_meeting(plugin, emu, oauth_creds):
+    """A model that fills every optional parameter with plausible values sends event_type
+    default together with properties of the other types; the meeting is created and the
+    answer says which of them were ignored, instead of failing the whole request."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    result = plugin.invoke_tool("create_event", {
+        "summary": "Project kickoff", "start": "2026-03-10T13:00", "end": "2026-03-10T14:00",
+        "duration_minutes": 60, "all_day": False, "time_zone": "Europe/Berlin",
+        "description": "Kickoff", "location": "Room 3", "attendees": BOB,
+        "add_google_meet": True, "reminders": "default", "color": "Tomato",
+        "visibility": "default", "show_as": "busy", "send_updates": "all",
+        "calendar_id": "primary", "idempotency_key": "kickoff-2026-03-10",
+        "allow_duplicate": False, "event_type": "default", "auto_decline": "new",
+        "decline_message": "Busy", "chat_status": "do_not_disturb",
+        "working_location": "office"}, oauth_creds)
+    assert result.variables["action"] == "created"
+    stored = emu.get_stored_event(ALICE, result.variables["event_id"])
+    assert stored.get("eventType", "default") == "default"
+    assert stored["attendees"][0]["email"] == BOB
+    [note] = [n for n in result.variables["notes"] if n.startswith("Ignored")]
+    for name in ("auto_decline", "decline_message", "chat_status", "working_location"):
+        assert name in note
+    assert note in result.text
+
+
+def test_type_properties_without_event_type_say_how_to_use_them(plugin, emu, oauth_creds):
+    """Without event_type the properties may be what the user meant ("I work from home
+    tomorrow"): the error names the event_type that takes them."""
+    message = fails(plugin, oauth_creds, "create_event", {
+        "summary": "Home", "start": "2026-03-10", "working_location": "home"})
+    assert "event_type=working_location" in message
+    message = fails(plugin, oauth_creds, "create_event", {
+        "summary": "Deep work", "start": "2026-03-10T09:00", "chat_status": "do_not_disturb"})
+    assert "event_type=focus_time" in message
+    assert not [r for r in emu.requests if r.method == "POST"]
