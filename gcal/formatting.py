@@ -87,6 +87,16 @@ def time_in_day(event: Event, zone: ZoneInfo) -> str:
     return f"{_clock(start, day_offset)} to {_day(end.date())} {_clock(end, end_offset)}"
 
 
+def _organized_by_someone_else(event: Event) -> bool:
+    """Not the user, nor the team, resource or holiday calendar (ids ending in
+    calendar.google.com, never a person) the event is on: that one is named by the listing."""
+    if not event.organizer or event.organizer_is_self:
+        return False
+    organizer = event.organizer.casefold()
+    return not (organizer == event.calendar_id.casefold()
+                and organizer.endswith(".calendar.google.com"))
+
+
 _MY_ANSWERS = {"declined": "declined", "tentative": "tentative", "needsAction": "not answered"}
 
 
@@ -112,7 +122,7 @@ def event_line(
     answer = _MY_ANSWERS.get(event.my_response or "accepted")
     if answer:  # accepted (and your own events) are the silent default
         details.append(f"you:{answer}")
-    if event.organizer and not event.organizer_is_self:
+    if _organized_by_someone_else(event):
         details.append(f"by {event.organizer}")
     guests = _guest_count(event)
     if guests:
@@ -180,7 +190,7 @@ def event_detail(event: Event, zone: ZoneInfo) -> str:
     for phone in phones[:1]:
         pin = f" pin {phone.pin}" if phone.pin else ""
         lines.append(f"dial-in: {phone.label or phone.uri}{pin}")
-    if event.organizer and not event.organizer_is_self:
+    if _organized_by_someone_else(event):
         lines.append(f"organizer: {event.organizer}")
     if event.attendees:
         people = "; ".join(_attendee_text(a) for a in event.attendees)

@@ -86,3 +86,23 @@ def test_type_properties_without_event_type_say_how_to_use_them(plugin, emu, oau
         "summary": "Deep work", "start": "2026-03-10T09:00", "chat_status": "do_not_disturb"})
     assert "event_type=focus_time" in message
     assert not [r for r in emu.requests if r.method == "POST"]
+
+
+def test_admin_listing_a_team_calendar_is_not_cluttered_with_its_id(plugin, emu, oauth_creds,
+                                                                    team_calendar):
+    """Events made on a team calendar are organized by the calendar itself; "by <its 60-
+    character id>" on every line tells the model nothing the line's calendar does not."""
+    event = emu.add_event(team_calendar, timed("Team sync", "2026-03-10T14:00:00+01:00",
+                                               "2026-03-10T15:00:00+01:00"))
+    emu.add_event(team_calendar, {**timed("Vendor demo", "2026-03-10T16:00:00+01:00",
+                                          "2026-03-10T17:00:00+01:00"),
+                                  "organizer": {"email": CAROL}})
+    listing = plugin.invoke_tool("list_events", {
+        "calendar_ids": "all", "time_min": "2026-03-10", "time_max": "2026-03-10"}, oauth_creds)
+    lines = [line for line in listing.text.splitlines() if "Team sync" in line
+             or "Vendor demo" in line]
+    assert lines[0].endswith("c2]") and team_calendar not in lines[0]
+    assert lines[1].endswith(f"by {CAROL}")  # someone else organizes: still said
+    detail = plugin.invoke_tool("get_event", {"event_id": event["id"], "calendar_id": "Team"},
+                                oauth_creds)
+    assert f"organizer: {team_calendar}" not in detail.text
