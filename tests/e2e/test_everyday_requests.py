@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from scripts.schema_size import function_schema
 from tests.conftest import ALICE
 from tests.plugin_process import PluginInvokeError
 
@@ -16,6 +17,12 @@ CAROL = "carol@example.com"
 def timed(summary: str, start: str, end: str, zone: str = "Europe/Berlin", **extra) -> dict:
     return {"summary": summary, "start": {"dateTime": start, "timeZone": zone},
             "end": {"dateTime": end, "timeZone": zone}, **extra}
+
+
+def described(tool: str) -> str:
+    """The tool's description in the function schema Dify sends the model."""
+    [schema] = [f for f in function_schema() if f["name"] == tool]
+    return schema["description"]
 
 
 def fails(plugin, creds, tool: str, params: dict) -> str:
@@ -106,3 +113,23 @@ def test_admin_listing_a_team_calendar_is_not_cluttered_with_its_id(plugin, emu,
     detail = plugin.invoke_tool("get_event", {"event_id": event["id"], "calendar_id": "Team"},
                                 oauth_creds)
     assert f"organizer: {team_calendar}" not in detail.text
+
+
+def test_what_did_i_accept_this_week(plugin, emu, oauth_creds):
+    """Accepted invitations carry no mark (every token of a listing counts): the description
+    the model reads must say what an unmarked line means, or it cannot tell."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    guests = [{"email": BOB, "responseStatus": "accepted"}]
+    emu.add_event(BOB, timed("Budget sync", "2026-03-10T13:00:00+01:00",
+                             "2026-03-10T14:00:00+01:00",
+                             attendees=[*guests, {"email": ALICE, "responseStatus": "accepted"}]))
+    emu.add_event(BOB, timed("Hiring panel", "2026-03-11T11:00:00+01:00",
+                             "2026-03-11T12:00:00+01:00",
+                             attendees=[*guests, {"email": ALICE,
+                                                  "responseStatus": "tentative"}]))
+    text = plugin.invoke_tool("list_events", {"time_min": "2026-03-09",
+                                              "time_max": "2026-03-15"}, oauth_creds).text
+    [accepted] = [line for line in text.splitlines() if "Budget sync" in line]
+    [tentative] = [line for line in text.splitlines() if "Hiring panel" in line]
+    assert "you:" not in accepted and "you:tentative" in tentative
+    assert "you:… is your answer unless accepted" in described("list_events")
