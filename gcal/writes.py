@@ -23,6 +23,7 @@ from gcal.errors import (
     InvalidInputError,
     NotFoundError,
     PreconditionFailedError,
+    ReadOnlyCalendarError,
     TransportError,
 )
 from gcal.event_input import (
@@ -398,7 +399,12 @@ def update_event(
     params = {"sendUpdates": send}
     if "conferenceData" in patch:
         params["conferenceDataVersion"] = 1
-    item = patch_event(client, calendar.id, subject, patch, params)
+    try:
+        item = patch_event(client, calendar.id, subject, patch, params)
+    except ReadOnlyCalendarError as exc:
+        if exc.reason != "forbiddenForNonOrganizer":
+            raise
+        raise _guest_cannot_change(subject, exc) from None
     notes += invitation_note(send, item.get("attendees"), "Updates")
     if item.get("recurrence"):
         notes.append("This is a recurring series: the change applies to every occurrence.")
@@ -408,6 +414,18 @@ def update_event(
     conflicts = (_conflicts(client, calendar.id, span_of(item, zone), event.id, notes,
                             free=event.show_as == "free") if span else [])
     return WriteResult("updated", event, zone, conflicts, notes, send)
+
+
+def _guest_cannot_change(subject: dict, refused: ReadOnlyCalendarError) -> ReadOnlyCalendarError:
+    """Google's 403 forbiddenForNonOrganizer: the user may own the calendar, but only the
+    organizer changes what the guests share (time, title, guests, notes); a guest's own copy
+    keeps reminders, color and show-as (https://developers.google.com/calendar/api/guides/errors)."""
+    organizer = (subject.get("organizer") or {}).get("email") or "its organizer"
+    return ReadOnlyCalendarError(
+        f"Only the organizer ({organizer}) can change this event's time, title, guests or "
+        "notes; you are a guest. respond_to_event answers the invitation (with a comment, "
+        "e.g. to propose another time); reminders, color and show_as are yours to change.",
+        status=refused.status, reason=refused.reason, google_message=refused.google_message)
 
 
 def _patch_body(fields: EventFields, target: dict, subject: dict, zone: ZoneInfo,

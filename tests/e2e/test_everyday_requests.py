@@ -133,3 +133,22 @@ def test_what_did_i_accept_this_week(plugin, emu, oauth_creds):
     [tentative] = [line for line in text.splitlines() if "Hiring panel" in line]
     assert "you:" not in accepted and "you:tentative" in tentative
     assert "you:… is your answer unless accepted" in described("list_events")
+
+
+def test_a_guest_asking_to_move_someone_elses_meeting_learns_who_can(plugin, emu, oauth_creds):
+    """Google refuses a guest's change of shared properties with 403 forbiddenForNonOrganizer
+    ("Shared properties can only be changed by the organizer of the event.", modelled by the
+    emulator); the user owns the calendar, so "read access … use a calendar you own" would
+    send the model the wrong way. Reminders stay the guest's to change."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    event = emu.add_event(BOB, timed("Budget sync", "2026-03-10T13:00:00+01:00",
+                                     "2026-03-10T14:00:00+01:00",
+                                     attendees=[{"email": BOB, "responseStatus": "accepted"},
+                                                {"email": ALICE}]))
+    message = fails(plugin, oauth_creds, "update_event", {"event_id": event["id"],
+                                                          "start": "2026-03-10T15:00"})
+    assert "read access" not in message and "calendar you own" not in message
+    assert f"organizer ({BOB})" in message and "respond_to_event" in message
+    reminded = plugin.invoke_tool("update_event", {"event_id": event["id"],
+                                                   "reminders": "popup:10"}, oauth_creds)
+    assert reminded.variables["action"] == "updated"
