@@ -457,6 +457,15 @@ def attendee_entries(required: list[str], optional: list[str]) -> list[dict]:
 EVENT_ID_EXAMPLE = "the id in [brackets] in list_events"
 
 
+def event_not_found(event_id: str, calendar_id: str) -> InvalidInputError:
+    """Google's 404 for an event: most often a line of a several-calendar listing passed
+    without its calendar, so the default (primary) calendar was asked."""
+    return InvalidInputError("event_id", f"{event_id!r} was not found on calendar "
+                             f"{calendar_id}; for an event on another calendar pass its "
+                             "calendar_id (the listing's legend gives the ID of c1, c2…)",
+                             EVENT_ID_EXAMPLE)
+
+
 def required_event_id(params: Mapping[str, Any]) -> str:
     event_id = to_str(params.get("event_id"), "event_id", max_length=1024)
     if not event_id:

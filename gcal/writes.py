@@ -31,6 +31,7 @@ from gcal.event_input import (
     EventFields,
     Span,
     attendee_entries,
+    event_not_found,
     shifted_series,
     span_of,
 )
@@ -96,8 +97,7 @@ def fetch_event(client: CalendarClient, calendar_id: str, event_id: str) -> dict
     try:
         return client.transport.get(events_path(calendar_id, event_id)) or {}
     except NotFoundError:
-        raise InvalidInputError("event_id", f"no event {event_id!r} on calendar "
-                                f"{calendar_id}", EVENT_ID_EXAMPLE) from None
+        raise event_not_found(event_id, calendar_id) from None
 
 
 def _live(item: dict) -> dict:

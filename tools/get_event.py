@@ -3,7 +3,8 @@ from typing import Any
 
 from gcal.calendars import resolve_calendar
 from gcal.client import CalendarClient
-from gcal.event_input import required_event_id
+from gcal.errors import NotFoundError
+from gcal.event_input import event_not_found, required_event_id
 from gcal.events import get_event
 from gcal.params import to_str
 from gcal.replies import Reply, event_reply
@@ -16,6 +17,9 @@ class GetEventTool(_base.CalendarTool):
         zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
         calendar_spec = to_str(parameters.get("calendar_id"), "calendar_id")
         choice = resolve_calendar(client, calendar_spec, allow_prefix=True)
-        event = get_event(client, choice.ids[0], event_id, zone)
+        try:
+            event = get_event(client, choice.ids[0], event_id, zone)
+        except NotFoundError:
+            raise event_not_found(event_id, choice.ids[0]) from None
         return event_reply(event, zone, headline="\n".join(f"Note: {n}" for n in choice.notes)
                            or None)

@@ -152,3 +152,16 @@ def test_a_guest_asking_to_move_someone_elses_meeting_learns_who_can(plugin, emu
     reminded = plugin.invoke_tool("update_event", {"event_id": event["id"],
                                                    "reminders": "popup:10"}, oauth_creds)
     assert reminded.variables["action"] == "updated"
+
+
+def test_an_event_from_another_calendar_without_its_calendar_says_to_pass_it(
+        plugin, emu, oauth_creds, team_calendar):
+    """A model that drops the calendar of a line from a several-calendar listing meets
+    Google's 404 on the primary calendar: the error must point at calendar_id."""
+    event = emu.add_event(team_calendar, timed("Team sync", "2026-03-10T14:00:00+01:00",
+                                               "2026-03-10T15:00:00+01:00"))
+    for tool, extra in (("get_event", {}), ("update_event", {"location": "Room 5"}),
+                        ("delete_event", {})):
+        message = fails(plugin, oauth_creds, tool, {"event_id": event["id"], **extra})
+        assert "calendar_id" in message and "legend" in message, (tool, message)
+    assert emu.get_stored_event(team_calendar, event["id"])["status"] == "confirmed"
