@@ -399,12 +399,7 @@ def update_event(
     params = {"sendUpdates": send}
     if "conferenceData" in patch:
         params["conferenceDataVersion"] = 1
-    try:
-        item = patch_event(client, calendar.id, subject, patch, params)
-    except ReadOnlyCalendarError as exc:
-        if exc.reason != "forbiddenForNonOrganizer":
-            raise
-        raise _guest_cannot_change(subject, exc) from None
+    item = patch_event(client, calendar.id, subject, patch, params)
     notes += invitation_note(send, item.get("attendees"), "Updates")
     if item.get("recurrence"):
         notes.append("This is a recurring series: the change applies to every occurrence.")
@@ -422,9 +417,9 @@ def _guest_cannot_change(subject: dict, refused: ReadOnlyCalendarError) -> ReadO
     keeps reminders, color and show-as (https://developers.google.com/calendar/api/guides/errors)."""
     organizer = (subject.get("organizer") or {}).get("email") or "its organizer"
     return ReadOnlyCalendarError(
-        f"Only the organizer ({organizer}) can change this event's time, title, guests or "
-        "notes; you are a guest. respond_to_event answers the invitation (with a comment, "
-        "e.g. to propose another time); reminders, color and show_as are yours to change.",
+        f"Only the organizer ({organizer}) can change or cancel this event for its guests; "
+        "you are a guest. respond_to_event answers the invitation (a comment can propose "
+        "another time); reminders, color and show_as are yours to change.",
         status=refused.status, reason=refused.reason, google_message=refused.google_message)
 
 
@@ -509,6 +504,10 @@ def patch_event(client, calendar_id: str, subject: dict, patch: dict, params: di
         return client.transport.patch(
             events_path(calendar_id, subject["id"]), params=params, json=patch,
             headers={"If-Match": subject.get("etag") or "*"}) or {}
+    except ReadOnlyCalendarError as exc:
+        if exc.reason != "forbiddenForNonOrganizer":
+            raise
+        raise _guest_cannot_change(subject, exc) from None
     except PreconditionFailedError as exc:
         if exc.attempts > 1:
             # The first PATCH may have landed with its answer lost: then the etag moved

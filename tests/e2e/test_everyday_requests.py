@@ -149,6 +149,15 @@ def test_a_guest_asking_to_move_someone_elses_meeting_learns_who_can(plugin, emu
                                                           "start": "2026-03-10T15:00"})
     assert "read access" not in message and "calendar you own" not in message
     assert f"organizer ({BOB})" in message and "respond_to_event" in message
+    weekly = emu.add_event(BOB, {**timed("Weekly budget", "2026-03-10T13:00:00+01:00",
+                                         "2026-03-10T14:00:00+01:00"),
+                                 "recurrence": ["RRULE:FREQ=WEEKLY"],
+                                 "attendees": [{"email": BOB}, {"email": ALICE}]})
+    later = f"{weekly['id']}_20260317T120000Z"
+    for tool, extra in (("update_event", {"summary": "Budget"}), ("delete_event", {})):
+        message = fails(plugin, oauth_creds, tool, {"event_id": later, "scope": "following",
+                                                    **extra})
+        assert f"organizer ({BOB})" in message, (tool, message)
     reminded = plugin.invoke_tool("update_event", {"event_id": event["id"],
                                                    "reminders": "popup:10"}, oauth_creds)
     assert reminded.variables["action"] == "updated"
