@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from dateutil import rrule
+
 from gcal.errors import InvalidInputError
 from gcal.times import localize, resolve_zone
 
@@ -191,6 +193,42 @@ def _fit_line(line: str, all_day: bool, zone) -> str:
         return match[0]
 
     return re.sub(r"UNTIL=([0-9TZ]+)", replace, line)
+
+
+def check_start_on_rule(lines: list[str], span, *, parameter: str = "start") -> None:
+    """Google makes a series' start an occurrence even on a day its rule does not give (RFC
+    5545 §3.8.5.3 leaves that undefined; googleapis/google-api-nodejs-client#2214), so "every
+    other Tuesday" starting on a Thursday gets a stray Thursday. Refused, naming the first day
+    the rule gives on or after the start (ignoring INTERVAL: "every other" counts from it)."""
+    rules = [line.removeprefix("RRULE:") for line in lines if line.startswith("RRULE:")]
+    if not rules or any(line.startswith("RDATE") for line in lines):
+        return
+    start = wall_start(span)
+    firsts = [_first_from(rule, start) for rule in rules]
+    if None in firsts or start in firsts:
+        return
+    first = min(firsts)
+    shown = f"{first:%Y-%m-%d}" if span.all_day else f"{first:%Y-%m-%dT%H:%M}"
+    day = f"{start:%a %Y-%m-%d}"
+    if parameter == "start":
+        problem = (f"{day} is not a day the recurrence gives ({rules[0]}), and Google would "
+                   "still make it a stray first occurrence; start on the first day of the "
+                   "series")
+        raise InvalidInputError("start", problem, shown)
+    raise InvalidInputError(parameter, f"the series starts {day}, not a day this rule gives, "
+                            "and Google would keep a stray occurrence there; pass "
+                            f"start={shown} (its first day) with it, or another rule", rules[0])
+
+
+def _first_from(rule: str, start: datetime) -> datetime | None:
+    """The rule's first occurrence on or after ``start`` (dateutil, unlike Google, does not
+    count a start off the rule); None when dateutil cannot judge the rule."""
+    kept = [part for part in rule.split(";")
+            if part.split("=", 1)[0] not in ("COUNT", "UNTIL", "INTERVAL")]
+    try:
+        return rrule.rrulestr(";".join(kept), dtstart=start).after(start, inc=True)
+    except (ValueError, TypeError):
+        return None
 
 
 def utc_stamp(moment: datetime) -> str:

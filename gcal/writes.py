@@ -38,7 +38,7 @@ from gcal.event_input import (
 from gcal.formatting import plural
 from gcal.ids import conference_request_id, event_id_for_key, new_event_id
 from gcal.models import Calendar, Event, Viewer
-from gcal.recurrence_input import fit_to_event, moved_rules
+from gcal.recurrence_input import check_start_on_rule, fit_to_event, moved_rules
 from gcal.serializers import calendar_from_api, event_from_api
 from gcal.times import day_start, now_in, parse_rfc3339
 from gcal.transport import calendar_path, maybe_applied
@@ -264,6 +264,7 @@ def _new_body(fields: EventFields, span: Span, event_id: str) -> dict:
     if attendees:
         body["attendees"] = attendees
     if fields.recurrence:
+        check_start_on_rule(fields.recurrence, span)
         body["recurrence"] = fit_to_event(fields.recurrence, span.all_day, span.zone)
     if fields.add_meet:
         body["conferenceData"] = meet_request(event_id)
@@ -438,6 +439,8 @@ def _patch_body(fields: EventFields, target: dict, subject: dict, zone: ZoneInfo
                 patch["recurrence"] = rules
     if fields.recurrence is not None:
         current = span or span_of(subject, own)
+        check_start_on_rule(fields.recurrence, current,
+                            parameter="start" if span else "recurrence")
         patch.update(current.patch_body())  # a recurring event needs its IANA zone
         patch["recurrence"] = fit_to_event(fields.recurrence, current.all_day, current.zone)
     attendees = revised_attendees(subject.get("attendees") or [], fields)

@@ -174,3 +174,31 @@ def test_an_event_from_another_calendar_without_its_calendar_says_to_pass_it(
         message = fails(plugin, oauth_creds, tool, {"event_id": event["id"], **extra})
         assert "calendar_id" in message and "legend" in message, (tool, message)
     assert emu.get_stored_event(team_calendar, event["id"])["status"] == "confirmed"
+
+
+def test_every_other_tuesday_starting_on_a_thursday_is_refused_with_the_tuesday(
+        plugin, emu, oauth_creds):
+    """"A 1:1 every other Tuesday" with a start that is no Tuesday: Google makes the start an
+    occurrence anyway (RFC 5545 §3.8.5.3 leaves it undefined; Google's behaviour reported in
+    googleapis/google-api-nodejs-client#2214), so the series would get a stray Thursday and
+    the answer would name a day the user never asked for. Refused before any write, with the
+    first Tuesday on or after the start as the example."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    message = fails(plugin, oauth_creds, "create_event", {
+        "summary": "1:1", "start": "2026-03-12T11:00", "attendees": BOB,
+        "recurrence": "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"})
+    assert "`start`" in message and "Thu 2026-03-12" in message
+    assert message.endswith("Example: 2026-03-17T11:00")
+    assert not [r for r in emu.requests if r.method == "POST"]
+    created = plugin.invoke_tool("create_event", {
+        "summary": "1:1", "start": "2026-03-17T11:00", "attendees": BOB,
+        "recurrence": "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"}, oauth_creds)
+    assert created.variables["action"] == "created"
+    daily = plugin.invoke_tool("create_event", {  # no day in the rule: any start fits
+        "summary": "Standup", "start": "2026-03-12T09:00", "recurrence": "RRULE:FREQ=DAILY"},
+        oauth_creds)
+    assert daily.variables["action"] == "created"
+    moved = fails(plugin, oauth_creds, "update_event", {
+        "event_id": daily.variables["event_id"], "scope": "series",
+        "recurrence": "RRULE:FREQ=WEEKLY;BYDAY=MO"})
+    assert "`recurrence`" in moved and "start=2026-03-16T09:00" in moved
