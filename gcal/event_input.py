@@ -458,12 +458,15 @@ EVENT_ID_EXAMPLE = "the id in [brackets] in list_events"
 
 
 def event_not_found(event_id: str, calendar_id: str) -> InvalidInputError:
+    return InvalidInputError("event_id", missing_event_problem(event_id, calendar_id),
+                             EVENT_ID_EXAMPLE)
+
+
+def missing_event_problem(event_id: str, calendar_id: str) -> str:
     """Google's 404 for an event: most often a line of a several-calendar listing passed
     without its calendar, so the default (primary) calendar was asked."""
-    return InvalidInputError("event_id", f"{event_id!r} was not found on calendar "
-                             f"{calendar_id}; for an event on another calendar pass its "
-                             "calendar_id (the listing's legend gives the ID of c1, c2…)",
-                             EVENT_ID_EXAMPLE)
+    return (f"{event_id!r} was not found on calendar {calendar_id}; for an event on another "
+            "calendar pass its calendar_id (the listing's legend gives the ID of c1, c2…)")
 
 
 def required_event_id(params: Mapping[str, Any]) -> str:

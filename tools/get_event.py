@@ -4,7 +4,7 @@ from typing import Any
 from gcal.calendars import resolve_calendar
 from gcal.client import CalendarClient
 from gcal.errors import NotFoundError
-from gcal.event_input import event_not_found, required_event_id
+from gcal.event_input import missing_event_problem, required_event_id
 from gcal.events import get_event
 from gcal.params import to_str
 from gcal.replies import Reply, event_reply
@@ -19,7 +19,8 @@ class GetEventTool(_base.CalendarTool):
         choice = resolve_calendar(client, calendar_spec, allow_prefix=True)
         try:
             event = get_event(client, choice.ids[0], event_id, zone)
-        except NotFoundError:
-            raise event_not_found(event_id, choice.ids[0]) from None
+        except NotFoundError as exc:
+            raise NotFoundError(f"Event {missing_event_problem(event_id, choice.ids[0])}.",
+                                status=exc.status, reason=exc.reason) from None
         return event_reply(event, zone, headline="\n".join(f"Note: {n}" for n in choice.notes)
                            or None)
