@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from gcal import ics
 from gcal.ics import calendar_bytes, safe_file_name
 from gcal.models import EventTime
 from gcal.serializers import event_from_api
@@ -174,6 +175,40 @@ def test_event_without_own_zone_uses_export_zone():
     event = one(export(plain), "plain1@google.com")
     assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert event.decoded("DTSTART") == datetime(2026, 3, 10, 8, tzinfo=UTC)
+
+
+def zone_definitions(data: bytes) -> list[tuple[str, str]]:
+    return [(str(tz["TZID"]), str(tz["COMMENT"])) for tz in parse(data).walk("VTIMEZONE")]
+
+
+def test_each_zone_is_defined_once_in_name_order():
+    tokyo = api_event("tokyo1", summary="Tokyo call",
+                      **timed("2026-03-11T09:00:00+09:00", "2026-03-11T10:00:00+09:00",
+                              "Asia/Tokyo"))
+    data = export(tokyo, MEETING, SERIES, MEETING | {"id": "m2", "iCalUID": "m2@google.com"})
+    assert [tzid for tzid, _ in zone_definitions(data)] == [
+        "America/New_York", "Asia/Tokyo", "Europe/Berlin"]
+    assert data.index(b"BEGIN:VTIMEZONE") < data.index(b"BEGIN:VEVENT")
+
+
+def test_zone_definitions_reach_past_2038_even_after_a_file_that_did_not():
+    later = api_event("later1", summary="Far ahead",
+                      **timed("2045-06-01T09:00:00+02:00", "2045-06-01T10:00:00+02:00"))
+    assert zone_definitions(export(MEETING)) == [
+        ("Europe/Berlin", "This timezone only works from 1970-01-01 to 2038-01-01.")]
+    assert zone_definitions(export(MEETING, later)) == [
+        ("Europe/Berlin", "This timezone only works from 1970-01-01 to 2046-06-02.")]
+
+
+def test_a_zone_definition_is_generated_once_for_many_files(monkeypatch):
+    calls = []
+    generate = icalendar.Timezone.from_tzid
+    monkeypatch.setattr(icalendar.Timezone, "from_tzid",
+                        lambda tzid, **kw: calls.append(tzid) or generate(tzid, **kw))
+    ics._timezone.cache_clear()
+    first, second = export(MEETING), export(HOLIDAY, MEETING)
+    assert calls == ["Europe/Berlin"]
+    assert zone_definitions(first) == zone_definitions(second)
 
 
 def test_recurring_series_with_exdate_and_moved_occurrence():
