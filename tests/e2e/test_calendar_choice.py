@@ -200,3 +200,14 @@ def test_on_a_colleagues_calendar_self_is_the_colleague_not_me(plugin, emu, oaut
     assert f"by {BOB}" in result.text and "you:tentative" in result.text
     raw = [r for r in emu.requests if r.path == f"/calendar/v3/calendars/{BOB}/events"]
     assert raw, "the listing read Bob's calendar"
+
+
+def test_a_listing_alias_passed_as_a_calendar_says_to_use_the_legend_id(
+    plugin, emu, oauth_creds, calendars
+):
+    listed = plugin.invoke_tool("list_events", {**DAY, "calendar_ids": "all"}, oauth_creds)
+    assert "c2" in listed.text
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.invoke_tool("list_events", {**DAY, "calendar_ids": "c2"}, oauth_creds)
+    message = str(error.value)
+    assert "short name" in message and "Calendars:" in message and "[id]" in message
