@@ -5,9 +5,10 @@ one `application/http` part per call, at most 50 calls per batch, answers matche
 Content-ID, calls possibly executed in any order). Calls that Google answered with the
 transport's retryable failures (429, rate-limit 403, any 5xx) are sent again in a smaller
 batch, after `Retry-After` when Google gave one, else the transport's backoff (bounded).
-Unlike the transport, a batch repeats a POST after a 5xx too: the repeat's answer is marked
-`retried`, so a caller can read a 409 "duplicate" as its own first try having landed. Any
-other failure is returned to the caller with the call.
+Unlike the transport, a batch repeats a POST after a 5xx too: an answer to a call whose earlier
+try may have been applied (a 5xx other than 503, or a lost batch answer) is marked
+`after_lost_answer`, so a caller can read a 409 "duplicate" as its own first try having landed.
+Any other failure is returned to the caller with the call.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Answer:
     status: int
     body: dict | None = None
     error: GoogleCalendarError | None = None
-    retried: bool = False  # this answers a repeat of the call (an earlier try failed)
+    after_lost_answer: bool = False  # an earlier try of this call may have been applied
 
     @property
     def ok(self) -> bool:
@@ -82,15 +83,17 @@ def run_batch(
     retry = retry or RetryPolicy.from_env()
     answers: list[Answer | None] = [None] * len(calls)
     pending = list(range(len(calls)))
+    landed_before: set[int] = set()
     for attempt in range(1, retry.max_attempts + 1):
         chunks = [pending[i:i + MAX_BATCH_CALLS] for i in range(0, len(pending),
                                                                  MAX_BATCH_CALLS)]
         results = _send_all(transport, [[calls[i] for i in chunk] for chunk in chunks])
         for chunk, result in zip(chunks, results, strict=True):
             for index, answer in zip(chunk, result, strict=True):
-                answers[index] = (dataclasses.replace(answer, retried=True) if attempt > 1
-                                  else answer)
+                landed = index in landed_before or answer.after_lost_answer
+                answers[index] = dataclasses.replace(answer, after_lost_answer=landed)
         pending = [i for i in pending if _retryable(answers[i])]
+        landed_before |= {i for i in pending if _may_have_landed(answers[i])}
         if not pending or attempt == retry.max_attempts:
             break
         logger.info("batch: %d calls failed on Google's side or were rate-limited, retrying",
@@ -117,6 +120,11 @@ def _retryable(answer: Answer | None) -> bool:
                                    or isinstance(answer.error, RateLimitError))
 
 
+def _may_have_landed(answer: Answer | None) -> bool:
+    """Google may have applied the call before failing (5xx but 503, as in gcal.transport)."""
+    return answer is not None and answer.status >= 500 and answer.status != 503
+
+
 def _send(transport: CalendarTransport, calls: list[Call]) -> list[Answer]:
     boundary = "batch_" + secrets.token_hex(12)
     parts = [
@@ -130,7 +138,9 @@ def _send(transport: CalendarTransport, calls: list[Call]) -> list[Answer]:
     missing = Answer(0, error=TransportError(
         "Google Calendar's batch answer lacked this call; it may not have run. Try again."))
     answers = [by_id.get(f"item{i}", missing) for i in range(len(calls))]
-    return [dataclasses.replace(a, retried=True) for a in answers] if reply.resent else answers
+    if reply.after_lost_answer:
+        return [dataclasses.replace(a, after_lost_answer=True) for a in answers]
+    return answers
 
 
 def parse_batch_response(content_type: str, body: bytes) -> dict[str, Answer]:

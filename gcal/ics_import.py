@@ -127,14 +127,14 @@ class _Target:
         rest = [s.item for s in first if s.held] + [
             i for i in later if not (i.uid in created and i.original_start and
                                      not self._cancels(i))]
-        stored, unreadable = self._lookup(rest, also=follow)
+        stored, unreadable = self._lookup(rest, also=follow, later=True)
         landed = {s.item.key for s in first if s.landed_before}
         steps = self._plan([i for i in rest if i.uid not in unreadable], stored, landed)
         steps += [_skip(_Step(i, _outcome(i)), "Google did not say what this calendar holds "
                         f"for it ({unreadable[i.uid].message}); import the file again")
                   for i in rest if i.uid in unreadable]
-        self._write([s for s in steps if s.call and not s.after_series])
-        self._write([s for s in steps if s.call and s.after_series])
+        self._write([s for s in steps if s.call and not s.after_series], later=True)
+        self._write([s for s in steps if s.call and s.after_series], later=True)
         return [s for s in first if not s.held] + follow + steps
 
     def _cancels(self, item: ImportItem) -> bool:
@@ -155,7 +155,7 @@ class _Target:
 
     # -------------------------------------------------------------------------- lookup
 
-    def _lookup(self, items: list[ImportItem], also: list[_Step] = ()
+    def _lookup(self, items: list[ImportItem], also: list[_Step] = (), *, later: bool = False
                 ) -> tuple[dict, dict[str, GoogleCalendarError]]:
         """Stored events by (iCalUID, original start key), deleted ones included, and the
         UIDs Google did not answer for. `also`: writes that go out in the same batch (their
@@ -164,7 +164,7 @@ class _Target:
         calls = [Call("GET", self._events_path, {"iCalUID": uid, "showDeleted": True,
                                             "fields": _LOOKUP_FIELDS, "maxResults": _LOOKUP_PAGE})
                  for uid in uids]
-        answers = run_batch(self.client.transport, calls + [s.call for s in also])
+        answers = self._batch(calls + [s.call for s in also], later=later)
         for step, answer in zip(also, answers[len(calls):], strict=True):
             _record(step, answer)
         stored: dict[tuple[str, str | None], dict] = {}
@@ -246,15 +246,27 @@ class _Target:
 
     # -------------------------------------------------------------------------- write
 
-    def _write(self, steps: list[_Step], *, duplicate_is_held: bool = False) -> list[_Step]:
+    def _write(self, steps: list[_Step], *, duplicate_is_held: bool = False,
+               later: bool = False) -> list[_Step]:
         if steps:
-            answers = run_batch(self.client.transport, [s.call for s in steps])
+            answers = self._batch([s.call for s in steps], later=later)
             for step, answer in zip(steps, answers, strict=True):
-                if duplicate_is_held and answer.status == 409:
-                    step.held, step.landed_before = True, answer.retried
+                if duplicate_is_held and _duplicate(answer):
+                    step.held, step.landed_before = True, answer.after_lost_answer
                 else:
                     _record(step, answer)
         return steps
+
+    def _batch(self, calls: list[Call], *, later: bool) -> list[Answer]:
+        """The first round fails as one error (retrying the whole import is safe); a later
+        one fails call by call, so what the first round did is still reported."""
+        try:
+            return run_batch(self.client.transport, calls)
+        except GoogleCalendarError as failure:
+            if not later:
+                raise
+            logger.info("import: a later batch failed (%s)", type(failure).__name__)
+            return [Answer(failure.status or 0, error=failure) for _ in calls]
 
 
 def _outcome(item: ImportItem) -> Outcome:
@@ -277,9 +289,20 @@ def _skip(step: _Step, reason: str) -> _Step:
     return step
 
 
+def _duplicate(answer: Answer) -> bool:
+    """Google's refusal of an iCalUID the calendar holds (reason `duplicate`, as gcalcli
+    checks it); any other 409 is an ordinary refusal."""
+    return answer.status == 409 and (answer.error is None or answer.error.reason in (
+        "duplicate", None))
+
+
 def _refusal(step: _Step, answer: Answer) -> str:
     """Why Google refused a call, in terms of what the user can do about it."""
     error = answer.error
+    if answer.status == 0 or answer.status >= 500:
+        cause = error.message if error is not None else f"HTTP {answer.status}"
+        return (f"Google did not confirm it ({cause.rstrip('.')}); it may have been written: "
+                "import the file again to see")
     if (error is not None and error.reason == "forbiddenForNonOrganizer"
             and step.call is not None and step.call.method == "PUT"):
         # The emulator lets an imported copy take a newer version (our reading of "private
@@ -297,7 +320,7 @@ def _refusal(step: _Step, answer: Answer) -> str:
 def _record(step: _Step, answer: Answer) -> None:
     if step.outcome.action == "cancelled" and answer.status in (404, 410):
         return  # already gone (e.g. with its series): the cancellation holds
-    if answer.status == 409 and answer.retried:
+    if _duplicate(answer) and answer.after_lost_answer:
         return  # the first try landed; Google refused only the repeat
     if not answer.ok:
         logger.info("import: Google refused one event (HTTP %s)", answer.status)

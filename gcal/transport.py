@@ -239,7 +239,8 @@ class CalendarTransport:
     def batch(self, payload: bytes, content_type: str) -> BatchReply:
         """POST a multipart/mixed batch. Retried as a whole when its answer is lost: its parts
         are safe to repeat (imports keyed by iCalUID, lookups, updates, deletes), and the reply
-        says it was `resent`, so a `duplicate` answer can be read as our own first try."""
+        says whether an earlier send may have been applied (`after_lost_answer`), so a
+        `duplicate` answer can be read as our own first try."""
         outgoing = _Outgoing("POST", google_endpoints().batch_url, None, None, payload,
                              {"Content-Type": content_type})
         return self._exchange(outgoing, True, _multipart, "/batch")
@@ -253,6 +254,7 @@ class CalendarTransport:
                                   lambda: self._clock() - started)
         attempt = 0
         reminted = False
+        landed = False  # an earlier attempt may have been applied, its answer lost
         while True:
             attempt += 1
             try:
@@ -262,6 +264,7 @@ class CalendarTransport:
                 if not (idempotent or _never_sent(exc)):
                     report.gave_up(error, attempt)
                     raise maybe_applied(error) from None
+                landed = landed or not _never_sent(exc)
                 wait = None
             else:
                 if response.status_code == 401 and self._renewable and not reminted:
@@ -272,7 +275,7 @@ class CalendarTransport:
                     continue
                 if 200 <= response.status_code < 300:
                     try:
-                        return decode(response, attempt)
+                        return decode(response, landed)
                     except TransportError as malformed:  # 2xx, but not what was asked for
                         if not idempotent:
                             raise
@@ -286,6 +289,7 @@ class CalendarTransport:
                         report.gave_up(error, attempt)
                         raise error
                 wait = error.retry_after
+                landed = landed or _maybe_landed(error)
             self._pause_or_raise(error, attempt, wait, deadline, report)
 
     def _send(self, outgoing: _Outgoing, deadline: float) -> requests.Response:
@@ -420,7 +424,7 @@ def maybe_applied(error: GoogleCalendarError, check: str = _GENERIC_CHECK) -> Tr
     return TransportError(f"{cause} {check}", status=error.status)
 
 
-def _decode(response: requests.Response, _attempt: int = 1) -> dict | None:
+def _decode(response: requests.Response, _landed: bool = False) -> dict | None:
     if response.status_code == 204 or not response.content.strip():
         return None
     try:
@@ -440,17 +444,17 @@ def _decode(response: requests.Response, _attempt: int = 1) -> dict | None:
 class BatchReply:
     content_type: str
     body: bytes
-    resent: bool  # the batch went out more than once (an earlier answer was lost)
+    after_lost_answer: bool  # an earlier send may have been applied, its answer lost
 
 
-def _multipart(response: requests.Response, attempt: int) -> BatchReply:
+def _multipart(response: requests.Response, landed: bool) -> BatchReply:
     content_type = response.headers.get("Content-Type", "")
     if not content_type.lower().startswith("multipart/"):
         raise TransportError(
             f"Google Calendar answered a batch request with {content_type or 'no'} content "
             "instead of multipart. Try again in a moment.", status=response.status_code,
         )
-    return BatchReply(content_type, response.content, attempt > 1)
+    return BatchReply(content_type, response.content, landed)
 
 
 def _query(params: dict | None) -> dict | None:

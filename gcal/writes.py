@@ -236,9 +236,14 @@ def _same_in(items: list[dict], summary: str, span: Span, *,
              other_than: str | None = None) -> list[dict]:
     title = summary.strip().casefold()
     return [item for item in items
-            if item.get("id") != other_than and item.get("status") != "cancelled"
+            if not _is_or_occurs_of(item, other_than) and item.get("status") != "cancelled"
             and (item.get("summary") or "").strip().casefold() == title
             and item.get("start") and _same_span(span_of(item, span.zone), span)]
+
+
+def _is_or_occurs_of(item: dict, event_id: str | None) -> bool:
+    """`item` is the event `event_id`, or (listings expand series) one of its occurrences."""
+    return event_id is not None and event_id in (item.get("id"), item.get("recurringEventId"))
 
 
 def _window(span: Span) -> Window:
@@ -351,7 +356,11 @@ def quick_add_event(
                            limit=_SAME_EVENT_PAGE)
         conflicts = _conflicts(client, calendar.id, span, event.id, notes,
                                free=event.show_as == "free", read=read)
-        items = read.result()
+        try:
+            items = read.result()
+        except GoogleCalendarError as exc:  # the event exists: answer it, say what is unknown
+            items = []
+            notes.append(f"Could not check for an identical earlier event: {exc.message}")
     alike = [] if allow_duplicate else _same_in(items, item.get("summary") or "", span,
                                                 other_than=item["id"])
     if alike:

@@ -393,7 +393,7 @@ _TERM = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n" + "".join(
     for n in range(3)) + "END:VCALENDAR\r\n").encode()
 LOST_IMPORT_ANSWERS = {
     "whole batch": dict(path_regex=r"^/batch/calendar/v3$", status=None, drop_connection=True),
-    "one call of the batch": dict(path_regex=r"/events/import$", status=503),
+    "one call of the batch": dict(path_regex=r"/events/import$", status=500),
 }
 
 

@@ -94,7 +94,7 @@ def test_fifty_new_events_cost_one_batch_and_the_same_file_again_two(
 
 
 def test_an_import_whose_answer_was_lost_is_imported_once(plugin, emu, files, oauth_creds):
-    emu.inject_fault(Fault(method="POST", path_regex=r"/events/import$", status=503,
+    emu.inject_fault(Fault(method="POST", path_regex=r"/events/import$", status=500,
                            after_processing=True, times=1))
     result = run(plugin, files, oauth_creds, _term(3), name="term.ics")
     assert len(result.variables["imported"]) == 3, result.text

@@ -444,3 +444,36 @@ def test_rsvp_on_a_read_only_calendar_names_the_true_cause(plugin, emu, oauth_cr
     answers = {a["email"]: a["responseStatus"]
                for a in emu.get_stored_event(BOB, invited["id"])["attendees"]}
     assert answers[ALICE] == "accepted"
+
+
+def test_quick_add_whose_duplicate_check_cannot_read_still_answers_created(
+    plugin, emu, oauth_creds
+):
+    emu.inject_fault(Fault(method="GET", path_regex=r"/events$", status=503,
+                           reason="backendError", times=None))
+    result = plugin.invoke_tool("quick_add_event", {"text": "Dentist 2026-03-19 at 08:00"},
+                                oauth_creds)
+    emu.clear_faults()
+    assert result.variables["action"] == "created"
+    assert "Could not check for an identical earlier event" in result.text
+    assert len(live(emu, ALICE, result.variables["event"]["summary"])) == 1
+
+
+def test_a_new_series_is_not_a_duplicate_of_its_own_first_occurrence(emu, monkeypatch):
+    """Google's quickAdd makes series too ("Standup every day at 9am"); the check reads the
+    window with occurrences expanded, so the series' own first occurrence must not count."""
+    from zoneinfo import ZoneInfo
+
+    from gcal.client import CalendarClient
+    from gcal.event_input import span_of
+    from gcal.transport import CalendarTransport
+    from gcal.writes import same_events
+
+    series = emu.add_event(ALICE, timed("Standup", "2026-03-16T09:00:00+01:00",
+                                        "2026-03-16T09:15:00+01:00",
+                                        recurrence=["RRULE:FREQ=DAILY;COUNT=5"]))
+    monkeypatch.setenv("GOOGLE_CALENDAR_EMULATOR_HOST", emu.host)
+    client = CalendarClient(CalendarTransport(emu.issue_token(ALICE)), "alice")
+    span = span_of(series, ZoneInfo("Europe/Berlin"))
+    assert same_events(client, ALICE, "Standup", span, other_than=series["id"]) == []
+    assert len(same_events(client, ALICE, "Standup", span)) == 1

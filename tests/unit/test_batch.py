@@ -55,15 +55,40 @@ def test_rate_limited_calls_are_retried_a_bounded_number_of_times(server, transp
                for r in server.requests) == 3
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_calls_google_failed_on_are_sent_again_and_marked_as_retried(server, transport, status):
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_call_google_may_have_applied_is_sent_again_and_marked(server, transport, status):
     """The transport's rule (gcal.transport): 5xx is retried. In a batch every call may be
-    repeated, because the caller reads a repeat's answer knowing it is one (`retried`)."""
+    repeated, because the caller learns that an earlier try may have landed."""
     server.inject_fault(Fault(path_regex=r"/events/import$", status=status,
                               after_processing=True, times=1))
     answers = run_batch(transport, [_import(1), _import(2)], sleep=lambda s: None)
-    assert answers[0].retried and answers[0].status == 409  # the first try had landed
-    assert answers[1].ok and not answers[1].retried
+    assert answers[0].after_lost_answer and answers[0].status == 409  # the first try landed
+    assert answers[1].ok and not answers[1].after_lost_answer
+
+
+@pytest.mark.parametrize("fault", [dict(status=503), dict(status=429, reason="rateLimitExceeded")])
+def test_a_refusal_google_did_not_act_on_is_resent_unmarked(server, transport, fault):
+    """503 and rate limits mean Google did not act (gcal.transport): a 409 after them is an
+    event the calendar already held, not our own first try."""
+    first = run_batch(transport, [_import(1)])
+    assert first[0].ok
+    server.inject_fault(Fault(path_regex=r"/events/import$", times=1, **fault))
+    [again] = run_batch(transport, [_import(1)], sleep=lambda s: None)
+    assert again.status == 409 and not again.after_lost_answer
+
+
+def test_a_whole_batch_refused_unprocessed_is_resent_unmarked(server, transport):
+    run_batch(transport, [_import(1)])
+    server.inject_fault(Fault(path_regex=r"^/batch/calendar/v3$", status=503, times=1))
+    [again] = run_batch(transport, [_import(1)], sleep=lambda s: None)
+    assert again.status == 409 and not again.after_lost_answer
+
+
+def test_a_whole_batch_answer_lost_marks_every_answer(server, transport):
+    server.inject_fault(Fault(path_regex=r"^/batch/calendar/v3$", status=None,
+                              drop_connection=True, after_processing=True, times=1))
+    [again] = run_batch(transport, [_import(1)], sleep=lambda s: None)
+    assert again.status == 409 and again.after_lost_answer
 
 
 def test_retry_after_of_a_refused_call_is_honoured(server, transport):

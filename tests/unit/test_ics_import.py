@@ -1,0 +1,72 @@
+"""gcal.ics_import against the emulator in-process: what a failed batch after the first round
+leaves reported, and how refusals Google did not act on are read."""
+
+from __future__ import annotations
+
+import pytest
+
+from gcal.client import CalendarClient
+from gcal.errors import BackendError
+from gcal.ics_import import import_ics
+from gcal.transport import CalendarTransport
+from tests.emulator.faults import Fault
+
+ALICE = "alice@example.com"
+
+
+def term(*names: str) -> bytes:
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:{name}@school.example\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART;VALUE=DATE:2026060{n + 1}\r\nSUMMARY:{name}\r\nEND:VEVENT\r\n"
+        for n, name in enumerate(names))
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n{events}" \
+           "END:VCALENDAR\r\n".encode()
+
+
+@pytest.fixture
+def client(server, monkeypatch):
+    server.reset()
+    server.add_user(ALICE, "Europe/Berlin")
+    monkeypatch.setenv("GOOGLE_CALENDAR_EMULATOR_HOST", server.host)
+    monkeypatch.setenv("GCAL_RETRY_BASE_DELAY", "0.01")
+    return CalendarClient(CalendarTransport(server.issue_token(ALICE)), "alice")
+
+
+def actions(result) -> list[tuple[str, str]]:
+    return [(o.action, o.summary) for o in result.outcomes]
+
+
+def test_a_later_batch_that_fails_leaves_the_first_rounds_imports_reported(client):
+    import_ics(client, term("L0"), None)
+    batch, sent = client.transport.batch, []
+
+    def second_fails(payload, content_type):
+        sent.append(1)
+        if len(sent) == 2:
+            raise BackendError("Google Calendar had a server error. Try again in a moment.",
+                               status=503)
+        return batch(payload, content_type)
+
+    client.transport.batch = second_fails
+    result = import_ics(client, term("L0", "L1", "L2"), None)
+    assert actions(result) == [("skipped", "L0"), ("imported", "L1"), ("imported", "L2")]
+    assert "import the file again" in result.outcomes[0].reason
+
+
+def test_a_whole_batch_refused_unprocessed_still_finds_the_held_events_unchanged(client,
+                                                                                 server):
+    import_ics(client, term("L0", "L1"), None)
+    server.inject_fault(Fault(path_regex=r"^/batch/calendar/v3$", status=503, times=1))
+    result = import_ics(client, term("L0", "L1"), None)
+    assert actions(result) == [("unchanged", "L0"), ("unchanged", "L1")]
+
+
+def test_an_import_google_never_confirmed_says_it_may_have_been_written(client, server):
+    server.inject_fault(Fault(method="POST", path_regex=r"/events/import$", status=500,
+                              after_processing=True, times=None))
+    result = import_ics(client, term("L0"), None)
+    server.clear_faults()
+    [outcome] = result.outcomes
+    assert outcome.action == "skipped" and "may have been written" in outcome.reason
+    assert len(server.stored_events(ALICE)) == 1
+    assert actions(import_ics(client, term("L0"), None)) == [("unchanged", "L0")]
