@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from gcal.errors import GoogleCalendarError, RateLimitError, TransportError, error_from_response
-from gcal.transport import CalendarTransport, RetryPolicy
+from gcal.errors import GoogleCalendarError, TransportError, error_from_response
+from gcal.transport import CalendarTransport, RetryPolicy, may_have_landed, retryable
 
 logger = logging.getLogger(__name__)
 
@@ -116,13 +116,12 @@ def _send_all(transport: CalendarTransport, chunks: list[list[Call]]) -> list[li
 
 
 def _retryable(answer: Answer | None) -> bool:
-    return answer is not None and (answer.status >= 500 or answer.status == 429
-                                   or isinstance(answer.error, RateLimitError))
+    """The transport's rule for an idempotent request: every call of a batch may be repeated."""
+    return answer is not None and retryable(answer.status, answer.error, idempotent=True)
 
 
 def _may_have_landed(answer: Answer | None) -> bool:
-    """Google may have applied the call before failing (5xx but 503, as in gcal.transport)."""
-    return answer is not None and answer.status >= 500 and answer.status != 503
+    return answer is not None and answer.error is not None and may_have_landed(answer.error)
 
 
 def _send(transport: CalendarTransport, calls: list[Call]) -> list[Answer]:

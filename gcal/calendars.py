@@ -19,6 +19,7 @@ from enum import Enum
 
 from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
+from gcal.formatting import is_calendar_alias
 from gcal.models import Calendar
 from gcal.serializers import calendar_from_api
 
@@ -187,7 +188,7 @@ def _unknown(
         problem = (f'no calendar is named exactly "{text}"; candidates: {_listed(similar)}' +
                    ("" if allow_prefix else " (writes need the exact name or id)"))
         return InvalidInputError(parameter, problem, similar[0].summary)
-    if _LISTING_ALIAS.fullmatch(text):
+    if is_calendar_alias(text):
         return InvalidInputError(
             parameter, f'"{text}" is the short name one answer gave a calendar in its '
             '"Calendars:" legend, valid only there; pass the calendar\'s [id] from that legend',
@@ -195,9 +196,6 @@ def _unknown(
     names = _listed([c for c in calendars if not c.hidden][:15])
     return InvalidInputError(parameter, f'no calendar is named "{text}"; your calendars: '
                              f"{names}", "primary")
-
-
-_LISTING_ALIAS = re.compile(r"c\d{1,3}", re.IGNORECASE)  # gcal.formatting.calendar_aliases
 
 
 def _listed(calendars: list[Calendar]) -> str:

@@ -6,6 +6,7 @@ so neither audience pays for the other's format (see README, "Output").
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -143,6 +144,14 @@ def plural(count: int, noun: str, plural_form: str | None = None) -> str:
 def calendar_aliases(calendar_ids: list[str]) -> dict[str, str]:
     """Short names (c1, c2, …) a multi-calendar listing uses on each line instead of the id."""
     return {calendar_id: f"c{number}" for number, calendar_id in enumerate(calendar_ids, 1)}
+
+
+def is_calendar_alias(text: str) -> bool:
+    """`text` has the form of a `calendar_aliases` short name (c1, c2, …)."""
+    return _ALIAS.fullmatch(text) is not None
+
+
+_ALIAS = re.compile(r"c\d{1,3}", re.IGNORECASE)
 
 
 def legend_line(aliases: dict[str, str], names: dict[str, str]) -> str:

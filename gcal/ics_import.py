@@ -121,12 +121,14 @@ class _Target:
                  if i.original_start is None and not self._cancels(i)]
         first = self._write([self._import_step(i) for i in eager], duplicate_is_held=True)
         created = {s.item.uid for s in first if s.outcome.action == "imported" and not s.held}
-        later = [i for i in self.parsed.items if i.original_start is not None or self._cancels(i)]
-        follow = [self._import_step(i) for i in later
-                  if i.uid in created and i.original_start and not self._cancels(i)]
-        rest = [s.item for s in first if s.held] + [
-            i for i in later if not (i.uid in created and i.original_start and
-                                     not self._cancels(i))]
+        follow, rest = [], [s.item for s in first if s.held]
+        for item in self.parsed.items:
+            if item.original_start is None and not self._cancels(item):
+                continue  # sent in the first round
+            if item.original_start and item.uid in created and not self._cancels(item):
+                follow.append(self._import_step(item))  # its series is new: nothing to look up
+            else:
+                rest.append(item)
         stored, unreadable = self._lookup(rest, also=follow, later=True)
         landed = {s.item.key for s in first if s.landed_before}
         steps = self._plan([i for i in rest if i.uid not in unreadable], stored, landed)
@@ -299,10 +301,10 @@ def _duplicate(answer: Answer) -> bool:
 def _refusal(step: _Step, answer: Answer) -> str:
     """Why Google refused a call, in terms of what the user can do about it."""
     error = answer.error
+    message = error.message if error is not None else f"HTTP {answer.status}"
     if answer.status == 0 or answer.status >= 500:
-        cause = error.message if error is not None else f"HTTP {answer.status}"
-        return (f"Google did not confirm it ({cause.rstrip('.')}); it may have been written: "
-                "import the file again to see")
+        return (f"Google did not confirm it ({message.rstrip('.')}); it may have been "
+                "written: import the file again to see")
     if (error is not None and error.reason == "forbiddenForNonOrganizer"
             and step.call is not None and step.call.method == "PUT"):
         # The emulator lets an imported copy take a newer version (our reading of "private
@@ -313,7 +315,6 @@ def _refusal(step: _Step, answer: Answer) -> str:
                 else "this newer version was not applied")
         return (f"Google lets only {organizer} change this event, so {what}; take the "
                 "organizer's update from your e-mail instead")
-    message = error.message if error is not None else f"HTTP {answer.status}"
     return f"Google refused it: {message}"
 
 

@@ -284,12 +284,12 @@ class CalendarTransport:
                     error = error_from_response(
                         response.status_code, response.content, response.headers
                     )
-                    if not _retryable(response.status_code, error, idempotent):
+                    if not retryable(response.status_code, error, idempotent):
                         error.attempts = attempt  # a 412/410 after a resend may be our own
                         report.gave_up(error, attempt)
                         raise error
                 wait = error.retry_after
-                landed = landed or _maybe_landed(error)
+                landed = landed or may_have_landed(error)
             self._pause_or_raise(error, attempt, wait, deadline, report)
 
     def _send(self, outgoing: _Outgoing, deadline: float) -> requests.Response:
@@ -349,7 +349,7 @@ class _AttemptReporter:
     def gave_up(
         self, error: GoogleCalendarError, attempt: int, *, exhausted: bool = False
     ) -> None:
-        if self._method != "GET" and _maybe_landed(error):
+        if self._method != "GET" and may_have_landed(error):
             self._log(logging.WARNING, "google.write_unconfirmed", error, attempt)
         elif exhausted:
             self._log(logging.WARNING, "google.gave_up", error, attempt)
@@ -370,7 +370,7 @@ class _AttemptReporter:
         )
 
 
-def _maybe_landed(error: GoogleCalendarError) -> bool:
+def may_have_landed(error: GoogleCalendarError) -> bool:
     """The request may have reached Google and been applied, its answer lost."""
     status = error.status or 0
     return isinstance(error, TransportError) or (status >= 500 and status != 503)
@@ -383,7 +383,7 @@ def _idempotent_by_default(method: str, headers: Mapping[str, str] | None) -> bo
     return method == "PATCH" and has_if_match
 
 
-def _retryable(status: int, error: GoogleCalendarError, idempotent: bool) -> bool:
+def retryable(status: int, error: GoogleCalendarError | None, idempotent: bool) -> bool:
     if isinstance(error, RateLimitError) or status in _RETRY_UNPROCESSED:
         return True
     return idempotent and status >= 500
