@@ -741,6 +741,9 @@ def _check_non_organizer_change(ctx: Ctx, old: dict[str, Any], new: dict[str, An
 
 
 def _write(ctx: Ctx, *, patch: bool) -> Response:
+    """events.update / events.patch. A cancelled (deleted) event is found too, and a body
+    with status "confirmed" restores it: Event.status docs, "cancelled events continue to
+    expose event details (summary, location, etc.) so that they can be restored (undeleted)"."""
     cal, _ = get_calendar(ctx, "writer")
     event_id = ctx.params["eventId"]
     ev, virtual = resolve_event(cal, event_id)
