@@ -16,10 +16,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bench.world import build_world
-from gcal import ics
-from gcal.client import client_from_credentials
-from gcal.export import Export, gather_export
-from gcal.inputs import event_selection
+from gcal.events.selection import event_selection
+from gcal.google.client import client_from_credentials
+from gcal.ics import writing as ics
+from gcal.ics.export import Export, gather_export
 from tests.emulator import GoogleEmulator
 
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)

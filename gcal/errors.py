@@ -209,7 +209,7 @@ class OAuthStateError(OAuthError):
 
 
 def _describe_scope(scope: str) -> str:
-    from gcal.oauth import SCOPE_DESCRIPTIONS  # deferred: oauth imports this module
+    from gcal.google.oauth import SCOPE_DESCRIPTIONS  # deferred: oauth imports this module
 
     return SCOPE_DESCRIPTIONS.get(scope, scope)
 

@@ -8,13 +8,14 @@ from dify_plugin.entities.oauth import ToolOAuthCredentials
 from dify_plugin.errors.tool import ToolProviderCredentialValidationError, ToolProviderOAuthError
 from werkzeug import Request
 
-from gcal import logs, oauth
-from gcal.credentials_check import (
+from gcal import logs
+from gcal.errors import GoogleCalendarError, ReauthorizationRequiredError
+from gcal.google import oauth
+from gcal.google.credentials_check import (
     check_manual_credentials,
     clean_credential,
     stale_oauth_credentials,
 )
-from gcal.errors import GoogleCalendarError, ReauthorizationRequiredError
 
 
 def _oauth_client(system_credentials: Mapping[str, Any]) -> oauth.OAuthClient:
@@ -70,7 +71,8 @@ class GoogleCalendarProvider(ToolProvider):
             tokens = oauth.refresh(client, refresh_token)
         except ReauthorizationRequiredError:
             # Keep the tools visible and let every call say how to reconnect (see
-            # gcal.credentials_check.stale_oauth_credentials); transient failures still raise.
+            # gcal.google.credentials_check.stale_oauth_credentials); transient failures still
+            # raise.
             stale, expires_at = stale_oauth_credentials(refresh_token)
             return ToolOAuthCredentials(credentials=stale, expires_at=expires_at)
         except GoogleCalendarError as exc:

@@ -11,9 +11,9 @@ from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from gcal import logs
-from gcal.client import CalendarClient, client_from_credentials
 from gcal.errors import GoogleCalendarError
-from gcal.replies import Reply
+from gcal.google.client import CalendarClient, client_from_credentials
+from gcal.replies.build import Reply
 from tools import _boundary
 
 

@@ -1,12 +1,12 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.client import CalendarClient
-from gcal.event_input import parse_scope, parse_send_updates, required_event_id
-from gcal.following import delete_following
+from gcal.events.input import parse_scope, parse_send_updates, required_event_id
+from gcal.events.series import delete_following
+from gcal.events.writes import delete_event
+from gcal.google.client import CalendarClient
 from gcal.params import to_str
-from gcal.replies import Reply, write_reply
-from gcal.writes import delete_event
+from gcal.replies.build import Reply, write_reply
 from tools import _base
 
 

@@ -1,12 +1,12 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.client import CalendarClient
-from gcal.export import gather_export
-from gcal.ics import calendar_bytes, safe_file_name
-from gcal.inputs import event_selection
+from gcal.events.selection import event_selection
+from gcal.google.client import CalendarClient
+from gcal.ics.export import gather_export
+from gcal.ics.writing import calendar_bytes, safe_file_name
 from gcal.params import to_str
-from gcal.replies import Reply, export_reply
+from gcal.replies.build import Reply, export_reply
 from tools import _base
 
 

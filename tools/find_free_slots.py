@@ -3,14 +3,15 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from gcal.availability import read_availability
-from gcal.calendars import Default, resolve_calendar_ids
-from gcal.client import CalendarClient
+from gcal.dates.times import now_in
 from gcal.errors import InvalidInputError
-from gcal.inputs import time_window
+from gcal.events.calendars import Default, resolve_calendar_ids
+from gcal.events.selection import time_window
+from gcal.google.client import CalendarClient
 from gcal.params import parse_emails, to_bool, to_int, to_str
-from gcal.replies import Reply, slots_reply
-from gcal.slots import (
+from gcal.replies.build import Reply, slots_reply
+from gcal.scheduling.availability import read_availability
+from gcal.scheduling.slots import (
     SlotRules,
     check_fits,
     find_slots,
@@ -18,7 +19,6 @@ from gcal.slots import (
     parse_working_hours,
     search_window,
 )
-from gcal.times import now_in
 from tools import _base
 
 

@@ -1,10 +1,10 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.client import CalendarClient
+from gcal.dates.times import now_in, resolve_zone
+from gcal.google.client import CalendarClient
 from gcal.params import to_str
-from gcal.replies import Reply, current_time_reply
-from gcal.times import now_in, resolve_zone
+from gcal.replies.build import Reply, current_time_reply
 from tools import _base
 
 

@@ -1,13 +1,13 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.calendars import resolve_calendar
-from gcal.client import CalendarClient
 from gcal.errors import NotFoundError
-from gcal.event_input import missing_event_problem, required_event_id
-from gcal.events import get_event
+from gcal.events.calendars import resolve_calendar
+from gcal.events.input import missing_event_problem, required_event_id
+from gcal.events.reading import get_event
+from gcal.google.client import CalendarClient
 from gcal.params import to_str
-from gcal.replies import Reply, event_reply
+from gcal.replies.build import Reply, event_reply
 from tools import _base
 
 

@@ -1,14 +1,14 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
-from gcal.event_input import parse_send_updates
-from gcal.files import download
-from gcal.ics_import import import_ics
-from gcal.ics_read import MAX_FILE_BYTES
+from gcal.events.input import parse_send_updates
+from gcal.google.client import CalendarClient
+from gcal.ics.files import download
+from gcal.ics.importing import import_ics
+from gcal.ics.reading import MAX_FILE_BYTES
 from gcal.params import to_bool, to_str
-from gcal.replies import Reply, import_reply
+from gcal.replies.build import Reply, import_reply
 from tools import _base
 
 _EXAMPLE = "the .ics attachment of an e-mail, or a file the user uploaded"

@@ -1,10 +1,10 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.calendars import ACCESS_ROLES, list_calendars
-from gcal.client import CalendarClient
+from gcal.events.calendars import ACCESS_ROLES, list_calendars
+from gcal.google.client import CalendarClient
 from gcal.params import choice, to_bool
-from gcal.replies import Reply, calendars_reply
+from gcal.replies.build import Reply, calendars_reply
 from tools import _base
 
 

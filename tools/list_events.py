@@ -1,11 +1,11 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.client import CalendarClient
-from gcal.events import MAX_RESULTS_CAP, list_events
-from gcal.inputs import event_selection
+from gcal.events.reading import MAX_RESULTS_CAP, list_events
+from gcal.events.selection import event_selection
+from gcal.google.client import CalendarClient
 from gcal.params import to_int, to_str
-from gcal.replies import Reply, events_reply
+from gcal.replies.build import Reply, events_reply
 from tools import _base
 
 

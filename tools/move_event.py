@@ -1,11 +1,11 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.client import CalendarClient
-from gcal.event_input import parse_send_updates, required_event_id
+from gcal.events.input import parse_send_updates, required_event_id
+from gcal.events.writes import move_event
+from gcal.google.client import CalendarClient
 from gcal.params import to_str
-from gcal.replies import Reply, write_reply
-from gcal.writes import move_event
+from gcal.replies.build import Reply, write_reply
 from tools import _base
 
 

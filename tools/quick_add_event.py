@@ -1,12 +1,12 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
-from gcal.event_input import parse_send_updates
+from gcal.events.input import parse_send_updates
+from gcal.events.writes import quick_add_event
+from gcal.google.client import CalendarClient
 from gcal.params import to_bool, to_str
-from gcal.replies import Reply, write_reply
-from gcal.writes import quick_add_event
+from gcal.replies.build import Reply, write_reply
 from tools import _base
 
 

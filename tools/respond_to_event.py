@@ -1,13 +1,13 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.client import CalendarClient
 from gcal.errors import InvalidInputError
-from gcal.event_input import parse_scope, parse_send_updates, required_event_id
-from gcal.following import respond_following
+from gcal.events.input import parse_scope, parse_send_updates, required_event_id
+from gcal.events.series import respond_following
+from gcal.events.writes import RESPONSES, respond_to_event
+from gcal.google.client import CalendarClient
 from gcal.params import choice, to_str
-from gcal.replies import Reply, write_reply
-from gcal.writes import RESPONSES, respond_to_event
+from gcal.replies.build import Reply, write_reply
 from tools import _base
 
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from gcal.credentials_check import REAUTHORIZATION_MARK
+from gcal.google.credentials_check import REAUTHORIZATION_MARK
 from tests.conftest import ALICE, REDIRECT_URI
 from tests.dify_host.conftest import TOOLS
 from tests.dify_host.readers import AgentApp

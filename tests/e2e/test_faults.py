@@ -3,7 +3,7 @@
 Reads recover within the retry budget or end in one clear error; writes whose answer was
 lost are not applied twice; token problems give actionable messages. The plugin process of
 this module runs with ``GCAL_RETRY_BASE_DELAY=0.05`` and ``GCAL_READ_TIMEOUT=1`` (see
-gcal/transport.py) so backoff and timeouts take milliseconds, not seconds.
+gcal/google/transport.py) so backoff and timeouts take milliseconds, not seconds.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.reliability import clear_error_problem, record, record_fault
 
 FAST_ENV = {"GCAL_RETRY_BASE_DELAY": "0.05", "GCAL_READ_TIMEOUT": "1"}
 MAX_ATTEMPTS = 4  # RetryPolicy.max_attempts
-TOKEN_ATTEMPTS = 3  # gcal.oauth: two transient retries
+TOKEN_ATTEMPTS = 3  # gcal.google.oauth: two transient retries
 WINDOW = {"time_min": "2026-06-01", "time_max": "2026-06-02"}
 SYSTEM = {"client_id": TEST_CLIENT_ID, "client_secret": TEST_CLIENT_SECRET}
 CALENDAR_GETS = r"^/calendar/v3/"

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from gcal.oauth import SCOPES
+from gcal.google.oauth import SCOPES
 from tests.conftest import ALICE, REDIRECT_URI, TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from tests.emulator import Fault
 from tests.plugin_process import PluginInvokeError, PluginProcess

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from gcal.oauth import SCOPES
+from gcal.google.oauth import SCOPES
 from tests.plugin_process import PluginInvokeError
 
 ALICE = "alice@example.com"

@@ -22,11 +22,11 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import pytest
 import requests
 
-from gcal import _endpoints, oauth
-from gcal.client import client_from_credentials
 from gcal.errors import GoogleCalendarError
-from gcal.events import get_event
-from gcal.transport import CalendarTransport
+from gcal.events.reading import get_event
+from gcal.google import _endpoints, oauth
+from gcal.google.client import client_from_credentials
+from gcal.google.transport import CalendarTransport
 from tests.conftest import ALICE
 from tests.emulator import Fault
 from tests.plugin_process import PluginInvokeError, PluginProcess, ToolResult

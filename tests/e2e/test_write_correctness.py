@@ -464,10 +464,10 @@ def test_a_new_series_is_not_a_duplicate_of_its_own_first_occurrence(emu, monkey
     window with occurrences expanded, so the series' own first occurrence must not count."""
     from zoneinfo import ZoneInfo
 
-    from gcal.client import CalendarClient
-    from gcal.event_input import span_of
-    from gcal.transport import CalendarTransport
-    from gcal.writes import same_events
+    from gcal.events.input import span_of
+    from gcal.events.writes import same_events
+    from gcal.google.client import CalendarClient
+    from gcal.google.transport import CalendarTransport
 
     series = emu.add_event(ALICE, timed("Standup", "2026-03-16T09:00:00+01:00",
                                         "2026-03-16T09:15:00+01:00",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import tracemalloc
 
-from gcal import client as client_module
-from gcal.account_cache import ExpiringLRU
-from gcal.client import CalendarClient, CalendarList
+from gcal.google import client as client_module
+from gcal.google.account_cache import ExpiringLRU
+from gcal.google.client import CalendarClient, CalendarList
 
 
 class Clock:

@@ -1,12 +1,13 @@
-"""gcal.batch against the emulator's /batch/calendar/v3: ordering, errors, bounded retries."""
+"""gcal.google.batch against the emulator's /batch/calendar/v3: ordering, errors, bounded
+retries."""
 
 from __future__ import annotations
 
 import pytest
 
-from gcal.batch import MAX_BATCH_CALLS, Call, run_batch
 from gcal.errors import NotFoundError
-from gcal.transport import CalendarTransport, RetryPolicy
+from gcal.google.batch import MAX_BATCH_CALLS, Call, run_batch
+from gcal.google.transport import CalendarTransport, RetryPolicy
 from tests.emulator.faults import Fault
 
 ALICE = "alice@example.com"
@@ -57,7 +58,7 @@ def test_rate_limited_calls_are_retried_a_bounded_number_of_times(server, transp
 
 @pytest.mark.parametrize("status", [500, 502, 504])
 def test_a_call_google_may_have_applied_is_sent_again_and_marked(server, transport, status):
-    """The transport's rule (gcal.transport): 5xx is retried. In a batch every call may be
+    """The transport's rule (gcal.google.transport): 5xx is retried. In a batch every call may be
     repeated, because the caller learns that an earlier try may have landed."""
     server.inject_fault(Fault(path_regex=r"/events/import$", status=status,
                               after_processing=True, times=1))
@@ -68,7 +69,7 @@ def test_a_call_google_may_have_applied_is_sent_again_and_marked(server, transpo
 
 @pytest.mark.parametrize("fault", [dict(status=503), dict(status=429, reason="rateLimitExceeded")])
 def test_a_refusal_google_did_not_act_on_is_resent_unmarked(server, transport, fault):
-    """503 and rate limits mean Google did not act (gcal.transport): a 409 after them is an
+    """503 and rate limits mean Google did not act (gcal.google.transport): a 409 after them is an
     event the calendar already held, not our own first try."""
     first = run_batch(transport, [_import(1)])
     assert first[0].ok

@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gcal.conflicts import Window, find_conflicts, overlapping
-from gcal.serializers import event_from_api
+from gcal.events.conflicts import Window, find_conflicts, overlapping
+from gcal.google.serializers import event_from_api
 from tests.unit.fakes import ListingClient
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -73,7 +73,7 @@ class FakeClient(ListingClient):
         self._calendars = calendars
 
     def calendar_list(self, refresh=False):
-        from gcal.client import CalendarList
+        from gcal.google.client import CalendarList
 
         return CalendarList(tuple(self._calendars), 0.0)
 

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gcal.dates.recurrence import fit_to_event, parse_recurrence
 from gcal.errors import InvalidInputError
-from gcal.event_input import (
+from gcal.events.input import (
     Span,
     TimeInput,
     parse_color,
@@ -16,8 +17,7 @@ from gcal.event_input import (
     shifted_series,
     span_of,
 )
-from gcal.recurrence_input import fit_to_event, parse_recurrence
-from gcal.writes import revised_attendees
+from gcal.events.writes import revised_attendees
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 9, 12, 0, tzinfo=BERLIN)

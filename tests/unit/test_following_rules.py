@@ -1,12 +1,12 @@
-"""The rule arithmetic of scope=following (gcal.following), RFC 5545 3.3.10 / 3.8.5."""
+"""The rule arithmetic of scope=following (gcal.events.series), RFC 5545 3.3.10 / 3.8.5."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from gcal.event_input import Span
-from gcal.following import earlier_rules, following_rules
+from gcal.events.input import Span
+from gcal.events.series import earlier_rules, following_rules
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

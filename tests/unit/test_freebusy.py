@@ -3,12 +3,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gcal import _endpoints
-from gcal.client import CalendarClient
+from gcal.dates.intervals import Interval
 from gcal.errors import GoogleCalendarError, InvalidInputError
-from gcal.freebusy import CHUNK, query_free_busy, read_answer, split_range, unique_ids
-from gcal.intervals import Interval
-from gcal.transport import CalendarTransport, RetryPolicy
+from gcal.google import _endpoints
+from gcal.google.client import CalendarClient
+from gcal.google.transport import CalendarTransport, RetryPolicy
+from gcal.scheduling.freebusy import CHUNK, query_free_busy, read_answer, split_range, unique_ids
 
 START = datetime(2027, 3, 1, tzinfo=UTC)
 

@@ -1,14 +1,14 @@
 from datetime import date
 
-from gcal.holidays import (
+from gcal.dates.times import parse_rfc3339
+from gcal.models import Calendar
+from gcal.scheduling.holidays import (
     Holiday,
     is_holiday_calendar,
     is_public_holiday,
     public_holidays,
     shown_holiday_calendars,
 )
-from gcal.models import Calendar
-from gcal.times import parse_rfc3339
 from tests.unit.fakes import ListingClient
 
 US = "en.usa#holiday@group.v.calendar.google.com"

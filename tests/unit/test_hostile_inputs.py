@@ -31,16 +31,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gcal import _endpoints, transport
-from gcal.client import client_from_credentials
+from gcal.dates.recurrence import parse_recurrence
+from gcal.dates.times import parse_time, resolve_zone
 from gcal.errors import GoogleCalendarError, InvalidRequestError
-from gcal.event_input import parse_event_fields
-from gcal.pagination import decode_token
+from gcal.events.input import parse_event_fields
+from gcal.google import _endpoints, transport
+from gcal.google.client import client_from_credentials
+from gcal.google.pagination import decode_token
+from gcal.google.transport import calendar_path
 from gcal.params import parse_emails, split_list, to_bool, to_int, to_str
-from gcal.recurrence_input import parse_recurrence
-from gcal.slots import parse_working_days, parse_working_hours
-from gcal.times import parse_time, resolve_zone
-from gcal.transport import calendar_path
+from gcal.scheduling.slots import parse_working_days, parse_working_hours
 from tests.conftest import ALICE, TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from tests.emulator import discovery
 from tests.emulator.inprocess import InProcessSession

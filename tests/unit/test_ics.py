@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from gcal import ics
-from gcal.ics import calendar_bytes, safe_file_name
+from gcal.google.serializers import event_from_api
+from gcal.ics import writing as ics
+from gcal.ics.writing import calendar_bytes, safe_file_name
 from gcal.models import EventTime
-from gcal.serializers import event_from_api
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

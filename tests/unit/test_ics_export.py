@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gcal import _endpoints
-from gcal.client import CalendarClient
-from gcal.export import gather_export
-from gcal.ics import original_start, uid_of
-from gcal.inputs import EventSelection
-from gcal.transport import CalendarTransport
+from gcal.events.selection import EventSelection
+from gcal.google import _endpoints
+from gcal.google.client import CalendarClient
+from gcal.google.transport import CalendarTransport
+from gcal.ics.export import gather_export
+from gcal.ics.writing import original_start, uid_of
 from tests.emulator import Fault
 
 ALICE = "alice@example.com"
@@ -117,7 +117,7 @@ def test_event_in_two_calendars_is_written_once(emu, client):
 
 
 def test_pages_through_everything_and_stops_at_the_limit(emu, client, monkeypatch):
-    monkeypatch.setattr("gcal.export.MAX_RESULTS_CAP", 3)
+    monkeypatch.setattr("gcal.ics.export.MAX_RESULTS_CAP", 3)
     for day in range(17, 28):
         emu.add_event(ALICE, timed(f"Day {day}", f"2026-03-{day}T08:00:00",
                                    f"2026-03-{day}T08:30:00"))

@@ -1,14 +1,14 @@
-"""gcal.ics_import against the emulator in-process: what a failed batch after the first round
+"""gcal.ics.importing against the emulator in-process: what a failed batch after the first round
 leaves reported, and how refusals Google did not act on are read."""
 
 from __future__ import annotations
 
 import pytest
 
-from gcal.client import CalendarClient
 from gcal.errors import BackendError
-from gcal.ics_import import import_ics
-from gcal.transport import CalendarTransport
+from gcal.google.client import CalendarClient
+from gcal.google.transport import CalendarTransport
+from gcal.ics.importing import import_ics
 from tests.emulator.faults import Fault
 
 ALICE = "alice@example.com"

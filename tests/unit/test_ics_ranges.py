@@ -1,4 +1,4 @@
-"""RECURRENCE-ID;RANGE=THISANDFUTURE imported as a split series (gcal.ics_ranges).
+"""RECURRENCE-ID;RANGE=THISANDFUTURE imported as a split series (gcal.ics.ranges).
 
 The files are written from RFC 5545 3.2.13 (RANGE) and 3.8.4.4 (RECURRENCE-ID): the override
 applies to its occurrence and every later one, a changed DTSTART moves every later occurrence
@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule
 
-from gcal.ics_ranges import NO_SERIES
-from gcal.ics_read import ImportItem, original_start_key, read_ics
-from gcal.times import parse_rfc3339
+from gcal.dates.times import parse_rfc3339
+from gcal.ics.ranges import NO_SERIES
+from gcal.ics.reading import ImportItem, original_start_key, read_ics
 from tests.unit.test_ics_read import calendar, vevent
 
 BERLIN = ZoneInfo("Europe/Berlin")

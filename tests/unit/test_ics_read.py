@@ -1,4 +1,4 @@
-"""Reading .ics files into events.import bodies (gcal.ics_read)."""
+"""Reading .ics files into events.import bodies (gcal.ics.reading)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gcal.errors import InvalidInputError
-from gcal.ics_read import MAX_FILE_EVENTS, read_ics
+from gcal.ics.reading import MAX_FILE_EVENTS, read_ics
 
 SAMPLES = Path(__file__).parent.parent / "ics_samples"
 BERLIN = ZoneInfo("Europe/Berlin")

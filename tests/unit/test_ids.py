@@ -3,7 +3,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gcal.ids import conference_request_id, event_id_for_key, new_event_id
+from gcal.google.ids import conference_request_id, event_id_for_key, new_event_id
 
 # Google's rule for client-chosen event ids: base32hex characters, 5-1024 of them.
 # https://developers.google.com/calendar/api/v3/reference/events/insert (id)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gcal.intervals import Interval, clip, intersect, merge, overlapping, subtract, widen
+from gcal.dates.intervals import Interval, clip, intersect, merge, overlapping, subtract, widen
 
 BASE = datetime(2026, 3, 2, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")

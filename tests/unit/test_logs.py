@@ -128,7 +128,7 @@ def test_configure_routes_plugin_loggers_at_the_level(handler):
     assert logs.configure(handler, "warning") == logging.WARNING
     assert logs.configure(handler, "WARNING") == logging.WARNING  # idempotent
     with logs.call_scope("0123456789"):
-        logging.getLogger("gcal.transport").info("hidden")
+        logging.getLogger("gcal.google.transport").info("hidden")
         logging.getLogger("tools.list_events").warning("shown token=abc")
     assert handler.stream.getvalue() == "WARNING [01234567] shown token=<redacted>\n"
     assert logging.getLogger("gcal").handlers.count(handler) == 1
@@ -197,7 +197,8 @@ def test_the_emulator_remembers_secrets_across_resets(server):
 
 
 def _lines(caplog) -> list[tuple[str, str]]:
-    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "gcal.transport"]
+    return [(r.levelname, r.getMessage()) for r in caplog.records
+            if r.name == "gcal.google.transport"]
 
 
 def test_transport_logs_a_reminted_token_and_a_retry(caplog, monkeypatch):

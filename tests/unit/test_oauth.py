@@ -9,7 +9,6 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from gcal import _endpoints, oauth
 from gcal.errors import (
     GoogleCalendarError,
     MissingScopesError,
@@ -17,7 +16,8 @@ from gcal.errors import (
     OAuthStateError,
     ReauthorizationRequiredError,
 )
-from gcal.oauth import (
+from gcal.google import _endpoints, oauth
+from gcal.google.oauth import (
     SCOPE_DESCRIPTIONS,
     SCOPES,
     OAuthClient,
@@ -30,7 +30,7 @@ from gcal.oauth import (
     refresh,
     verify_state,
 )
-from gcal.transport import TokenSource
+from gcal.google.transport import TokenSource
 
 CLIENT = OAuthClient("client-123.apps.googleusercontent.com", "GOCSPX-CLIENT-SECRET")
 REDIRECT = "https://dify.example.com/console/api/oauth/plugin/x/google_calendar/tool/callback"

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gcal.errors import InvalidInputError
-from gcal.events import list_events
-from gcal.pagination import (
+from gcal.events.reading import list_events
+from gcal.google.pagination import (
     MAX_TOKEN_CALENDARS,
     MAX_TOKEN_CHARS,
     Cursor,

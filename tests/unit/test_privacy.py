@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gcal._endpoints import _PRODUCTION
+from gcal.google._endpoints import _PRODUCTION
 
 REPO = Path(__file__).resolve().parents[2]
 PRIVACY = " ".join((REPO / "PRIVACY.md").read_text("utf-8").split())
@@ -15,7 +15,7 @@ LISTED_URLS = set(re.findall(r"`(https://[^`{]+?)(?:/\{[^`]*)?`", DESTINATIONS))
 
 
 def _plugin_code() -> str:
-    files = [*REPO.glob("gcal/*.py"), *REPO.glob("provider/*.py"), *REPO.glob("tools/*.py"),
+    files = [*REPO.glob("gcal/**/*.py"), *REPO.glob("provider/*.py"), *REPO.glob("tools/*.py"),
              REPO / "main.py"]
     return "\n".join(path.read_text("utf-8") for path in files
                      if path.name != "_endpoints.py")

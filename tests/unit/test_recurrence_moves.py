@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from gcal.dates.recurrence import moved_rules
 from gcal.errors import InvalidInputError
-from gcal.event_input import Span
-from gcal.recurrence_input import moved_rules
+from gcal.events.input import Span
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

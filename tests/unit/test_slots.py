@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gcal.dates.intervals import Interval
 from gcal.errors import InvalidInputError
-from gcal.intervals import Interval
-from gcal.slots import (
+from gcal.scheduling.slots import (
     ALL_DAY,
     ALL_DAYS,
     SlotRules,

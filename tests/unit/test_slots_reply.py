@@ -1,10 +1,10 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from gcal.freebusy import FreeBusy
-from gcal.intervals import Interval
-from gcal.replies import slots_reply
-from gcal.slots import ALL_DAYS, SlotRules, SlotSearch, WorkingHours
+from gcal.dates.intervals import Interval
+from gcal.replies.build import slots_reply
+from gcal.scheduling.freebusy import FreeBusy
+from gcal.scheduling.slots import ALL_DAYS, SlotRules, SlotSearch, WorkingHours
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 START = datetime(2027, 3, 1, tzinfo=UTC)

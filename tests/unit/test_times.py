@@ -5,8 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gcal.errors import InvalidInputError
-from gcal.times import (
+from gcal.dates.times import (
     TimeValue,
     as_instant,
     day_start,
@@ -17,6 +16,7 @@ from gcal.times import (
     resolve_zone,
     to_rfc3339,
 )
+from gcal.errors import InvalidInputError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

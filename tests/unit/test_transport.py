@@ -9,8 +9,9 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from gcal import _endpoints, errors
-from gcal.transport import (
+from gcal import errors
+from gcal.google import _endpoints
+from gcal.google.transport import (
     READ_TIMEOUT,
     USER_AGENT,
     CalendarTransport,

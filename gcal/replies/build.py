@@ -1,0 +1,389 @@
+"""What each tool answers: one compact text for the model, typed data for workflows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from gcal.dates.intervals import Interval
+from gcal.dates.times import format_offset
+from gcal.events.reading import EventPage
+from gcal.events.writes import WriteResult
+from gcal.google.serializers import event_time_from_api
+from gcal.ics.export import MAX_EXPORT_EVENTS, Export
+from gcal.ics.importing import ACTIONS as IMPORT_ACTIONS
+from gcal.ics.importing import ImportResult, Outcome
+from gcal.ics.writing import MIME_TYPE
+from gcal.models import Calendar, Event
+from gcal.replies.formatting import (
+    WEEKDAYS,
+    calendar_aliases,
+    calendar_line,
+    calendar_record,
+    day_heading,
+    event_detail,
+    event_line,
+    event_record,
+    inclusive_end_day,
+    legend_line,
+    listing_day,
+    plural,
+    span_text,
+    time_value,
+)
+from gcal.scheduling.freebusy import FreeBusy
+from gcal.scheduling.holidays import Holiday, Holidays
+from gcal.scheduling.slots import SlotRules, SlotSearch, days_label
+
+# Roughly 2,500 tokens: enough for ~60 events, small enough to leave the model room to think.
+TEXT_BUDGET = 10_000
+
+
+@dataclass
+class Reply:
+    text: str
+    data: dict = field(default_factory=dict)
+    # (content, meta) pairs sent as files, meta e.g. {"mime_type": ..., "filename": ...}
+    files: list[tuple[bytes, dict]] = field(default_factory=list)
+
+
+def _short_time(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")
+
+
+def events_reply(
+    page: EventPage,
+    zone: ZoneInfo,
+    *,
+    budget: int = TEXT_BUDGET,
+    notes: list[str] | None = None,
+    names: dict[str, str] | None = None,
+) -> Reply:
+    """The listing: a summary line, the calendar legend (several calendars), day headings and
+    one line per event. `notes` say how calendar names were read ("Fam" → "Family")."""
+    several = len(page.calendar_ids) > 1
+    aliases = calendar_aliases(page.calendar_ids) if several else {}
+    rows = _grouped_lines(page.events, zone, aliases)
+    kept = _fit(rows, budget)
+    if kept < len(page.events):
+        page.truncate(kept)
+    lines = [line for index, line in rows if index < kept]
+    scope = plural(len(page.calendar_ids), "calendar") if several else page.calendar_ids[0]
+    start, end = page.time_min.astimezone(zone), page.time_max.astimezone(zone)
+    window = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone.key}"
+    count = plural(len(page.events), "event") if page.events else "No events"
+    text = [f"{count} in {scope}, {window}"]
+    if several:
+        text.append(legend_line(aliases, {**page.calendar_names, **(names or {})}))
+    text.extend(f"Note: {note}" for note in notes or [])
+    text.extend(lines)
+    if page.next_page_token:
+        text.append(f"More events: page_token={page.next_page_token}")
+    text.extend(f"Warning: {w}" for w in page.warnings)
+    data = {
+        "events": [event_record(e, zone) for e in page.events],
+        "count": len(page.events),
+        "time_zone": zone.key,
+        "time_min": page.time_min.astimezone(zone).isoformat(),
+        "time_max": page.time_max.astimezone(zone).isoformat(),
+        "next_page_token": page.next_page_token,
+        "warnings": page.warnings,
+    }
+    return Reply("\n".join(text), data)
+
+
+def _grouped_lines(
+    events: list[Event], zone: ZoneInfo, aliases: dict[str, str]
+) -> list[tuple[int, str]]:
+    """(index of the event the line belongs to, line): a heading per day, then its events."""
+    rows: list[tuple[int, str]] = []
+    current = None
+    for index, event in enumerate(events):
+        day = listing_day(event, zone)
+        if day != current and day is not None:
+            rows.append((index, day_heading(day, zone)))
+            current = day
+        rows.append((index, event_line(event, zone, calendar=aliases.get(event.calendar_id))))
+    return rows
+
+
+def _fit(rows: list[tuple[int, str]], budget: int) -> int:
+    """How many events fit in the text budget (at least one, so paging always advances)."""
+    used = 0
+    for index, line in rows:
+        used += len(line) + 1
+        if used > budget:
+            return max(index, 1)
+    return len(rows) and rows[-1][0] + 1
+
+
+def event_reply(event: Event, zone: ZoneInfo, *, headline: str | None = None) -> Reply:
+    text = event_detail(event, zone)
+    if headline:
+        text = f"{headline}\n{text}"
+    return Reply(text, {"event": event_record(event, zone, detailed=True)})
+
+
+def calendars_reply(calendars: list[Calendar]) -> Reply:
+    if not calendars:
+        return Reply("No calendars visible to this account.", {"calendars": [], "count": 0})
+    lines = [f"{plural(len(calendars), 'calendar')}:"] + [calendar_line(c) for c in calendars]
+    return Reply(
+        "\n".join(lines),
+        {"calendars": [calendar_record(c) for c in calendars], "count": len(calendars)},
+    )
+
+
+def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
+    offset = format_offset(now)
+    weekday = WEEKDAYS[now.weekday()]
+    full_weekday = now.strftime("%A")
+    text = (
+        f"Now: {now.isoformat(timespec='seconds')} ({full_weekday}, {zone.key}, UTC{offset}; "
+        f"{source})"
+    )
+    data = {
+        "now": now.isoformat(timespec="seconds"),
+        "date": now.date().isoformat(),
+        "time": now.strftime("%H:%M:%S"),
+        "weekday": full_weekday,
+        "weekday_short": weekday,
+        "time_zone": zone.key,
+        "utc_offset": offset,
+        "unix": int(now.timestamp()),
+    }
+    return Reply(text, data)
+
+
+def slots_reply(
+    search: SlotSearch, rules: SlotRules, people: FreeBusy,
+    holidays: Holidays | None = None, skipped: Sequence[Holiday] = (), *,
+    notes: Sequence[str] = (), names: Mapping[str, str] | None = None,
+) -> Reply:
+    """`names`: calendar id -> name, so the text names the user's calendars as they do."""
+    zone = rules.zone
+    text = [_slots_headline(search, rules), *(_slot_line(s, zone) for s in search.slots)]
+    if search.more:
+        resume = _short_time(search.slots[-1].end.astimezone(zone))
+        text.append(f"{search.more} more slots exist: raise max_results or call again with "
+                    f"time_min={resume}")
+    text.extend(f"Note: {note}" for note in notes)
+    considered = ", ".join((names or {}).get(name, name) for name in people.considered)
+    text.append(f"Considered: {considered}{_holidays_note(holidays, skipped)}")
+    if people.unknown:
+        text.append(_unknown_line(people))
+    data = {
+        "slots": [_slot_record(slot, zone) for slot in search.slots],
+        "total_found": search.total,
+        "considered": people.considered,
+        "unknown": [{"email": name, "reason": why} for name, why in people.unknown.items()],
+        "unknown_count": len(people.unknown),
+        "skipped_holidays": [{"date": h.day.isoformat(), "name": h.name} for h in skipped],
+        "time_zone": zone.key,
+        "time_min": search.start.astimezone(zone).isoformat(),
+        "time_max": search.end.astimezone(zone).isoformat(),
+    }
+    if search.slots:  # workflow variables cannot index arrays: the usual pick, as scalars
+        first = _slot_record(search.slots[0], zone)
+        data["first_slot_start"], data["first_slot_end"] = first["start"], first["end"]
+    return Reply("\n".join(text), data)
+
+
+def _holidays_note(holidays: Holidays | None, skipped: Sequence[Holiday]) -> str:
+    if holidays is None or not (holidays.calendars or holidays.problems):
+        return ""
+    if holidays.problems:
+        return "; public holidays not checked: " + "; ".join(holidays.problems)
+    days = ", ".join(f"{WEEKDAYS[h.day.weekday()]} {h.day.isoformat()} {h.name}"
+                     for h in skipped) or "none on these working days"
+    return f"; public holidays skipped ({', '.join(holidays.calendars)}): {days}"
+
+
+def _unknown_line(people: FreeBusy) -> str:
+    """Google shows no busy time for them, so nothing of theirs could block a slot."""
+    listed = "; ".join(f"{name}: {reason}" for name, reason in people.unknown.items())
+    return (f"Availability unknown (Google shows no free/busy), so these slots are free for "
+            f"the others only; confirm with them before booking: {listed}")
+
+
+def _slots_headline(search: SlotSearch, rules: SlotRules) -> str:
+    zone = rules.zone
+    window = (f"{_short_time(search.start.astimezone(zone))} → "
+              f"{_short_time(search.end.astimezone(zone))} ({zone.key})")
+    setting = f"working hours {rules.hours} {days_label(rules.days)}"
+    if rules.buffer:
+        setting += f", buffer {_whole_minutes(rules.buffer)} min"
+    minutes = _whole_minutes(rules.duration)
+    if not search.slots:
+        return (f"No free {minutes}-min slot {window}, {setting}. Try a longer window, other "
+                "working hours or days, or a shorter meeting.")
+    return (f"{len(search.slots)} of {search.total} free {minutes}-min slots (earliest first), "
+            f"{window}, {setting}:")
+
+
+def _whole_minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
+
+
+def _slot_line(slot: Interval, zone: ZoneInfo) -> str:
+    return span_text(slot.start.astimezone(zone), slot.end.astimezone(zone))
+
+
+def _slot_record(slot: Interval, zone: ZoneInfo) -> dict:
+    start = slot.start.astimezone(zone)
+    return {
+        "start": start.isoformat(),
+        "end": slot.end.astimezone(zone).isoformat(),
+        "weekday": start.strftime("%A"),
+    }
+
+
+# Agent apps before langgenius/dify PR #36746 show no file card: the model only sees the
+# file's /files/tools/ path appended after this text (see tests/dify_host/readers.py).
+EXPORT_FILE_WHERE = (
+    "The file is attached to this answer: a file card in chat apps that show one, else the "
+    "/files/tools/ link after this line; workflows get it in the tool's `files` output."
+)
+
+
+def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes) -> Reply:
+    start, end = export.time_min.astimezone(zone), export.time_max.astimezone(zone)
+    window = f"{_short_time(start)} → {_short_time(end)} ({zone.key})"
+    scope = ", ".join(export.calendar_ids)
+    series = f" ({export.series} recurring series with their rules)" if export.series else ""
+    text = [f"Exported {export.occurrences} events{series} to {file_name}, {window}, "
+            f"calendars: {scope}"]
+    if export.truncated:
+        text.append(f"Incomplete: the window holds more than {MAX_EXPORT_EVENTS} events; export "
+                    "shorter windows to get the rest.")
+    text.extend(f"Warning: {w}" for w in export.warnings)
+    text.append(EXPORT_FILE_WHERE)
+    data = {
+        "file_name": file_name,
+        "count": export.occurrences,
+        "calendars": export.calendar_ids,
+        "time_zone": zone.key,
+        "time_min": start.isoformat(),
+        "time_max": end.isoformat(),
+    }
+    if export.truncated:
+        data["truncated"] = True
+    if export.warnings:
+        data["warnings"] = export.warnings
+    meta = {"mime_type": MIME_TYPE, "filename": file_name}
+    return Reply("\n".join(text), data, files=[(content, meta)])
+
+
+_WRITE_HEADLINES = {
+    "created": "Created event.",
+    "already_existed": "Event already existed — not created twice.",
+    "updated": "Updated event.",
+    "deleted": "Deleted event.",
+    "already_deleted": "Event was already deleted.",
+    "moved": "Moved event.",
+    "unchanged": "Nothing changed.",
+    "responded": "Response saved.",
+}
+MAX_CONFLICTS_SHOWN = 10
+
+
+def write_reply(result: WriteResult) -> Reply:
+    """The event as Google stored it, what happened, and overlaps (which never block)."""
+    zone, event = result.zone, result.event
+    gone = result.action in ("deleted", "already_deleted")
+    body = (event_line(event, zone, calendar=event.calendar_id, standalone=True) if gone
+            else event_detail(event, zone))
+    headline = result.headline or _WRITE_HEADLINES.get(result.action, result.action)
+    text = [headline, body, *result.notes]
+    if result.conflicts:
+        text.append(f"Overlaps with {plural(len(result.conflicts), 'other event')} on your "
+                    "calendars (saved anyway):")
+        text.extend(event_line(e, zone, standalone=True,
+                               calendar=e.calendar_id if e.calendar_id != event.calendar_id
+                               else None)
+                    for e in result.conflicts[:MAX_CONFLICTS_SHOWN])
+    data = {
+        "action": result.action,
+        "event_id": event.id,
+        "calendar_id": event.calendar_id,
+        "html_link": event.html_link,
+        "event": event_record(event, zone, detailed=not gone),
+        "conflicts": [event_record(e, zone) for e in result.conflicts],
+        "send_updates": result.send_updates,
+        "notes": result.notes,
+        **result.data,
+    }
+    return Reply("\n".join(text), {k: v for k, v in data.items() if v not in (None, [])})
+
+
+MAX_IMPORT_LINES = 60
+
+
+def import_reply(result: ImportResult) -> Reply:
+    """Counts first, then one line per event (imported, updated, unchanged, skipped)."""
+    counts = {action: len(result.of(action)) for action in IMPORT_ACTIONS}
+    name, calendar_id = result.calendar.summary, result.calendar.id
+    calendar = f'"{name}"' if name == calendar_id else f'"{name}" ({calendar_id})'
+    verb = "Would import" if result.dry_run else "Imported"
+    text = [f"{verb} {counts['imported']}, update {counts['updated']}, leave "
+            f"{counts['unchanged']} unchanged, skip {counts['skipped']} — {calendar}."
+            if result.dry_run else
+            f"{verb} {counts['imported']}, updated {counts['updated']}, unchanged "
+            f"{counts['unchanged']}, skipped {counts['skipped']} — {calendar}."]
+    if result.dry_run:
+        text.append("Dry run: nothing was written.")
+    elif result.method == "CANCEL":
+        text.append(f"Cancellation file: matching events deleted (send_updates="
+                    f"{result.send_updates}).")
+    elif counts["imported"] or counts["updated"]:
+        text.append("Imported copies send no e-mail to guests.")
+    shown = result.outcomes[:MAX_IMPORT_LINES]
+    text.extend(_import_line(o, result.zone) for o in shown)
+    if len(result.outcomes) > len(shown):
+        text.append(f"… {len(result.outcomes) - len(shown)} more in the outputs.")
+    data = {action: [_import_record(o, result.zone) for o in result.of(action)]
+            for action in IMPORT_ACTIONS}
+    data.update(calendar_id=result.calendar.id, dry_run=result.dry_run,
+                method=result.method or "")
+    return Reply("\n".join(text), data)
+
+
+def _import_when(outcome: Outcome, zone: ZoneInfo) -> str:
+    start, end = event_time_from_api(outcome.start), event_time_from_api(outcome.end)
+    if start.day is not None:
+        last = inclusive_end_day(start, end)
+        days = start.day.isoformat() + (f" – {last.isoformat()}" if last and last != start.day
+                                        else "")
+        return f"{days} all-day"
+    if start.instant is None or end.instant is None:
+        return ""
+    return span_text(start.instant.astimezone(zone), end.instant.astimezone(zone))
+
+
+def _import_line(outcome: Outcome, zone: ZoneInfo) -> str:
+    parts = [f"{outcome.action}: {outcome.summary}"]
+    when = _import_when(outcome, zone) if outcome.start else ""
+    if when:
+        parts.append(("series from " if outcome.recurring else "") + when)
+    if outcome.reason:
+        parts.append(outcome.reason)
+    if outcome.event_id:
+        parts.append(f"id {outcome.event_id}")
+    return " · ".join(parts)
+
+
+def _import_record(outcome: Outcome, zone: ZoneInfo) -> dict:
+    record = {
+        "event_id": outcome.event_id,
+        "ical_uid": outcome.uid,
+        "summary": outcome.summary,
+        "start": time_value(event_time_from_api(outcome.start), zone) if outcome.start else None,
+        "recurring": outcome.recurring or None,
+        "original_start": outcome.original_start,
+        "change": "cancelled" if outcome.action == "cancelled" else None,
+        "html_link": outcome.html_link,
+        "reason": outcome.reason,
+    }
+    return {key: value for key, value in record.items() if value is not None}

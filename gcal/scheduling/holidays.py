@@ -1,0 +1,131 @@
+"""Public holidays from the holiday calendars the user subscribes to in Google Calendar.
+
+Google's regional holiday calendars have ids like ``en.usa#holiday@group.v.calendar.google.com``
+and hold all-day, transparent events (so free/busy never shows them). Since 2024 they mix
+public holidays with observances, told apart only by the event description: a public holiday's
+description is ``Public holiday``, an observance's starts with ``Observance`` (followed by
+"To hide observances, go to Google Calendar Settings > Holidays in …"). Source: the public ICS
+feeds of these calendars, quoted in github.com/mitica/public-holidays-js/issues/22 (no
+scheme here: the package check reads URLs in shipped code as hosts the plugin contacts).
+The descriptions are written in the calendar's language; only the English markers are known
+for certain, so a calendar whose entries carry neither marker is reported ("public holidays
+not checked") rather than skipping working days on a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from gcal.dates.times import to_rfc3339
+from gcal.errors import GoogleCalendarError
+from gcal.events.calendars import list_calendars, shown_calendars
+from gcal.google.client import CalendarClient
+from gcal.google.transport import calendar_path
+from gcal.models import Calendar
+
+HOLIDAY_CALENDAR_SUFFIX = "#holiday@group.v.calendar.google.com"
+PUBLIC_HOLIDAY = "public holiday"  # the description's first line, case-folded
+OBSERVANCE = "observance"
+_MAX_ITEMS = 2500  # one page: a year of a country's holidays and observances is ~100
+
+
+@dataclass(frozen=True)
+class Holiday:
+    day: date
+    name: str
+
+
+@dataclass
+class Holidays:
+    """Public holidays found, which calendars were read, and why any could not be."""
+
+    days: list[Holiday] = field(default_factory=list)
+    calendars: list[str] = field(default_factory=list)  # names of the calendars read
+    problems: list[str] = field(default_factory=list)
+
+    def on(self, first: date, last: date, weekdays: frozenset[int]) -> list[Holiday]:
+        """The holidays from ``first`` to ``last`` that fall on working days."""
+        return [h for h in self.days if first <= h.day <= last and h.day.weekday() in weekdays]
+
+
+def is_holiday_calendar(calendar_id: str) -> bool:
+    return calendar_id.endswith(HOLIDAY_CALENDAR_SUFFIX)
+
+
+def shown_holiday_calendars(calendars: Iterable[Calendar]) -> list[Calendar]:
+    """The holiday calendars the user shows: a country subscribed only for reference and
+    hidden or unticked in Google Calendar does not make the user's days off."""
+    return [c for c in shown_calendars(list(calendars)) if is_holiday_calendar(c.id)]
+
+
+def users_public_holidays(client: CalendarClient, start: datetime, end: datetime) -> Holidays:
+    """Public holidays of the holiday calendars the user shows; nothing when there are none."""
+    try:
+        # The calendar list is cached per account (the calendar choice just read it).
+        calendars = shown_holiday_calendars(list_calendars(client, refresh=False))
+    except GoogleCalendarError as error:
+        return Holidays(problems=[error.message])
+    # All-day dates are local: a day's margin on both sides covers every zone.
+    margin = timedelta(days=1)
+    return public_holidays(client, calendars, start - margin, end + margin)
+
+
+def public_holidays(
+    client: CalendarClient, calendars: list[Calendar], start: datetime, end: datetime
+) -> Holidays:
+    """Public holidays in [start, end): one ``events.list`` request per holiday calendar
+    (users normally show one). A calendar that fails is reported, never fatal."""
+    found = Holidays(calendars=[c.summary for c in calendars])
+    for calendar in calendars:
+        try:
+            items = _all_day_items(client, calendar.id, start, end)
+        except GoogleCalendarError as error:
+            found.problems.append(f"{calendar.summary}: {error.message}")
+            continue
+        if items and not any(_kind(item) for item in items):
+            found.problems.append(f"{calendar.summary}: its entries are not marked \"Public "
+                                  "holiday\" or \"Observance\" (a calendar in another "
+                                  "language?)")
+            continue
+        found.days.extend(_public(items))
+    found.days.sort(key=lambda holiday: holiday.day)
+    return found
+
+
+def _all_day_items(
+    client: CalendarClient, calendar_id: str, start: datetime, end: datetime
+) -> list[dict]:
+    params = {"timeMin": to_rfc3339(start), "timeMax": to_rfc3339(end),
+              "singleEvents": "true", "maxResults": _MAX_ITEMS}
+    body = client.transport.get(calendar_path("calendars", calendar_id, "events"),
+                                params=params) or {}
+    return [item for item in body.get("items") or [] if "date" in (item.get("start") or {})]
+
+
+def _public(items: list[dict]) -> Iterable[Holiday]:
+    for item in items:
+        if item.get("status") == "cancelled" or not is_public_holiday(item.get("description")):
+            continue
+        first = date.fromisoformat(item["start"]["date"])
+        last = date.fromisoformat((item.get("end") or {}).get("date") or item["start"]["date"])
+        day = first
+        while day < max(last, first + timedelta(days=1)):
+            yield Holiday(day, item.get("summary") or "holiday")
+            day += timedelta(days=1)
+
+
+def is_public_holiday(description: str | None) -> bool:
+    return _marker(description) == PUBLIC_HOLIDAY
+
+
+def _kind(item: dict) -> str | None:
+    """``public holiday``, ``observance``, or None when the description says neither."""
+    marker = _marker(item.get("description"))
+    return marker if marker in (PUBLIC_HOLIDAY, OBSERVANCE) else None
+
+
+def _marker(description: str | None) -> str:
+    first_line = (description or "").strip().splitlines()[:1]
+    return first_line[0].strip().casefold() if first_line else ""
