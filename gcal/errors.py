@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from gcal.scopes import SCOPE_DESCRIPTIONS
+
 _GOOGLE_MESSAGE_LIMIT = 300
 
 
@@ -50,6 +52,22 @@ class InvalidInputError(GoogleCalendarError):
 
 
 # --- Calendar API errors ---------------------------------------------------------------
+
+
+# An event id the user passed that Google does not know: wording shared by every tool.
+EVENT_ID_EXAMPLE = "the id in [brackets] in list_events"
+
+
+def event_not_found(event_id: str, calendar_id: str) -> InvalidInputError:
+    return InvalidInputError("event_id", missing_event_problem(event_id, calendar_id),
+                             EVENT_ID_EXAMPLE)
+
+
+def missing_event_problem(event_id: str, calendar_id: str) -> str:
+    """Google's 404 for an event: most often a line of a several-calendar listing passed
+    without its calendar, so the default (primary) calendar was asked."""
+    return (f"{event_id!r} was not found on calendar {calendar_id}; for an event on another "
+            "calendar pass its calendar_id (the listing's legend gives the ID of c1, c2…)")
 
 
 class ApiError(GoogleCalendarError):
@@ -209,8 +227,6 @@ class OAuthStateError(OAuthError):
 
 
 def _describe_scope(scope: str) -> str:
-    from gcal.google.oauth import SCOPE_DESCRIPTIONS  # deferred: oauth imports this module
-
     return SCOPE_DESCRIPTIONS.get(scope, scope)
 
 

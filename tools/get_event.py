@@ -1,9 +1,9 @@
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.errors import NotFoundError
+from gcal.errors import NotFoundError, missing_event_problem
 from gcal.events.calendars import resolve_calendar
-from gcal.events.input import missing_event_problem, required_event_id
+from gcal.events.input import required_event_id
 from gcal.events.reading import get_event
 from gcal.google.client import CalendarClient
 from gcal.params import to_str

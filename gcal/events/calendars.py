@@ -21,7 +21,6 @@ from gcal.errors import InvalidInputError
 from gcal.google.client import CalendarClient
 from gcal.google.serializers import calendar_from_api
 from gcal.models import Calendar
-from gcal.replies.formatting import is_calendar_alias
 
 ACCESS_ROLES = ("freeBusyReader", "reader", "writer", "owner")
 _ROLE_RANK = {role: rank for rank, role in enumerate(ACCESS_ROLES)}
@@ -200,3 +199,16 @@ def _unknown(
 
 def _listed(calendars: list[Calendar]) -> str:
     return ", ".join(f'"{c.summary}" ({c.id})' for c in calendars)
+
+
+def calendar_aliases(calendar_ids: list[str]) -> dict[str, str]:
+    """Short names (c1, c2, …) a multi-calendar listing uses on each line instead of the id."""
+    return {calendar_id: f"c{number}" for number, calendar_id in enumerate(calendar_ids, 1)}
+
+
+def is_calendar_alias(text: str) -> bool:
+    """`text` has the form of a `calendar_aliases` short name (c1, c2, …)."""
+    return _ALIAS.fullmatch(text) is not None
+
+
+_ALIAS = re.compile(r"c\d{1,3}", re.IGNORECASE)

@@ -13,13 +13,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gcal.errors import InvalidInputError
+from gcal.google.serializers import TYPE_PROPERTIES as PROPERTIES
 from gcal.params import choice, to_str
 
 EVENT_TYPES = {"default": "default", "out_of_office": "outOfOffice", "focus_time": "focusTime",
                "working_location": "workingLocation"}
 TYPE_NAMES = {google: name for name, google in EVENT_TYPES.items()}
-PROPERTIES = {"outOfOffice": "outOfOfficeProperties", "focusTime": "focusTimeProperties",
-              "workingLocation": "workingLocationProperties"}
 AUTO_DECLINE = {"none": "declineNone", "new": "declineOnlyNewConflictingInvitations",
                 "all": "declineAllConflictingInvitations"}
 CHAT_STATUS = {"do_not_disturb": "doNotDisturb", "available": "available"}

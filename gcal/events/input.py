@@ -24,7 +24,7 @@ from gcal.dates.times import (
     resolve_zone,
     to_rfc3339,
 )
-from gcal.errors import InvalidInputError
+from gcal.errors import EVENT_ID_EXAMPLE, InvalidInputError
 from gcal.events.event_types import TypeInput, default_title, parse_type_input
 from gcal.google.serializers import COLOR_NAMES
 from gcal.params import choice, parse_emails, to_bool, to_int, to_str
@@ -452,21 +452,6 @@ def attendee_entries(required: list[str], optional: list[str]) -> list[dict]:
     return ([{"email": email} for email in required]
             + [{"email": email, "optional": True}
                for email in optional if email.casefold() not in taken])
-
-
-EVENT_ID_EXAMPLE = "the id in [brackets] in list_events"
-
-
-def event_not_found(event_id: str, calendar_id: str) -> InvalidInputError:
-    return InvalidInputError("event_id", missing_event_problem(event_id, calendar_id),
-                             EVENT_ID_EXAMPLE)
-
-
-def missing_event_problem(event_id: str, calendar_id: str) -> str:
-    """Google's 404 for an event: most often a line of a several-calendar listing passed
-    without its calendar, so the default (primary) calendar was asked."""
-    return (f"{event_id!r} was not found on calendar {calendar_id}; for an event on another "
-            "calendar pass its calendar_id (the listing's legend gives the ID of c1, c2…)")
 
 
 def required_event_id(params: Mapping[str, Any]) -> str:

@@ -23,14 +23,15 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule
 
 from gcal.dates.recurrence import moved_rules, utc_stamp, wall_start
+from gcal.dates.spans import WEEKDAYS
 from gcal.dates.times import localize, parse_rfc3339, to_rfc3339
-from gcal.errors import InvalidInputError, NotFoundError
+from gcal.errors import EVENT_ID_EXAMPLE, InvalidInputError, NotFoundError
 from gcal.events import event_types, writes
-from gcal.events.input import EVENT_ID_EXAMPLE, EventFields, Span, span_of
+from gcal.events.input import EventFields, Span, span_of
 from gcal.google.client import CalendarClient
 from gcal.google.ids import event_id_for_key
 from gcal.google.serializers import event_from_api
-from gcal.replies.formatting import WEEKDAYS, plural
+from gcal.words import plural
 
 # What a new series copies from the original besides times and rules: everything the
 # organizer set (read-only and per-revision fields are Google's to fill).

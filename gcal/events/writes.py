@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from gcal.dates.recurrence import check_start_on_rule, fit_to_event, moved_rules
 from gcal.dates.times import day_start, now_in, parse_rfc3339
 from gcal.errors import (
+    EVENT_ID_EXAMPLE,
     BackendError,
     ConflictError,
     GoneError,
@@ -23,16 +24,15 @@ from gcal.errors import (
     PreconditionFailedError,
     ReadOnlyCalendarError,
     TransportError,
+    event_not_found,
 )
 from gcal.events import event_types
 from gcal.events.calendars import resolve_calendar_id
 from gcal.events.conflicts import Window, find_conflicts, window_items
 from gcal.events.input import (
-    EVENT_ID_EXAMPLE,
     EventFields,
     Span,
     attendee_entries,
-    event_not_found,
     shifted_series,
     span_of,
 )
@@ -41,7 +41,7 @@ from gcal.google.ids import conference_request_id, event_id_for_key, new_event_i
 from gcal.google.serializers import calendar_from_api, event_from_api
 from gcal.google.transport import calendar_path, maybe_applied
 from gcal.models import Calendar, Event, Viewer
-from gcal.replies.formatting import plural
+from gcal.words import plural
 
 RESPONSES = {"accepted": "accepted", "accept": "accepted", "yes": "accepted",
              "declined": "declined", "decline": "declined", "no": "declined",

@@ -33,17 +33,7 @@ from gcal.errors import (
 )
 from gcal.google._endpoints import google_endpoints
 from gcal.google.transport import shared_session
-
-SCOPES = (
-    "https://www.googleapis.com/auth/calendar.events",
-    "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
-    "https://www.googleapis.com/auth/calendar.freebusy",
-)
-SCOPE_DESCRIPTIONS = {
-    SCOPES[0]: "View and edit events on all your calendars",
-    SCOPES[1]: "See the list of Google calendars you're subscribed to",
-    SCOPES[2]: "View your availability in your calendars",
-}
+from gcal.scopes import SCOPES
 
 TOKEN_TIMEOUT = (5.0, 15.0)
 # Dify guards its OAuth callback with a `context_id` cookie that lives 300 s

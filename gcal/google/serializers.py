@@ -6,8 +6,11 @@ from datetime import date
 from typing import Any
 
 from gcal.dates.times import parse_rfc3339
-from gcal.events.event_types import PROPERTIES as TYPE_PROPERTIES
 from gcal.models import Attendee, Calendar, EntryPoint, Event, EventTime, Viewer
+
+# Where Google keeps the details of each special event type (Event resource, discovery doc).
+TYPE_PROPERTIES = {"outOfOffice": "outOfOfficeProperties", "focusTime": "focusTimeProperties",
+                   "workingLocation": "workingLocationProperties"}
 
 COLOR_NAMES = {
     "1": "Lavender",

@@ -29,7 +29,8 @@ from gcal.events.writes import target_calendar
 from gcal.google.batch import Answer, Call, run_batch
 from gcal.google.client import CalendarClient
 from gcal.google.transport import calendar_path
-from gcal.ics.reading import IcsFile, ImportItem, original_start_key, read_ics
+from gcal.ics.items import IcsFile, ImportItem, original_start_key
+from gcal.ics.reading import read_ics
 from gcal.models import Calendar
 
 logger = logging.getLogger(__name__)

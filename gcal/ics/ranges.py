@@ -22,7 +22,7 @@ from gcal.dates.times import parse_rfc3339
 from gcal.errors import InvalidInputError
 from gcal.events.input import Span, shifted_series, span_of
 from gcal.events.series import earlier_rules, following_rules
-from gcal.ics.reading import IcsFile, ImportItem, Skipped, original_start_key
+from gcal.ics.items import IcsFile, ImportItem, Skipped, original_start_key
 
 NO_SERIES = ("changes this and every later occurrence (RANGE=THISANDFUTURE) of a series that "
              "is not in the file: import the whole series")

@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from gcal.dates.times import localize, resolve_zone, to_rfc3339
 from gcal.errors import InvalidInputError
+from gcal.ics.items import IcsFile, ImportItem, Skipped, start_key
+from gcal.ics.ranges import apply_future_ranges
 from gcal.ics.writing import _icalendar
 from gcal.params import strip_mailto
 
@@ -37,41 +38,6 @@ _CONFERENCE_PROPERTIES = (
     "CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL", "X-MICROSOFT-ONLINEMEETINGCONFLINK",
     "X-GOOGLE-CONFERENCE",
 )
-
-
-@dataclass(frozen=True)
-class ImportItem:
-    uid: str
-    body: dict
-    sequence: int
-    original_start: str | None = None  # RECURRENCE-ID as a comparable key (changed occurrence)
-    this_and_future: bool = False  # RECURRENCE-ID;RANGE=THISANDFUTURE: this and later ones
-
-    @property
-    def summary(self) -> str:
-        return self.body.get("summary") or "(no title)"
-
-    @property
-    def key(self) -> tuple[str, str | None]:
-        return self.uid, self.original_start
-
-
-@dataclass(frozen=True)
-class Skipped:
-    uid: str | None
-    summary: str
-    reason: str
-
-
-@dataclass
-class IcsFile:
-    method: str | None
-    items: list[ImportItem] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-
-    @property
-    def cancels(self) -> bool:
-        return self.method == "CANCEL"
 
 
 class _Unusable(Exception):
@@ -106,8 +72,6 @@ def read_ics(content: bytes, user_zone: ZoneInfo) -> IcsFile:
             result.skipped.append(Skipped(_text(vevent.get("UID")), _summary(vevent),
                                           f"broken: {_first_line(broken)}"))
     _skip_duplicates(result)
-    from gcal.ics.ranges import apply_future_ranges  # it builds on this module's types
-
     apply_future_ranges(result, user_zone)
     return result
 
@@ -186,7 +150,7 @@ def _item(vevent, user_zone: ZoneInfo) -> ImportItem:
         body["reminders"] = reminders
     sequence = _sequence(vevent)
     body["sequence"] = sequence
-    return ImportItem(uid, body, sequence, _key(original) if original is not None else None,
+    return ImportItem(uid, body, sequence, start_key(original) if original is not None else None,
                       this_and_future=future and original is not None)
 
 
@@ -323,22 +287,6 @@ def _require_zone(body: dict) -> None:
     cannot expand correctly."""
     if "timeZone" not in body["start"] or "timeZone" not in body["end"]:
         raise _Unusable("recurring event in a custom time zone that matches no IANA zone")
-
-
-def _key(original: date | datetime) -> str:
-    """Comparable form of a RECURRENCE-ID / Google originalStartTime."""
-    if isinstance(original, datetime):
-        return original.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return original.strftime("%Y%m%d")
-
-
-def original_start_key(google_time: dict | None) -> str | None:
-    """The same key for Google's `originalStartTime` of a stored occurrence."""
-    if not google_time:
-        return None
-    if google_time.get("date"):
-        return google_time["date"].replace("-", "")
-    return _key(datetime.fromisoformat(google_time["dateTime"]))
 
 
 # ------------------------------------------------------------------------------ recurrence

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gcal.dates.intervals import Interval
+from gcal.dates.spans import WEEKDAYS, inclusive_end_day, span_text
 from gcal.dates.times import format_offset
+from gcal.events.calendars import calendar_aliases
 from gcal.events.reading import EventPage
 from gcal.events.writes import WriteResult
 from gcal.google.serializers import event_time_from_api
@@ -18,24 +20,20 @@ from gcal.ics.importing import ImportResult, Outcome
 from gcal.ics.writing import MIME_TYPE
 from gcal.models import Calendar, Event
 from gcal.replies.formatting import (
-    WEEKDAYS,
-    calendar_aliases,
     calendar_line,
     calendar_record,
     day_heading,
     event_detail,
     event_line,
     event_record,
-    inclusive_end_day,
     legend_line,
     listing_day,
-    plural,
-    span_text,
     time_value,
 )
 from gcal.scheduling.freebusy import FreeBusy
 from gcal.scheduling.holidays import Holiday, Holidays
 from gcal.scheduling.slots import SlotRules, SlotSearch, days_label
+from gcal.words import plural
 
 # Roughly 2,500 tokens: enough for ~60 events, small enough to leave the model room to think.
 TEXT_BUDGET = 10_000

@@ -6,54 +6,20 @@ so neither audience pays for the other's format (see README, "Output").
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from gcal.dates.spans import day_label, inclusive_end_day, when_text
 from gcal.dates.times import format_offset
 from gcal.events.event_types import TYPE_NAMES, type_details, type_mark
 from gcal.google.serializers import COLOR_NAMES
 from gcal.models import Attendee, Calendar, Event, EventTime
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _day(d: date) -> str:
-    return f"{WEEKDAYS[d.weekday()]} {d.isoformat()}"
-
-
-def inclusive_end_day(start: EventTime, end: EventTime) -> date | None:
-    """Google's all-day end date is exclusive; people (and models) think inclusively."""
-    if end.day is None:
-        return None
-    last = end.day - timedelta(days=1)
-    return max(last, start.day) if start.day else last
-
-
-def when_text(event: Event, zone: ZoneInfo) -> str:
-    if event.all_day:
-        last = inclusive_end_day(event.start, event.end)
-        if last is None or last == event.start.day:
-            return f"{_day(event.start.day)} all-day"
-        return f"{_day(event.start.day)} – {_day(last)} all-day"
-    if event.start.instant is None or event.end.instant is None:
-        return "time unknown"
-    return span_text(event.start.instant.astimezone(zone), event.end.instant.astimezone(zone))
-
-
-def span_text(start: datetime, end: datetime) -> str:
-    """`Mon 2026-03-10 15:00–16:00 +01:00`; both ends in full when day or offset differ."""
-    if start.date() == end.date() and format_offset(start) == format_offset(end):
-        return f"{_day(start.date())} {start:%H:%M}–{end:%H:%M} {format_offset(start)}"
-    return (
-        f"{_day(start.date())} {start:%H:%M} {format_offset(start)} – "
-        f"{_day(end.date())} {end:%H:%M} {format_offset(end)}"
-    )
+from gcal.words import plural
 
 
 def day_heading(day: date, zone: ZoneInfo) -> str:
     """Events are listed under one line per day; times below it omit this offset."""
-    return f"{_day(day)} {format_offset(_noon(day, zone))}"
+    return f"{day_label(day)} {format_offset(_noon(day, zone))}"
 
 
 def _noon(day: date, zone: ZoneInfo) -> datetime:
@@ -77,7 +43,7 @@ def time_in_day(event: Event, zone: ZoneInfo) -> str:
     """The event's time relative to its day heading: "09:30–10:00", "all-day to Wed …"."""
     if event.all_day:
         last = inclusive_end_day(event.start, event.end)
-        return "all-day" if last in (None, event.start.day) else f"all-day to {_day(last)}"
+        return "all-day" if last in (None, event.start.day) else f"all-day to {day_label(last)}"
     if event.start.instant is None or event.end.instant is None:
         return "time unknown"
     start, end = event.start.instant.astimezone(zone), event.end.instant.astimezone(zone)
@@ -85,7 +51,7 @@ def time_in_day(event: Event, zone: ZoneInfo) -> str:
     if start.date() == end.date():
         return f"{_clock(start, day_offset)}–{_clock(end, day_offset)}"
     end_offset = format_offset(_noon(end.date(), zone))
-    return f"{_clock(start, day_offset)} to {_day(end.date())} {_clock(end, end_offset)}"
+    return f"{_clock(start, day_offset)} to {day_label(end.date())} {_clock(end, end_offset)}"
 
 
 def _organized_by_someone_else(event: Event) -> bool:
@@ -134,24 +100,6 @@ def event_line(
         details.append("tentative")
     line = f"{when} {event.summary} [{reference}]"
     return f"{line} {', '.join(details)}" if details else line
-
-
-def plural(count: int, noun: str, plural_form: str | None = None) -> str:
-    """`1 guest`, `2 guests`."""
-    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
-
-
-def calendar_aliases(calendar_ids: list[str]) -> dict[str, str]:
-    """Short names (c1, c2, …) a multi-calendar listing uses on each line instead of the id."""
-    return {calendar_id: f"c{number}" for number, calendar_id in enumerate(calendar_ids, 1)}
-
-
-def is_calendar_alias(text: str) -> bool:
-    """`text` has the form of a `calendar_aliases` short name (c1, c2, …)."""
-    return _ALIAS.fullmatch(text) is not None
-
-
-_ALIAS = re.compile(r"c\d{1,3}", re.IGNORECASE)
 
 
 def legend_line(aliases: dict[str, str], names: dict[str, str]) -> str:

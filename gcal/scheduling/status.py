@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gcal.dates.spans import when_text
 from gcal.dates.times import to_rfc3339
 from gcal.errors import GoogleCalendarError
 from gcal.google.client import CalendarClient
 from gcal.google.serializers import event_from_api
 from gcal.google.transport import calendar_path
-from gcal.replies.formatting import when_text
 
 _MAX_PARALLEL = 4
 _PER_CALENDAR = 20

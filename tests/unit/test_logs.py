@@ -202,7 +202,7 @@ def _lines(caplog) -> list[tuple[str, str]]:
 
 
 def test_transport_logs_a_reminted_token_and_a_retry(caplog, monkeypatch):
-    from tests.unit.test_transport import FakeSource, google_error, make
+    from tests.unit.google.test_transport import FakeSource, google_error, make
 
     monkeypatch.delenv("GOOGLE_CALENDAR_EMULATOR_HOST", raising=False)
     caplog.set_level(logging.DEBUG, logger="gcal")
@@ -224,7 +224,7 @@ def test_transport_logs_a_reminted_token_and_a_retry(caplog, monkeypatch):
 
 
 def test_transport_flags_a_write_that_may_have_landed(caplog, monkeypatch):
-    from tests.unit.test_transport import google_error, make
+    from tests.unit.google.test_transport import google_error, make
 
     monkeypatch.delenv("GOOGLE_CALENDAR_EMULATOR_HOST", raising=False)
     caplog.set_level(logging.DEBUG, logger="gcal")

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule
 
 from gcal.dates.times import parse_rfc3339
+from gcal.ics.items import ImportItem, original_start_key
 from gcal.ics.ranges import NO_SERIES
-from gcal.ics.reading import ImportItem, original_start_key, read_ics
-from tests.unit.test_ics_read import calendar, vevent
+from gcal.ics.reading import read_ics
+from tests.unit.ics.test_reading import calendar, vevent
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UID = "planning@example.com"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from gcal.errors import InvalidInputError
 from gcal.ics.reading import MAX_FILE_EVENTS, read_ics
 
-SAMPLES = Path(__file__).parent.parent / "ics_samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "ics_samples"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

@@ -18,7 +18,6 @@ from gcal.errors import (
 )
 from gcal.google import _endpoints, oauth
 from gcal.google.oauth import (
-    SCOPE_DESCRIPTIONS,
     SCOPES,
     OAuthClient,
     RefreshingTokenSource,
@@ -31,6 +30,7 @@ from gcal.google.oauth import (
     verify_state,
 )
 from gcal.google.transport import TokenSource
+from gcal.scopes import SCOPE_DESCRIPTIONS
 
 CLIENT = OAuthClient("client-123.apps.googleusercontent.com", "GOCSPX-CLIENT-SECRET")
 REDIRECT = "https://dify.example.com/console/api/oauth/plugin/x/google_calendar/tool/callback"

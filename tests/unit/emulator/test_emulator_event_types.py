@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_emulator import ALICE, Client
+from tests.unit.emulator.test_emulator import ALICE, Client
 
 EVENTS = "/calendars/primary/events"
 TIMED = {"start": {"dateTime": "2026-03-10T09:00:00+01:00"},
