@@ -15,7 +15,9 @@ missing piece are skipped with the reason (a broken, as opposed to absent, emula
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -63,6 +65,62 @@ REDIRECT_URI = (
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes several seconds (still in the default run)")
+    _guard_the_network()
+
+
+# --- no packet leaves loopback ---------------------------------------------------------
+# These machines allow no traffic beyond 127.0.0.0/8 and ::1, and a test that reached out
+# would depend on the world. Every connect of this process is checked; a refused attempt
+# fails the test even when the code under test swallows the error. Live tests (real Google,
+# run only with real credentials) are the one exception.
+
+_refused_connections: list[str] = []
+_live_test_running = False
+
+
+class NonLoopbackConnection(ConnectionRefusedError):
+    """A test tried to connect outside loopback (raised before any packet is sent)."""
+
+
+def _loopback_only(address: Any) -> None:
+    if _live_test_running or not isinstance(address, tuple):  # AF_UNIX paths are local
+        return
+    host = str(address[0]).split("%", 1)[0]
+    try:
+        allowed = ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: resolving it here could itself send a packet
+        allowed = host == "localhost"
+    if not allowed:
+        _refused_connections.append(f"{host}:{address[1]}")
+        raise NonLoopbackConnection(f"tests may only connect to loopback, not {host}")
+
+
+def _guard_the_network() -> None:
+    plain_connect, plain_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(self: socket.socket, address: Any) -> None:
+        _loopback_only(address)
+        return plain_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        _loopback_only(address)
+        return plain_connect_ex(self, address)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_beyond_loopback(request: pytest.FixtureRequest) -> Iterator[None]:
+    global _live_test_running
+    _live_test_running = "live" in request.node.path.parts
+    del _refused_connections[:]
+    yield
+    _live_test_running = False
+    if _refused_connections:
+        refused = sorted(set(_refused_connections))
+        del _refused_connections[:]
+        pytest.fail(f"connection attempts outside loopback: {refused}", pytrace=False)
 
 
 @pytest.fixture(scope="session", autouse=True)
