@@ -220,9 +220,9 @@ class MissingScopesError(OAuthError):
 
 class OAuthStateError(OAuthError):
     default_message = (
-        "The authorization response could not be verified (its state is forged, expired or "
-        "from another OAuth client). Start the authorization again from Dify and finish it "
-        "within 5 minutes (Dify's own limit for the sign-in)."
+        "The authorization response could not be verified (its state is forged, expired, or "
+        "from another OAuth client or Dify install). Start the authorization again from Dify and "
+        "finish it within 5 minutes (Dify's own limit for the sign-in)."
     )
 
 

@@ -16,6 +16,7 @@ EMULATOR_HOST_ENV = "GOOGLE_CALENDAR_EMULATOR_HOST"
 
 _AUTH_PATH = "/o/oauth2/v2/auth"
 _TOKEN_PATH = "/token"
+_REVOKE_PATH = "/revoke"
 _CALENDAR_PATH = "/calendar/v3"
 _BATCH_PATH = "/batch/calendar/v3"
 
@@ -28,6 +29,7 @@ _HOST_PORT = re.compile(
 class Endpoints:
     auth_url: str
     token_url: str
+    revoke_url: str
     calendar_base: str
     batch_url: str
 
@@ -35,6 +37,7 @@ class Endpoints:
 _PRODUCTION = Endpoints(
     auth_url="https://accounts.google.com" + _AUTH_PATH,
     token_url="https://oauth2.googleapis.com" + _TOKEN_PATH,
+    revoke_url="https://oauth2.googleapis.com" + _REVOKE_PATH,
     calendar_base="https://www.googleapis.com" + _CALENDAR_PATH,
     batch_url="https://www.googleapis.com" + _BATCH_PATH,
 )
@@ -49,6 +52,7 @@ def google_endpoints() -> Endpoints:
     return Endpoints(
         auth_url=origin + _AUTH_PATH,
         token_url=origin + _TOKEN_PATH,
+        revoke_url=origin + _REVOKE_PATH,
         calendar_base=origin + _CALENDAR_PATH,
         batch_url=origin + _BATCH_PATH,
     )

@@ -1,8 +1,16 @@
 """Google OAuth 2.0: authorization URL, stateless state + PKCE, code exchange, refresh.
 
 The ``state`` is verifiable without storage (Dify keeps none for us): it carries a
-timestamp and nonce and is signed with the client secret, bound to the client id. The PKCE
-verifier is re-derived from the state and the client secret at the callback.
+timestamp and nonce and is signed with the client secret over the client id and the
+``redirect_uri`` (so a state made for one Dify install does not pass another's callback). The
+PKCE verifier is re-derived from the state and the client secret at the callback.
+
+What this does *not* stop: Dify passes the plugin nothing that identifies the browser flow, so a
+(code, state) pair an attacker obtained by consenting with their own Google account, replayed
+through a victim's callback of the same install within the state's 5 minutes, passes every
+check here (PKCE included: the verifier comes from the state the attacker holds). Only Dify
+can close that, by binding the callback to the flow that started it (its ``context_id`` cookie
+and a state it keeps); docs/reliability.md, "Security".
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ TOKEN_TIMEOUT = (5.0, 15.0)
 # max_age=OAuthProxyService.__MAX_AGE__), 5 * 60 in api/services/plugin/oauth_service.py);
 # a longer state would only let users pass our check after Dify already refused them.
 STATE_MAX_AGE = 300
-_STATE_VERSION = "v1"
+_STATE_VERSION = "v2"  # v2: the signature covers the redirect_uri
 _STATE_SIG_BYTES = 16
 _CLOCK_SKEW = 60
 _TRANSIENT_DELAYS = (0.3, 1.0)  # sleeps between the 3 attempts of an idempotent call
@@ -78,7 +86,7 @@ class TokenSet:
 
 
 def authorization_url(client: OAuthClient, redirect_uri: str, *, now: float | None = None) -> str:
-    state = make_state(client, now=now)
+    state = make_state(client, redirect_uri, now=now)
     logs.event(logger, logging.INFO, "oauth.authorize_url",
                client=logs.client_hint(client.client_id))
     query = {
@@ -88,7 +96,8 @@ def authorization_url(client: OAuthClient, redirect_uri: str, *, now: float | No
         "scope": " ".join(SCOPES),
         "access_type": "offline",
         "prompt": "consent",
-        "include_granted_scopes": "true",
+        # No include_granted_scopes: with a client shared by several plugins, the token would
+        # carry every scope the user ever granted that client. Least privilege.
         "state": state,
         "code_challenge": _s256(code_verifier_for(client, state)),
         "code_challenge_method": "S256",
@@ -96,20 +105,23 @@ def authorization_url(client: OAuthClient, redirect_uri: str, *, now: float | No
     return f"{google_endpoints().auth_url}?{urlencode(query)}"
 
 
-def make_state(client: OAuthClient, *, now: float | None = None) -> str:
-    """``base64url("v1.<ts>.<nonce>") + "." + signature``, bound to the client id."""
+def make_state(client: OAuthClient, redirect_uri: str, *, now: float | None = None) -> str:
+    """``base64url("v2.<ts>.<nonce>") + "." + signature``, bound to the client id and the
+    redirect URI."""
     timestamp = str(int(_now(now)))
     nonce = secrets.token_urlsafe(12)
     payload = _b64encode(f"{_STATE_VERSION}.{timestamp}.{nonce}".encode())
-    return f"{payload}.{_state_signature(client, timestamp, nonce)}"
+    return f"{payload}.{_state_signature(client, redirect_uri, timestamp, nonce)}"
 
 
 def verify_state(
-    client: OAuthClient, state: str, *, now: float | None = None, max_age: int = STATE_MAX_AGE
+    client: OAuthClient, state: str, redirect_uri: str, *, now: float | None = None,
+    max_age: int = STATE_MAX_AGE,
 ) -> None:
-    """Raise OAuthStateError unless ``state`` was made by ``make_state`` for this client."""
+    """Raise OAuthStateError unless ``state`` was made by ``make_state`` for this client and
+    this redirect URI, at most ``max_age`` seconds ago."""
     timestamp, nonce, signature = _split_state(state)
-    expected = _state_signature(client, timestamp, nonce)
+    expected = _state_signature(client, redirect_uri, timestamp, nonce)
     if not hmac.compare_digest(signature.encode(), expected.encode()):
         raise OAuthStateError(error="bad_signature")
     age = _now(now) - int(timestamp)
@@ -124,13 +136,17 @@ def verify_state(
 
 
 def code_verifier_for(client: OAuthClient, state: str) -> str:
-    """PKCE verifier derived from the state: 43 URL-safe characters, no storage needed."""
+    """PKCE verifier derived from the state: 43 URL-safe characters, no storage needed.
+
+    It keeps a code intercepted on its way to the callback useless to whoever lacks the client
+    secret; it is no defence against a code injected together with its own state (see the
+    module docstring)."""
     digest = hmac.new(client.client_secret.encode(), f"pkce|{state}".encode(), "sha256")
     return _b64encode(digest.digest())
 
 
-def _state_signature(client: OAuthClient, timestamp: str, nonce: str) -> str:
-    message = f"{client.client_id}|{timestamp}|{nonce}".encode()
+def _state_signature(client: OAuthClient, redirect_uri: str, timestamp: str, nonce: str) -> str:
+    message = f"{client.client_id}|{redirect_uri}|{timestamp}|{nonce}".encode()
     digest = hmac.new(client.client_secret.encode(), message, "sha256").digest()
     return _b64encode(digest[:_STATE_SIG_BYTES])
 
@@ -207,7 +223,12 @@ def exchange_code(
     session: requests.Session | None = None,
     now: float | None = None,
 ) -> TokenSet:
-    """Check the callback, trade the code for tokens, and check the granted scopes."""
+    """Check the callback, trade the code for tokens, and check the granted scopes.
+
+    The state is checked first: a forged callback learns nothing, not even that its `error`
+    was read. Tokens of an exchange the plugin then refuses are revoked at once."""
+    state = callback_params.get("state") or ""
+    verify_state(client, state, redirect_uri, now=now)
     _raise_for_callback_error(callback_params)
     code = callback_params.get("code")
     if not code:
@@ -215,8 +236,6 @@ def exchange_code(
             "Google's response contains no authorization code. Start the authorization again.",
             error="missing_code",
         )
-    state = callback_params.get("state") or ""
-    verify_state(client, state, now=now)
     body = _token_request(
         {
             "grant_type": "authorization_code",
@@ -231,14 +250,38 @@ def exchange_code(
         secrets_=(client.client_secret, code),
     )
     tokens = _token_set(body, refresh_token=None, now=now)
-    require_scopes(tokens)
-    if not tokens.refresh_token:
-        raise OAuthError(
-            "Google returned no refresh token, so the connection could not last. Remove the "
-            "app's access at https://myaccount.google.com/permissions and connect again.",
-            error="missing_refresh_token",
-        )
+    try:
+        require_scopes(tokens)
+        if not tokens.refresh_token:
+            raise OAuthError(
+                "Google returned no refresh token, so the connection could not last. Remove "
+                "the app's access at https://myaccount.google.com/permissions and connect "
+                "again.",
+                error="missing_refresh_token",
+            )
+    except OAuthError:
+        revoke(tokens, session=session)
+        raise
     return tokens
+
+
+def revoke(tokens: TokenSet, *, session: requests.Session | None = None) -> bool:
+    """Revoke a grant the plugin will not keep (revoking either token revokes the grant:
+    https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke). Best
+    effort, one attempt: the refusal the user sees matters more."""
+    token = tokens.refresh_token or tokens.access_token
+    try:
+        response = (session or shared_session()).post(
+            google_endpoints().revoke_url, data={"token": token},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=TOKEN_TIMEOUT, allow_redirects=False)
+    except requests.RequestException:
+        revoked = False
+    else:
+        revoked = response.status_code == 200
+    logs.event(logger, logging.INFO if revoked else logging.WARNING, "oauth.revoke",
+               revoked=revoked)
+    return revoked
 
 
 BROAD_CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"

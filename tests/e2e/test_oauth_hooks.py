@@ -34,7 +34,7 @@ def test_authorization_url_is_least_privilege_offline_pkce(plugin, emu):
     assert "https://www.googleapis.com/auth/calendar" not in query["scope"].split()
     assert query["access_type"] == "offline"
     assert query["prompt"] == "consent"
-    assert query["include_granted_scopes"] == "true"
+    assert "include_granted_scopes" not in query  # least privilege (issue 28)
     assert query["code_challenge_method"] == "S256"
     assert query["response_type"] == "code"
     assert query["redirect_uri"] == REDIRECT
@@ -57,9 +57,41 @@ def test_code_exchange_returns_tokens_with_expiry(plugin, emu):
 
 
 def test_denied_consent_gives_clear_message(plugin, emu):
+    url = plugin.oauth_authorization_url(REDIRECT, SYSTEM)
+    state = parse_qs(urlsplit(url).query)["state"][0]
     with pytest.raises(PluginInvokeError) as error:
-        plugin.oauth_get_credentials(REDIRECT, SYSTEM, f"{REDIRECT}?error=access_denied&state=x")
-    assert "declined" in error.value.message.lower() or "denied" in error.value.message.lower()
+        plugin.oauth_get_credentials(REDIRECT, SYSTEM,
+                                     f"{REDIRECT}?error=access_denied&state={state}")
+    assert "declined" in error.value.message.lower()
+
+
+def test_a_callback_error_without_a_valid_state_is_not_repeated(plugin, emu):
+    """Anyone can send a browser to the callback with an `error_description` of their own:
+    before the state checks out, nothing of it is shown."""
+    planted = "error=access_denied&error_description=Call+%2B1+555+0100+to+restore+access"
+    for state in ("", "&state=forged"):
+        with pytest.raises(PluginInvokeError) as error:
+            plugin.oauth_get_credentials(REDIRECT, SYSTEM, f"{REDIRECT}?{planted}{state}")
+        assert "state" in error.value.message
+        assert "555" not in error.value.message and "declined" not in error.value.message
+    assert not [r for r in emu.requests if r.path == "/token"]
+
+
+def _grants(emu, email):
+    with emu.state.lock:
+        return [(t.token, t.revoked) for t in emu.state.refresh_tokens.values()
+                if t.email == email]
+
+
+def test_a_refused_exchange_revokes_what_google_granted(plugin, emu):
+    granted = [s for s in SCOPES if "freebusy" not in s]
+    _, query, code = authorize(plugin, emu, granted=granted)
+    with pytest.raises(PluginInvokeError):
+        plugin.oauth_get_credentials(REDIRECT, SYSTEM,
+                                     f"{REDIRECT}?code={code}&state={query['state']}")
+    [(_, revoked)] = _grants(emu, ALICE)
+    assert revoked
+    assert [r.path for r in emu.requests if r.method == "POST"][-2:] == ["/token", "/revoke"]
 
 
 def test_forged_or_foreign_state_is_rejected(plugin, emu):

@@ -159,8 +159,8 @@ def test_no_secret_in_reprs_exceptions_or_logs(emu, client, client_secret, caplo
         lambda: oauth.refresh(oauth.OAuthClient(CLIENT_ID, client_secret + "!"), refresh_token),
         lambda: oauth.refresh(client, refresh_token + "x"),
         lambda: oauth.exchange_code(client, REDIRECT, {"code": refresh_token, "state": "x.y"}),
-        lambda: oauth.exchange_code(client, REDIRECT, {"code": refresh_token,
-                                                       "state": oauth.make_state(client)}),
+        lambda: oauth.exchange_code(client, REDIRECT, {
+            "code": refresh_token, "state": oauth.make_state(client, REDIRECT)}),
     ):
         with pytest.raises(GoogleCalendarError) as error:
             failing()
@@ -186,22 +186,27 @@ def _callback(plugin: PluginProcess, emu: Any, client: oauth.OAuthClient, state:
 
 
 @pytest.mark.parametrize("case", ["forged", "expired", "another client", "another secret",
-                                  "from the future", "tampered timestamp"])
+                                  "from the future", "tampered timestamp", "another install"])
 def test_bad_state_is_rejected_before_any_token_request(case, sec_plugin, emu, client,
                                                         client_secret):
     system = {"client_id": CLIENT_ID, "client_secret": client_secret}
     other = oauth.OAuthClient("other-client", client_secret)
     state = {
         "forged": "djEuMTcwMDAwMDAwMC5ub25jZQ.AAAAAAAAAAAAAAAAAAAAAA",
-        "expired": oauth.make_state(client, now=time.time() - oauth.STATE_MAX_AGE - 5),
-        "another client": oauth.make_state(other),
-        "another secret": oauth.make_state(oauth.OAuthClient(CLIENT_ID, "other-secret")),
-        "from the future": oauth.make_state(client, now=time.time() + 3600),
+        "expired": oauth.make_state(client, REDIRECT,
+                                    now=time.time() - oauth.STATE_MAX_AGE - 5),
+        "another client": oauth.make_state(other, REDIRECT),
+        "another secret": oauth.make_state(oauth.OAuthClient(CLIENT_ID, "other-secret"),
+                                           REDIRECT),
+        "from the future": oauth.make_state(client, REDIRECT, now=time.time() + 3600),
+        "another install": oauth.make_state(client, REDIRECT.replace("dify.example.org",
+                                                                     "other.example.org")),
     }.get(case)
     if case == "tampered timestamp":
-        payload, signature = oauth.make_state(client, now=time.time() - 3600).split(".")
-        _, _, nonce = oauth._b64decode(payload).decode().split(".")
-        fresh = oauth._b64encode(f"v1.{int(time.time())}.{nonce}".encode())
+        payload, signature = oauth.make_state(client, REDIRECT,
+                                              now=time.time() - 3600).split(".")
+        version, _, nonce = oauth._b64decode(payload).decode().split(".")
+        fresh = oauth._b64encode(f"{version}.{int(time.time())}.{nonce}".encode())
         state = f"{fresh}.{signature}"
     with pytest.raises(PluginInvokeError) as error:
         _callback(sec_plugin, emu, client, state, system)
@@ -211,9 +216,13 @@ def test_bad_state_is_rejected_before_any_token_request(case, sec_plugin, emu, c
     record("clear_error")
 
 
-def test_replayed_callback_is_rejected(sec_plugin, emu, client, client_secret):
+def test_a_code_google_already_redeemed_gives_one_clear_error(sec_plugin, emu, client,
+                                                            client_secret):
+    """Google (here the emulator) refuses a used code; the plugin's part is only to say so
+    clearly. It cannot refuse a replay itself: Dify keeps no state for it (docs/reliability.md,
+    "Security")."""
     system = {"client_id": CLIENT_ID, "client_secret": client_secret}
-    state = oauth.make_state(client)
+    state = oauth.make_state(client, REDIRECT)
     code = emu.consent(CLIENT_ID, ALICE, redirect_uri=REDIRECT, scope=list(oauth.SCOPES),
                        state=state,
                        code_challenge=oauth._s256(oauth.code_verifier_for(client, state)))
@@ -222,6 +231,8 @@ def test_replayed_callback_is_rejected(sec_plugin, emu, client, client_secret):
     with pytest.raises(PluginInvokeError) as error:
         sec_plugin.oauth_get_credentials(REDIRECT, system, callback)
     assert "already used" in error.value.message or "expired" in error.value.message
+    assert clear_error_problem(error.value.error_type, error.value.message) is None
+    assert code not in error.value.message
 
 
 def test_pkce_and_redirect_uri_reach_the_token_endpoint(sec_plugin, emu, client,
@@ -245,7 +256,7 @@ def test_code_without_the_matching_pkce_challenge_is_refused(sec_plugin, emu, cl
                                                              client_secret):
     """A code obtained with someone else's challenge cannot be redeemed through our state."""
     system = {"client_id": CLIENT_ID, "client_secret": client_secret}
-    state = oauth.make_state(client)
+    state = oauth.make_state(client, REDIRECT)
     code = emu.consent(CLIENT_ID, ALICE, redirect_uri=REDIRECT, scope=list(oauth.SCOPES),
                        state=state, code_challenge=oauth._s256("attacker-verifier" * 3))
     with pytest.raises(PluginInvokeError) as error:

@@ -53,7 +53,8 @@ class TokenEndpoint(BaseAdapter):
         with self.lock:
             self.urls.append(request.url)
             self.forms.append({k: v[0] for k, v in parse_qs(request.body).items()})
-            reply = self.replies.pop(0)
+            revoking = request.url.endswith("/revoke") and not self.replies
+            reply = (200, {}) if revoking else self.replies.pop(0)
         if isinstance(reply, Exception):
             raise reply
         status, body = reply
@@ -97,7 +98,7 @@ def isolated(monkeypatch):
 
 
 def callback(**extra):
-    state = make_state(CLIENT, now=NOW)
+    state = make_state(CLIENT, REDIRECT, now=NOW)
     return {"code": "4/CODE", "state": state, "scope": " ".join(SCOPES), **extra}
 
 
@@ -116,10 +117,10 @@ def test_authorization_url_parameters():
     assert query["response_type"] == "code"
     assert query["access_type"] == "offline"
     assert query["prompt"] == "consent"
-    assert query["include_granted_scopes"] == "true"
+    assert "include_granted_scopes" not in query  # least privilege with a shared client
     assert query["scope"].split(" ") == list(SCOPES)
     assert query["code_challenge_method"] == "S256"
-    verify_state(CLIENT, query["state"], now=NOW + 10)
+    verify_state(CLIENT, query["state"], REDIRECT, now=NOW + 10)
     verifier = code_verifier_for(CLIENT, query["state"])
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     assert query["code_challenge"] == challenge.rstrip(b"=").decode()
@@ -137,22 +138,23 @@ def test_scopes_are_least_privilege_and_described():
 
 
 def test_states_are_unique_and_valid():
-    first, second = make_state(CLIENT, now=NOW), make_state(CLIENT, now=NOW)
+    first = make_state(CLIENT, REDIRECT, now=NOW)
+    second = make_state(CLIENT, REDIRECT, now=NOW)
     assert first != second
-    verify_state(CLIENT, first, now=NOW)
-    verify_state(CLIENT, second, now=NOW + 299)
+    verify_state(CLIENT, first, REDIRECT, now=NOW)
+    verify_state(CLIENT, second, REDIRECT, now=NOW + 299)
 
 
 def test_stale_state_is_rejected():
-    state = make_state(CLIENT, now=NOW)
+    state = make_state(CLIENT, REDIRECT, now=NOW)
     with pytest.raises(OAuthStateError, match="5 minutes"):
-        verify_state(CLIENT, state, now=NOW + 301)
-    verify_state(CLIENT, state, now=NOW + 1000, max_age=2000)
+        verify_state(CLIENT, state, REDIRECT, now=NOW + 301)
+    verify_state(CLIENT, state, REDIRECT, now=NOW + 1000, max_age=2000)
 
 
 def test_state_from_the_future_is_rejected():
     with pytest.raises(OAuthStateError):
-        verify_state(CLIENT, make_state(CLIENT, now=NOW + 3600), now=NOW)
+        verify_state(CLIENT, make_state(CLIENT, REDIRECT, now=NOW + 3600), REDIRECT, now=NOW)
 
 
 def test_state_of_another_client_is_rejected():
@@ -160,21 +162,21 @@ def test_state_of_another_client_is_rejected():
     other_secret = OAuthClient(CLIENT.client_id, "another-secret")
     for other in (other_id, other_secret):
         with pytest.raises(OAuthStateError):
-            verify_state(CLIENT, make_state(other, now=NOW), now=NOW)
+            verify_state(CLIENT, make_state(other, REDIRECT, now=NOW), REDIRECT, now=NOW)
 
 
 def test_forged_state_is_rejected():
-    state = make_state(CLIENT, now=NOW)
+    state = make_state(CLIENT, REDIRECT, now=NOW)
     payload, signature = state.split(".")
     decoded = base64.urlsafe_b64decode(payload + "==").decode()
     version, timestamp, nonce = decoded.split(".")
     newer = f"{version}.{int(timestamp) + 5000}.{nonce}".encode()
     forged = base64.urlsafe_b64encode(newer).rstrip(b"=").decode() + "." + signature
     with pytest.raises(OAuthStateError):
-        verify_state(CLIENT, forged, now=NOW + 5000)
+        verify_state(CLIENT, forged, REDIRECT, now=NOW + 5000)
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     with pytest.raises(OAuthStateError):
-        verify_state(CLIENT, f"{payload}.{flipped}", now=NOW)
+        verify_state(CLIENT, f"{payload}.{flipped}", REDIRECT, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -183,14 +185,14 @@ def test_forged_state_is_rejected():
 )
 def test_garbled_state_is_rejected(garbled):
     with pytest.raises(OAuthStateError):
-        verify_state(CLIENT, garbled, now=NOW)
+        verify_state(CLIENT, garbled, REDIRECT, now=NOW)
 
 
 def test_pkce_verifier_is_deterministic_and_valid():
-    state = make_state(CLIENT, now=NOW)
+    state = make_state(CLIENT, REDIRECT, now=NOW)
     verifier = code_verifier_for(CLIENT, state)
     assert verifier == code_verifier_for(CLIENT, state)
-    assert verifier != code_verifier_for(CLIENT, make_state(CLIENT, now=NOW))
+    assert verifier != code_verifier_for(CLIENT, make_state(CLIENT, REDIRECT, now=NOW))
     assert verifier != code_verifier_for(OAuthClient(CLIENT.client_id, "x"), state)
     assert 43 <= len(verifier) <= 128
     assert set(verifier) <= URL_SAFE
@@ -215,25 +217,53 @@ def test_exchange_code_posts_everything_google_needs():
     }
 
 
-def test_access_denied_is_checked_first():
+def test_access_denied_is_explained_without_a_token_request():
     session, endpoint = session_with()
+    denied = {"error": "access_denied", "state": make_state(CLIENT, REDIRECT, now=NOW)}
     with pytest.raises(OAuthError, match="You declined access") as caught:
-        exchange_code(CLIENT, REDIRECT, {"error": "access_denied", "state": "forged"},
-                      session=session, now=NOW)
+        exchange_code(CLIENT, REDIRECT, denied, session=session, now=NOW)
     assert caught.value.error == "access_denied"
     assert endpoint.forms == []
 
 
 def test_other_callback_error_is_named():
     session, _ = session_with()
+    failed = {"error": "admin_policy_enforced", "state": make_state(CLIENT, REDIRECT, now=NOW)}
     with pytest.raises(OAuthError, match="admin_policy_enforced"):
-        exchange_code(CLIENT, REDIRECT, {"error": "admin_policy_enforced"}, session=session)
+        exchange_code(CLIENT, REDIRECT, failed, session=session, now=NOW)
+
+
+@pytest.mark.parametrize("state", [None, "forged.state", "expired"])
+def test_a_callback_error_is_shown_only_after_the_state_checks_out(state):
+    """A forged callback must not get its own text shown to the user as Google's."""
+    if state == "expired":
+        state = make_state(CLIENT, REDIRECT, now=NOW - 3600)
+    session, endpoint = session_with()
+    planted = {"error": "access_denied", "error_description": "Call +1 555 0100 to fix this"}
+    with pytest.raises(OAuthStateError) as caught:
+        exchange_code(CLIENT, REDIRECT, {**planted, **({"state": state} if state else {})},
+                      session=session, now=NOW)
+    assert "555" not in caught.value.message and "declined" not in caught.value.message
+    assert endpoint.forms == []
+
+
+def test_a_state_made_for_another_redirect_uri_is_rejected():
+    """Two Dify installs sharing one OAuth client: a state from one fails at the other."""
+    other_install = REDIRECT.replace("dify.example.com", "dify.other.example")
+    state = make_state(CLIENT, other_install, now=NOW)
+    verify_state(CLIENT, state, other_install, now=NOW)
+    with pytest.raises(OAuthStateError):
+        verify_state(CLIENT, state, REDIRECT, now=NOW)
+    session, endpoint = session_with(granted())
+    with pytest.raises(OAuthStateError):
+        exchange_code(CLIENT, REDIRECT, callback(state=state), session=session, now=NOW)
+    assert endpoint.forms == []
 
 
 def test_missing_code():
     session, endpoint = session_with()
     with pytest.raises(OAuthError, match="no authorization code"):
-        exchange_code(CLIENT, REDIRECT, {"state": make_state(CLIENT)}, session=session)
+        exchange_code(CLIENT, REDIRECT, {"state": make_state(CLIENT, REDIRECT)}, session=session)
     assert endpoint.forms == []
 
 
@@ -242,6 +272,33 @@ def test_bad_state_stops_the_exchange():
     with pytest.raises(OAuthStateError):
         exchange_code(CLIENT, REDIRECT, callback(state="forged.state"), session=session, now=NOW)
     assert endpoint.forms == []
+
+
+@pytest.mark.parametrize(("reply", "revoked"), [
+    (granted(scope=f"{SCOPES[0]} openid"), REFRESH),  # a box left unticked
+    (granted(refresh_token=None), ACCESS),  # no refresh token: the connection cannot last
+])
+def test_tokens_of_a_refused_exchange_are_revoked(reply, revoked):
+    session, endpoint = session_with(reply, (200, {}))
+    with pytest.raises(OAuthError):
+        exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW)
+    assert endpoint.urls == ["https://oauth2.googleapis.com/token",
+                             "https://oauth2.googleapis.com/revoke"]
+    assert endpoint.forms[1] == {"token": revoked}
+
+
+def test_a_failed_revocation_still_shows_the_refusal():
+    session, endpoint = session_with(granted(refresh_token=None),
+                                     requests.ConnectionError("down"))
+    with pytest.raises(OAuthError, match="no refresh token"):
+        exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW)
+    assert len(endpoint.urls) == 2
+
+
+def test_an_accepted_exchange_revokes_nothing():
+    session, endpoint = session_with(granted())
+    exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW)
+    assert endpoint.urls == ["https://oauth2.googleapis.com/token"]
 
 
 def test_missing_scopes_are_explained():
