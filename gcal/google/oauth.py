@@ -24,7 +24,8 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,7 @@ from gcal.errors import (
     ReauthorizationRequiredError,
 )
 from gcal.google._endpoints import google_endpoints
+from gcal.google.account_cache import ExpiringLRU
 from gcal.google.transport import shared_session
 from gcal.scopes import SCOPES
 
@@ -501,19 +503,37 @@ def _now(now: float | None) -> float:
 # --- Access tokens minted from a stored refresh token ----------------------------------
 
 _EXPIRY_MARGIN = 60
+MAX_CACHED_TOKENS = 1000
+_TOKEN_LIFETIME = 3600.0  # Google's access tokens last an hour; none is kept longer
 
 
 class _TokenCache:
-    """Process-wide access tokens, keyed by a hash of (client id, refresh token)."""
+    """Process-wide access tokens, keyed by a hash of (client id, secret, refresh token).
 
-    def __init__(self) -> None:
-        self._tokens: dict[str, TokenSet] = {}
-        self._locks: dict[str, threading.Lock] = {}
+    One process serves every user of a workspace, so the map is bounded like the calendar-list
+    cache (least recently used account out first, nothing older than a token's lifetime), and
+    a refresh lock lives only while someone refreshes or waits: a failed refresh leaves nothing.
+    """
+
+    def __init__(self, max_items: int = MAX_CACHED_TOKENS) -> None:
+        self._tokens: ExpiringLRU[str, TokenSet] = ExpiringLRU(max_items, _TOKEN_LIFETIME)
+        self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}
         self._guard = threading.Lock()
 
-    def lock_for(self, key: str) -> threading.Lock:
+    @contextmanager
+    def refreshing(self, key: str) -> Iterator[None]:
+        """One refresh per account at a time."""
         with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
+            lock, users = self._locks.setdefault(key, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                users[0] -= 1
+                if not users[0]:
+                    del self._locks[key]
 
     def valid(self, key: str, now: float) -> TokenSet | None:
         tokens = self._tokens.get(key)
@@ -522,18 +542,21 @@ class _TokenCache:
         return None
 
     def store(self, key: str, tokens: TokenSet) -> None:
-        self._tokens[key] = tokens
+        self._tokens.put(key, tokens)
 
     def drop(self, key: str, access_token: str | None) -> None:
         with self._guard:
             current = self._tokens.get(key)
             if current and (access_token is None or current.access_token == access_token):
-                del self._tokens[key]
+                self._tokens.discard(key)
 
     def clear(self) -> None:
         with self._guard:
             self._tokens.clear()
             self._locks.clear()
+
+    def __len__(self) -> int:
+        return len(self._tokens)
 
 
 _cache = _TokenCache()
@@ -565,7 +588,7 @@ class RefreshingTokenSource:
     def token(self) -> str:
         tokens = _cache.valid(self._key, self._clock())
         if tokens is None:
-            with _cache.lock_for(self._key):  # one refresh per account at a time
+            with _cache.refreshing(self._key):
                 tokens = _cache.valid(self._key, self._clock())
                 if tokens is None:
                     tokens = refresh(

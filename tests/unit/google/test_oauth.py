@@ -548,3 +548,27 @@ def test_broad_calendar_scope_covers_the_narrow_ones():
     session, _ = session_with(granted(scope=f"{oauth.BROAD_CALENDAR_SCOPE} openid"))
     tokens = exchange_code(CLIENT, REDIRECT, callback(), session=session, now=NOW)
     oauth.require_scopes(tokens)  # no MissingScopesError
+
+
+def test_the_access_token_cache_is_bounded_like_the_calendar_list_cache(monkeypatch):
+    """One process serves every user: the least recently used account's token goes first."""
+    monkeypatch.setattr(oauth, "_cache", oauth._TokenCache(max_items=3))
+    session, endpoint = session_with(*[refreshed(f"ya29.T{n}") for n in range(6)])
+    clock = Clock(NOW)
+    sources = [token_source(session, clock, refresh_token=f"1//R{n}") for n in range(5)]
+    assert [source.token() for source in sources] == [f"ya29.T{n}" for n in range(5)]
+    assert len(oauth._cache) == 3
+    assert sources[4].token() == "ya29.T4"  # still cached
+    assert sources[0].token() == "ya29.T5"  # evicted: minted again
+    assert len(endpoint.forms) == 6
+    assert oauth.MAX_CACHED_TOKENS == 1000
+
+
+def test_no_refresh_lock_outlives_its_refresh():
+    session, _ = session_with((400, {"error": "invalid_grant"}), refreshed("ya29.OK"))
+    failing = token_source(session, Clock(NOW), refresh_token="1//REVOKED")
+    with pytest.raises(ReauthorizationRequiredError):
+        failing.token()
+    assert oauth._cache._locks == {}
+    assert token_source(session, Clock(NOW)).token() == "ya29.OK"
+    assert oauth._cache._locks == {}
