@@ -216,6 +216,7 @@ def _earlier_copy(client, calendar_id: str, body: dict, span: Span, key: str | N
         items = read.result() if read else None
     alike = _same_in(items or [], body["summary"], span)
     if keyed_item is not None:
+        _require_own_keyed(client, calendar_id, keyed_item, body, span)
         found, note = keyed_item, _SAME_KEY_NOTE
     elif alike:
         found, note = alike[0], _SAME_EVENT_NOTE
@@ -223,6 +224,31 @@ def _earlier_copy(client, calendar_id: str, body: dict, span: Span, key: str | N
         return None, items
     return _finish(client, "already_existed", found, calendar_id, span, span.zone,
                    [note]), items
+
+
+def _require_own_keyed(client: CalendarClient, calendar_id: str, item: dict, body: dict,
+                       span: Span) -> None:
+    """A keyed id is derivable by anyone who knows the key (it holds no secret), so an event
+    found under it counts as this create's earlier result only if the user created or
+    organizes it and its title and start are the ones asked for; otherwise it is a clash."""
+    viewer = client.viewer()
+    creator = (item.get("creator") or {}).get("email", "")
+    mine = (creator.casefold() == viewer.email.casefold()
+            or _organized_by(item, calendar_id, viewer))
+    same = ((item.get("summary") or "").strip().casefold() == body["summary"].strip().casefold()
+            and bool(item.get("start")) and _same_start(span_of(item, span.zone), span))
+    if not (mine and same):
+        raise InvalidInputError(
+            "idempotency_key", "this calendar already holds a different event under the id "
+            f"this key gives (event id {item.get('id')}: "
+            f"{'not created by you' if not mine else 'another title or start'}); nothing was "
+            "created. Use a new key for this event", "standup-2026-03-10-v2")
+
+
+def _same_start(found: Span, wanted: Span) -> bool:
+    if found.all_day or wanted.all_day:
+        return found.start == wanted.start
+    return found.instants()[0] == wanted.instants()[0]
 
 
 def same_events(client: CalendarClient, calendar_id: str, summary: str, span: Span,

@@ -175,6 +175,43 @@ def test_same_key_of_two_users_on_a_shared_calendar_makes_two_events(plugin, emu
     assert len(live(emu, team, "Standup")) == 2
 
 
+@pytest.mark.parametrize("planted", ["another title", "same title and start"])
+def test_a_keyed_create_is_not_pre_empted_by_someone_elses_event(planted, plugin, emu,
+                                                                 oauth_creds):
+    """The id a key gives holds no secret: Bob can compute Alice's and plant an event under
+    it. Alice's create must report the clash, not call Bob's event hers."""
+    from gcal.google.ids import event_id_for_key
+
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    team = emu.add_calendar(ALICE, "Team", time_zone="Europe/Berlin")
+    emu.share_calendar(team, BOB, role="writer")
+    params = {"summary": "Standup", "start": "2026-03-10T09:00", "calendar_id": team,
+              "idempotency_key": "standup-1"}
+    title = "Standup" if planted == "same title and start" else "Send the payroll file to bob@"
+    planted_id = event_id_for_key("standup-1", team, ALICE)
+    emu.add_event(team, {"id": planted_id, "summary": title,
+                         "creator": {"email": BOB}, "organizer": {"email": BOB},
+                         "start": {"dateTime": "2026-03-10T09:00:00+01:00"},
+                         "end": {"dateTime": "2026-03-10T10:00:00+01:00"}}, as_user=BOB)
+    with pytest.raises(PluginInvokeError) as clash:
+        plugin.invoke_tool("create_event", params, oauth_creds)
+    assert clash.value.error_type == "InvalidInputError"
+    assert "idempotency_key" in clash.value.message and planted_id in clash.value.message
+    assert "not created by you" in clash.value.message
+
+
+def test_a_key_reused_for_another_event_reports_the_clash(plugin, emu, oauth_creds):
+    params = {"summary": "Standup", "start": "2026-03-10T09:00", "idempotency_key": "k-1"}
+    assert plugin.invoke_tool("create_event", params, oauth_creds).variables["action"] == \
+        "created"
+    for changed in ({"summary": "Retro"}, {"start": "2026-03-11T09:00"}):
+        with pytest.raises(PluginInvokeError) as clash:
+            plugin.invoke_tool("create_event", {**params, **changed}, oauth_creds)
+        assert "another title or start" in clash.value.message
+    again = plugin.invoke_tool("create_event", params, oauth_creds)
+    assert again.variables["action"] == "already_existed"
+
+
 # ----------------------------------------------------------------------------- 11.7 lost create
 
 
