@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from gcal import errors as gcal_errors
@@ -26,6 +28,29 @@ def record(kind: str, count: int = 1, **detail: str) -> None:
     line = json.dumps({"kind": kind, "count": count, **detail, "pid": os.getpid()})
     with _lock, open(path, "a", encoding="utf-8") as log:
         log.write(line + "\n")
+
+
+@contextmanager
+def recorded() -> Iterator[list[dict]]:
+    """The entries ``record`` wrote inside the block (filled in when it ends); works whether or
+    not scripts/reliability set a log, so tests can check that a figure is counted once."""
+    path = os.environ.get(LOG_ENV)
+    own = None
+    if not path:
+        own = tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False)  # noqa: SIM115
+        own.close()
+        path = os.environ[LOG_ENV] = own.name
+    start = os.path.getsize(path) if os.path.exists(path) else 0
+    entries: list[dict] = []
+    try:
+        yield entries
+    finally:
+        with open(path, encoding="utf-8") as log:
+            log.seek(start)
+            entries.extend(json.loads(line) for line in log.read().splitlines() if line)
+        if own is not None:
+            del os.environ[LOG_ENV]
+            os.unlink(own.name)
 
 
 # One row each in scripts/reliability's table of fault classes, in this order.

@@ -103,6 +103,26 @@ def test_redact_masks_token_shapes(text):
     assert "<redacted>" in masked
 
 
+OPAQUE = "Zq8tWm3rXo2Lk9Vb"  # no Google shape: only the key name can give it away
+
+
+@pytest.mark.parametrize("key", ["access_token", "refresh_token", "client_secret", "id_token",
+                                 "code", "code_verifier", "state", "token"])
+@pytest.mark.parametrize("form", [
+    '{{"{key}": "{value}", "expires_in": 3599}}',  # JSON, as Google's token endpoint answers
+    "{{'{key}': '{value}'}}",  # a Python dict's repr
+    "POST /token?grant_type=x&{key}={value}&client_id=c",  # a query string
+    "form {key}={value} next=1",  # key=value
+    "{key}: {value}",  # a header-like line
+    "{KEY}={value}",  # any case
+])
+def test_redact_masks_opaque_values_by_their_key(key, form):
+    text = form.format(key=key, KEY=key.upper(), value=OPAQUE)
+    masked = logs.redact(text)
+    assert OPAQUE not in masked, masked
+    assert "<redacted>" in masked
+
+
 def test_redact_leaves_plugin_lines_alone():
     line = ("google.retry method=calendar.events.list status=503 reason=backendError "
             "attempt=1 wait=0.420s grant=refresh_token error=invalid_grant")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +79,37 @@ def test_whole_schema_fits_the_budget() -> None:
                          capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "budget 15000" in run.stdout
+
+
+def _sdk_tool(path: Path) -> dict:
+    """One tool as the SDK's own agent conversion builds it (independent of the script)."""
+    from dify_plugin.interfaces.agent.strategy import AgentStrategy, ToolEntity
+
+    declaration = yaml.safe_load(path.read_text("utf-8"))
+    entity = ToolEntity(identity={**declaration["identity"], "provider": "google_calendar"},
+                        parameters=declaration.get("parameters") or [],
+                        description=declaration["description"])
+    strategy = SimpleNamespace()
+    strategy._set_prompt_tool_parameter = functools.partial(
+        AgentStrategy._set_prompt_tool_parameter, strategy)
+    return AgentStrategy._convert_tool_to_prompt_message_tool(strategy, entity).model_dump()
+
+
+def test_the_printed_total_is_the_exact_sum_of_what_dify_sends() -> None:
+    """Counted independently: every tool YAML on disk through the SDK's conversion, each
+    serialised the way the script says (json.dumps, default separators), summed. Counting one
+    tool only, compact JSON or a skipped tool all show here."""
+    tools = [_sdk_tool(path) for path in sorted((REPO / "tools").glob("*.yaml"))]
+    per_tool = {tool["name"]: len(json.dumps(tool, ensure_ascii=False)) for tool in tools}
+    run = subprocess.run([sys.executable, "scripts/schema_size.py"], cwd=REPO,
+                         capture_output=True, text=True, timeout=60, check=False)
+    printed = dict(line.split()[:2] for line in run.stdout.splitlines()
+                   if line and not line.startswith("total"))
+    assert {name: int(size) for name, size in printed.items()} == per_tool
+    total = re.search(r"^total\s+(\d+) characters for (\d+) tools", run.stdout, re.M)
+    assert total, run.stdout
+    assert (int(total[1]), int(total[2])) == (sum(per_tool.values()), len(per_tool))
+    assert sum(schema_size.schema_sizes().values()) == sum(per_tool.values())
 
 
 def test_script_fails_above_the_budget() -> None:
