@@ -13,10 +13,12 @@ class FileServer:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        self.requested: list[str] = []  # every path asked for
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                outer.requested.append(self.path)
                 name = self.path.split("/")[2]
                 body = outer.files.get(name)
                 self.send_response(200 if body is not None else 404)

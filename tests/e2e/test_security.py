@@ -371,3 +371,29 @@ def test_unreachable_vulnerability_service_is_a_clear_skip_not_a_pass(script, tm
     strict = subprocess.run([*audit, "--strict"], env=env, capture_output=True, text=True,
                             timeout=60)
     assert strict.returncode != 0
+
+
+# --- the import's file download --------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", [
+    "http://127.0.0.1:{port}/files/team.ics/file-preview",  # Dify's path, but not signed
+    "http://127.0.0.1:{port}/calendar.ics?team.ics",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fd00:ec2::254]/files/x/file-preview?timestamp=1&nonce=n&sign=s",
+    "http://" + "a" * 64 + ".example/calendar.ics",
+])
+def test_a_file_link_into_the_hosts_network_is_refused_through_the_plugin(link, sec_plugin, emu,
+                                                                          oauth_creds):
+    """A file added by link reaches the plugin as the user's URL, unchanged: only Dify's own
+    signed links may point inside the network (tests/unit/ics/test_files.py has the rest)."""
+    from tests.dify_files import FileServer
+
+    with FileServer() as files:
+        parameter = files.parameter("team.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+        parameter["url"] = link.format(port=files.server.server_address[1])
+        with pytest.raises(PluginInvokeError) as refused:
+            sec_plugin.invoke_tool("import_events_ics", {"file": parameter}, oauth_creds)
+    assert refused.value.error_type == "InvalidInputError"
+    assert clear_error_problem(refused.value.error_type, refused.value.message) is None
+    assert files.requested == []
