@@ -37,7 +37,8 @@ class Mutation:
 
 
 LOGS = "tests/unit/test_logs.py::test_redact_masks_opaque_values_by_their_key"
-SCHEMA = "tests/unit/test_schema_size.py::test_the_printed_total_is_the_exact_sum_of_what_dify_sends"
+SCHEMA = ("tests/unit/test_schema_size.py::"
+          "test_the_printed_total_is_the_exact_sum_of_what_dify_sends")
 OAUTH = "tests/unit/google/test_oauth.py"
 FILES = "tests/unit/ics/test_files.py"
 KEYED = "tests/e2e/test_write_correctness.py"
