@@ -71,7 +71,8 @@ MUTATIONS = (
     Mutation("include_granted_scopes back", "gcal/google/oauth.py",
              '        "prompt": "consent",\n',
              '        "prompt": "consent",\n        "include_granted_scopes": "true",\n',
-             (OAUTH,)),
+             ("tests/e2e/test_oauth_hooks.py::"
+              "test_the_connection_carries_only_the_plugins_scopes",)),
     Mutation("refused exchange keeps its tokens", "gcal/google/oauth.py",
              "        revoke(tokens, session=session)\n", "", (OAUTH,)),
     Mutation("refresh lock kept after the refresh", "gcal/google/oauth.py",

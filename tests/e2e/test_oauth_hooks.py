@@ -154,3 +154,20 @@ def test_manual_credentials_missing_a_scope_are_refused(plugin, emu):
         plugin.validate_credentials({"client_id": "test-client", "client_secret": "test-secret",
                                      "refresh_token": refresh_token})
     assert "Missing" in error.value.message
+
+
+def test_the_connection_carries_only_the_plugins_scopes(plugin, emu):
+    """A client shared by several plugins: the user once granted it the broad `calendar` scope
+    for another one. Through the browser flow (Google's incremental authorization is modelled
+    by the emulator), the plugin's connection must not inherit it."""
+    import requests
+
+    broad = "https://www.googleapis.com/auth/calendar"
+    emu.issue_refresh_token(ALICE, "test-client", scopes=[broad])
+    emu.auto_consent_user = ALICE
+    url = plugin.oauth_authorization_url(REDIRECT, SYSTEM)
+    answer = requests.get(url, allow_redirects=False, timeout=10)
+    creds = plugin.oauth_get_credentials(REDIRECT, SYSTEM, answer.headers["Location"])
+    with emu.state.lock:
+        granted = emu.state.access_tokens[creds["credentials"]["access_token"]].scopes
+    assert sorted(granted) == sorted(SCOPES)

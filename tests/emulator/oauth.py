@@ -96,8 +96,10 @@ def authorize(emu: GoogleEmulator, query: dict[str, list[str]]) -> Result:
             client_id or "", user, redirect_uri=redirect_uri, scope=scope, state=state,
             code_challenge=challenge, code_challenge_method=method or "S256",
             access_type=access_type,
+            include_granted_scopes=_first(query, "include_granted_scopes") == "true",
         )
-        return _redirect(redirect_uri, {"code": code, **extra, "scope": scope})
+        granted = " ".join(emu.state.codes[code].scopes)
+        return _redirect(redirect_uri, {"code": code, **extra, "scope": granted})
     return 200, _consent_page(emu, query, scopes), {"Content-Type": "text/html; charset=utf-8"}
 
 
@@ -138,8 +140,10 @@ def consent_submit(emu: GoogleEmulator, form: dict[str, list[str]]) -> Result:
         code_challenge=_first(form, "code_challenge"),
         code_challenge_method=_first(form, "code_challenge_method") or "S256",
         granted_scopes=granted, access_type=_first(form, "access_type") or "online",
+        include_granted_scopes=_first(form, "include_granted_scopes") == "true",
     )
-    return _redirect(redirect_uri, {"code": code, **extra, "scope": " ".join(granted)})
+    granted_now = " ".join(emu.state.codes[code].scopes)
+    return _redirect(redirect_uri, {"code": code, **extra, "scope": granted_now})
 
 
 def _client_auth(
@@ -259,6 +263,18 @@ def revoke(emu: GoogleEmulator, form: dict[str, list[str]]) -> Result:
             if a.refresh_token == refresh:
                 a.revoked = True
     return 200, {}, {}
+
+
+def earlier_grants(emu: GoogleEmulator, client_id: str, email: str) -> list[str]:
+    """Scopes the user granted this client before and has not revoked. With
+    ``include_granted_scopes=true`` "the new access token will also cover any scopes to which
+    the user previously granted the application access"
+    (https://developers.google.com/identity/protocols/oauth2/web-server#incrementalAuth)."""
+    found: list[str] = []
+    for grant in emu.state.refresh_tokens.values():
+        if grant.client_id == client_id and grant.email == email and not grant.revoked:
+            found += [scope for scope in grant.scopes if scope not in found]
+    return found
 
 
 def new_code(

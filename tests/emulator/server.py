@@ -530,8 +530,11 @@ class GoogleEmulator:
         code_challenge_method: str = "S256",
         granted_scopes: list[str] | None = None,
         access_type: str = "offline",
+        include_granted_scopes: bool = False,
     ) -> str:
-        """Simulate the user clicking Allow; returns the authorization code."""
+        """Simulate the user clicking Allow; returns the authorization code. With
+        ``include_granted_scopes`` the code also carries the user's earlier grants to the
+        client (Google's incremental authorization)."""
         requested = scope.split() if isinstance(scope, str) else list(scope)
         granted = list(granted_scopes) if granted_scopes is not None else requested
         with self.state.lock:
@@ -540,6 +543,9 @@ class GoogleEmulator:
                 raise ValueError(f"unknown client {client_id!r}")
             if email not in self.state.users:
                 raise ValueError(f"unknown user {email!r}")
+            if include_granted_scopes:
+                granted += [s for s in oauth.earlier_grants(self, client_id, email)
+                            if s not in granted]
             return oauth.new_code(self, client_id, email, redirect_uri, granted,
                                   code_challenge, code_challenge_method, access_type)
 
