@@ -50,7 +50,7 @@ else:
     _EMULATOR_ABSENT = False
 
 from tests.e2e.plugin_launch import LAUNCH_LOGS
-from tests.plugin_process import PluginProcess
+from tests.plugin_process import LOOPBACK_MARKER, PluginProcess
 from tests.reliability import leaks_in_process_output, record
 
 ALICE = "alice@example.com"
@@ -110,6 +110,23 @@ def _guard_the_network() -> None:
     socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
 
 
+_plugin_refusals_seen: dict[int, int] = {}
+
+
+def _refused_by_plugin_processes() -> list[str]:
+    """Refusals the guard of the plugin processes (tests/loopback_guard) printed since the last
+    test ended."""
+    found = []
+    for process in PluginProcess.started:
+        lines = [line for line in process.stderr_text.splitlines()
+                 if line.startswith(LOOPBACK_MARKER)]
+        seen = _plugin_refusals_seen.get(id(process), 0)
+        found += [f"plugin {process.pid}: {line[len(LOOPBACK_MARKER):].strip()}"
+                  for line in lines[seen:]]
+        _plugin_refusals_seen[id(process)] = len(lines)
+    return found
+
+
 @pytest.fixture(autouse=True)
 def _no_connection_beyond_loopback(request: pytest.FixtureRequest) -> Iterator[None]:
     global _live_test_running
@@ -117,6 +134,7 @@ def _no_connection_beyond_loopback(request: pytest.FixtureRequest) -> Iterator[N
     del _refused_connections[:]
     yield
     _live_test_running = False
+    _refused_connections.extend(_refused_by_plugin_processes())
     if _refused_connections:
         refused = sorted(set(_refused_connections))
         del _refused_connections[:]

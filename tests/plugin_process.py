@@ -106,6 +106,10 @@ class PluginInvokeError(Exception):
         return f"{self.error_type}: {self.message}" if self.error_type else self.message
 
 
+LOOPBACK_GUARD = str(Path(__file__).resolve().parent / "loopback_guard")
+LOOPBACK_MARKER = "LOOPBACK-GUARD refused a connection to"
+
+
 class PluginProcessError(RuntimeError):
     """The plugin process itself misbehaved (did not start, died, timed out)."""
 
@@ -239,6 +243,9 @@ class PluginProcess:
             proc_env["GOOGLE_CALENDAR_EMULATOR_HOST"] = emulator_host
         if env:
             proc_env.update(env)
+        # No packet beyond loopback from the plugin either (tests/loopback_guard).
+        proc_env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [LOOPBACK_GUARD, proc_env.get("PYTHONPATH")]))
         self.env = proc_env
 
         self._proc = subprocess.Popen(

@@ -397,3 +397,22 @@ def test_a_file_link_into_the_hosts_network_is_refused_through_the_plugin(link, 
     assert refused.value.error_type == "InvalidInputError"
     assert clear_error_problem(refused.value.error_type, refused.value.message) is None
     assert files.requested == []
+
+
+def test_the_plugin_process_cannot_reach_beyond_loopback_either(sec_plugin, emu, oauth_creds):
+    """The plugin's own checks allow a public link; the tests' guard in the plugin process
+    (tests/loopback_guard) refuses the connection before a packet leaves, and says so."""
+    from tests import conftest
+    from tests.plugin_process import LOOPBACK_MARKER
+
+    parameter = {"dify_model_identity": "__dify__file__", "mime_type": "text/calendar",
+                 "filename": "x.ics", "extension": ".ics", "size": 10, "type": "document",
+                 "url": "http://93.184.216.34/calendar.ics"}
+    with pytest.raises(PluginInvokeError) as failed:
+        sec_plugin.invoke_tool("import_events_ics", {"file": parameter}, oauth_creds)
+    assert "Could not download the file from its link" in failed.value.message
+    deadline = time.monotonic() + 5
+    while LOOPBACK_MARKER not in sec_plugin.stderr_text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    refused = conftest._refused_by_plugin_processes()  # seen here: this test expected it
+    assert refused == [f"plugin {sec_plugin.pid}: 93.184.216.34:80"]
