@@ -32,11 +32,11 @@ def _check(address: object) -> None:
 def _guard(cls: type) -> None:
     plain_connect, plain_connect_ex = cls.connect, cls.connect_ex
 
-    def connect(self, address):  # noqa: ANN001, ANN202
+    def connect(self, address):
         _check(address)
         return plain_connect(self, address)
 
-    def connect_ex(self, address):  # noqa: ANN001, ANN202
+    def connect_ex(self, address):
         _check(address)
         return plain_connect_ex(self, address)
 
