@@ -54,17 +54,8 @@ def test_schema_follows_difys_rules_for_plugin_parameters() -> None:
 def test_schema_equals_the_sdks_own_agent_conversion(path: Path) -> None:
     """Agent strategies (Dify's Agent node) convert tools with the SDK's
     ``AgentStrategy._convert_tool_to_prompt_message_tool``; it must give the same schema."""
-    from dify_plugin.interfaces.agent.strategy import AgentStrategy, ToolEntity
-
     declaration = yaml.safe_load(path.read_text("utf-8"))
-    entity = ToolEntity(identity={**declaration["identity"], "provider": "google_calendar"},
-                        parameters=declaration.get("parameters") or [],
-                        description=declaration["description"])
-    strategy = SimpleNamespace()
-    strategy._set_prompt_tool_parameter = functools.partial(
-        AgentStrategy._set_prompt_tool_parameter, strategy)
-    sdk_tool = AgentStrategy._convert_tool_to_prompt_message_tool(strategy, entity)
-    assert sdk_tool.model_dump() == schema_size.prompt_message_tool(declaration)
+    assert _sdk_tool(path) == schema_size.prompt_message_tool(declaration)
 
 
 def test_every_tool_yaml_is_counted() -> None:
