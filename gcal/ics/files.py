@@ -32,7 +32,7 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import certifi
+from requests import certs
 
 from gcal.errors import InvalidInputError, TransportError
 from gcal.google.transport import USER_AGENT, default_timeout
@@ -194,7 +194,7 @@ class _Download:
             raise error or OSError("no address")
         if target.scheme == "https":
             context = ssl.create_default_context(
-                cafile=os.environ.get("REQUESTS_CA_BUNDLE") or certifi.where())
+                cafile=os.environ.get("REQUESTS_CA_BUNDLE") or certs.where())  # as requests
             sock = context.wrap_socket(sock, server_hostname=target.host)
         return sock
 

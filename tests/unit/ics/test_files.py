@@ -10,7 +10,10 @@ meet the suite's loopback guard (tests/conftest.py) before a packet left.
 from __future__ import annotations
 
 import gzip
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -95,6 +98,7 @@ class Server:
 
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.http.daemon_threads = True
+        self.http.handle_error = lambda request, address: None  # clients hang up on purpose
         self.port = self.http.server_address[1]
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
@@ -264,3 +268,55 @@ def test_a_malformed_link_is_the_users_input_error(url, network):
         fetch(url)
     assert bad.value.parameter == "file"
     assert network == []
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
+    """An HTTPS server on loopback whose certificate names calendar.example only."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=calendar.example",
+                    "-addext", "subjectAltName=DNS:calendar.example"],
+                   check=True, capture_output=True, timeout=120)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(ICS)))
+            self.end_headers()
+            self.wfile.write(ICS)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    https = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    https.socket = context.wrap_socket(https.socket, server_side=True)
+    https.handle_error = lambda request, address: None  # the impostor test fails the handshake
+    threading.Thread(target=https.serve_forever, daemon=True).start()
+    yield https.server_address[1], cert
+    https.shutdown()
+    https.server_close()
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_host_name(
+        tls_server, network, monkeypatch):
+    port, cert = tls_server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert)
+    monkeypatch.setitem(NAMES, "impostor.example", [PUBLIC])
+
+    def to_tls_server(address: tuple[str, int], timeout: float) -> socket.socket:
+        network.append(address[0])
+        assert address[0] == PUBLIC
+        return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+    monkeypatch.setattr(files, "connect", to_tls_server)
+    assert fetch("https://calendar.example/calendar.ics") == ICS
+    with pytest.raises(TransportError) as refused:  # the certificate names another host
+        fetch("https://impostor.example/calendar.ics")
+    assert "Could not download the file from its link" in refused.value.message
+    assert network == [PUBLIC, PUBLIC]
