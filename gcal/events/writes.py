@@ -184,6 +184,8 @@ def create_event(
         overlaps = pool.submit(_conflicts, client, calendar.id, span, event_id, check_notes,
                                free=body.get("transparency") == "transparent", read=read)
         item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
+        if idempotency_key and item.get("start"):  # a 409 answered with someone else's event
+            _require_own_keyed(client, calendar.id, item, body, span)
         conflicts = overlaps.result()
     notes = invitation_note(send, item.get("attendees"), "Invitations")
     if ignored:

@@ -200,6 +200,30 @@ def test_a_keyed_create_is_not_pre_empted_by_someone_elses_event(planted, plugin
     assert "not created by you" in clash.value.message
 
 
+def test_a_keyed_create_that_loses_the_race_for_its_id_reports_the_clash(plugin, emu,
+                                                                        oauth_creds):
+    """Bob's event lands under the key's id between Alice's lookup and her insert: Google's
+    409 leads to his event, which must not be reported as hers."""
+    from gcal.google.ids import event_id_for_key
+
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    team = emu.add_calendar(ALICE, "Team", time_zone="Europe/Berlin")
+    emu.share_calendar(team, BOB, role="writer")
+    planted_id = event_id_for_key("standup-1", team, ALICE)
+    emu.add_event(team, {"id": planted_id, "summary": "Standup", "creator": {"email": BOB},
+                         "organizer": {"email": BOB},
+                         "start": {"dateTime": "2026-03-10T09:00:00+01:00"},
+                         "end": {"dateTime": "2026-03-10T10:00:00+01:00"}}, as_user=BOB)
+    emu.inject_fault(Fault(method="GET", path_regex=rf"/events/{planted_id}$", status=404,
+                           reason="notFound", times=1))  # the lookup happened before Bob's
+    with pytest.raises(PluginInvokeError) as clash:
+        plugin.invoke_tool("create_event", {"summary": "Standup", "start": "2026-03-10T09:00",
+                                            "calendar_id": team, "idempotency_key": "standup-1",
+                                            "allow_duplicate": True}, oauth_creds)
+    assert "not created by you" in clash.value.message
+    assert [r.status for r in emu.requests if r.method == "POST"][-1] == 409
+
+
 def test_a_key_reused_for_another_event_reports_the_clash(plugin, emu, oauth_creds):
     params = {"summary": "Standup", "start": "2026-03-10T09:00", "idempotency_key": "k-1"}
     assert plugin.invoke_tool("create_event", params, oauth_creds).variables["action"] == \
