@@ -104,6 +104,9 @@ MUTATIONS = (
     Mutation("keyed hit accepted whatever it holds", "gcal/events/writes.py",
              "if not (mine and same):", "if not mine:", (KEYED + "::test_a_key_reused_for_"
                                                         "another_event_reports_the_clash",)),
+    Mutation("keyed id taken in a race accepted", "gcal/events/writes.py",
+             'if idempotency_key and item.get("start"):', "if False:",
+             (KEYED + "::test_a_keyed_create_that_loses_the_race_for_its_id_reports_the_clash",)),
     Mutation("loopback guard lets everything through", "tests/conftest.py",
              "allowed = ipaddress.ip_address(host).is_loopback", "allowed = True",
              ("tests/unit/test_network_guard.py",)),
