@@ -1,7 +1,8 @@
-from dify_plugin import DifyPluginEnv, Plugin
+from dify_plugin import DifyPluginEnv
 from dify_plugin.config.logger_format import plugin_logger_handler
 
 from gcal import logs
+from plugin_edge import EdgePlugin
 from remote_debug import exit_unless_remote_debugging_can_start
 
 
@@ -15,7 +16,7 @@ class PluginSettings(DifyPluginEnv):
 settings = PluginSettings(MAX_REQUEST_TIMEOUT=120)
 exit_unless_remote_debugging_can_start(settings)  # one clear line when .env cannot work
 logs.configure(plugin_logger_handler, settings.LOG_LEVEL)
-plugin = Plugin(settings)
+plugin = EdgePlugin(settings)  # expected errors leave without the SDK's traceback
 
 if __name__ == "__main__":
     plugin.run()

@@ -20,11 +20,10 @@ REAUTHORIZATION_MARK = "reauthorization_required"
 REAUTHORIZATION_RETRY_SECONDS = 300
 
 RECONNECT_MESSAGE = (
-    "Google no longer accepts this Google Calendar connection (the grant was revoked or "
-    "expired: invalid_grant). Reconnect it in Dify: Tools → Google Calendar → the "
-    "authorization in use → remove it, then Add authorization → OAuth and sign in with Google "
-    "again. If the OAuth app in Google Cloud Console is still in \"Testing\", Google expires "
-    "its grants after 7 days: publish it (\"In production\") to stop this."
+    "Google no longer accepts this Google Calendar connection (invalid_grant: revoked or "
+    "expired). Reconnect in Dify: Tools → Google Calendar → remove this authorization, then "
+    "Add authorization → OAuth. An OAuth app left in \"Testing\" in Google Cloud Console loses "
+    "its grants after 7 days: publish it."
 )
 
 
