@@ -94,6 +94,11 @@ def test_refresh_keeps_refresh_token_and_revocation_asks_to_reauthorize(plugin, 
     assert refreshed["credentials"]["access_token"] != creds["access_token"]
     assert refreshed["expires_at"] > time.time() + 3000
     emu.revoke_user_tokens(ALICE)
+    # Until Google refuses the access token it last obtained, a refresh is answered with it
+    # (gcal/google/refresh_memo.py); the refusal makes the next refresh ask Google.
+    with pytest.raises(PluginInvokeError) as refused:
+        plugin.invoke_tool("list_events", {}, refreshed["credentials"])
+    assert refused.value.error_type == "AuthenticationError"
     stale = plugin.oauth_refresh_credentials(REDIRECT, SYSTEM, creds)["credentials"]
     with pytest.raises(PluginInvokeError) as error:  # see tests/dify_host/test_connection.py
         plugin.invoke_tool("get_current_time", {}, stale)
