@@ -51,6 +51,7 @@ from typing import Any, ClassVar, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 from tests.dify_host.readers import AGENT_APPS
+from tests.timeouts import scaled
 
 REPO_ROOT = str(Path(__file__).resolve().parent.parent)
 CURRENT_AGENT_APP = AGENT_APPS[-1]
@@ -59,7 +60,7 @@ _JSON_DECODER = json.JSONDecoder()
 
 DEFAULT_PROVIDER = "google_calendar"
 DEFAULT_USER_ID = "user-1"
-DEFAULT_TIMEOUT: float = 60
+DEFAULT_TIMEOUT: float = scaled(60)  # per request; tests/timeouts.py
 
 
 class CallOptions(TypedDict, total=False):
@@ -208,7 +209,7 @@ class PluginProcess:
         env: Mapping[str, str] | None = None,
         python: str | None = None,
         cwd: str = REPO_ROOT,
-        start_timeout: float = 60,
+        start_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.cwd = str(cwd)
         self.python = python or default_python(self.cwd)
@@ -436,7 +437,7 @@ class PluginProcess:
         self,
         data: Mapping[str, Any],
         *,
-        timeout: float = 60,
+        timeout: float = DEFAULT_TIMEOUT,
         context: Mapping[str, Any] | None = None,
         conversation_id: str | None = None,
         message_id: str | None = None,
