@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypedDict, Unpack
 from urllib.parse import urlsplit
 
+from gcal.google.transport import READ_TIMEOUT
 from tests.dify_host.readers import AGENT_APPS
 from tests.timeouts import scaled
 
@@ -238,6 +239,9 @@ class PluginProcess:
         )
         if emulator_host:
             proc_env["GOOGLE_CALENDAR_EMULATOR_HOST"] = emulator_host
+        # A busy machine makes the emulator slow too: the plugin's read timeout scales with the
+        # tests' time factor (tests/timeouts.py) unless a test or the caller sets it.
+        proc_env.setdefault("GCAL_READ_TIMEOUT", str(scaled(READ_TIMEOUT)))
         if env:
             proc_env.update(env)
         self.env = proc_env
