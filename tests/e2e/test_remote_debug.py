@@ -179,23 +179,8 @@ def test_remote_debug_handshake_declarations_and_invoke(debug_port: DebugPort, t
 
         # Full duplex afterwards: a request over the same socket gets session frames back.
         if "get_current_time" in names:
-            session_id = str(uuid.uuid4())
-            debug_port.send({
-                "session_id": session_id, "conversation_id": None, "message_id": None,
-                "app_id": None, "endpoint_id": None, "context": {}, "event": "request",
-                "data": {"user_id": "u", "type": "tool", "action": "invoke_tool",
-                         "provider": "google_calendar", "tool": "get_current_time",
-                         "credentials": {"access_token": "x"}, "credential_type": "oauth2",
-                         "tool_parameters": {"time_zone": "Asia/Tokyo"}},
-            })
-            replies = []
-            while True:
-                frame = debug_port.frame(time.monotonic() + 30)
-                if frame.get("event") != "session" or frame.get("session_id") != session_id:
-                    continue
-                replies.append(frame["data"])
-                if frame["data"]["type"] == "end":
-                    break
+            replies = _invoke(debug_port, "get_current_time", {"access_token": "x"},
+                              {"time_zone": "Asia/Tokyo"})
             streamed = [r["data"] for r in replies if r["type"] == "stream"]
             assert not [r for r in replies if r["type"] == "error"], replies
             assert any("Asia/Tokyo" in json.dumps(m) for m in streamed)
