@@ -75,6 +75,12 @@ def _handshake(host: str, port: int, key: str) -> None:
             return  # the daemon stays silent on an accepted key
         except OSError as exc:
             answer = (exc.strerror or type(exc).__name__).encode()
+    if answer.startswith(b"HTTP/"):
+        raise RemoteDebugError(
+            f"REMOTE_INSTALL_URL={where} answers HTTP: that is a web port, not Dify's plugin "
+            f"debugging port (usually 5003: the daemon's PLUGIN_REMOTE_INSTALLING_PORT, "
+            f"PLUGIN_DEBUGGING_PORT in Dify's docker/.env); copy the URL shown on {DEBUG_PAGE}"
+        )
     lines = answer.decode("utf-8", "replace").strip().splitlines()
     reason = lines[0][:200] if lines else "the connection was closed"
     raise RemoteDebugError(

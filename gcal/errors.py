@@ -196,11 +196,10 @@ class OAuthError(GoogleCalendarError):
 
 class ReauthorizationRequiredError(OAuthError):
     default_message = (
-        "Google no longer accepts the stored authorization (refresh token expired or revoked; "
-        "invalid_grant). Re-authorize the Google Calendar plugin in Dify. Note: if the OAuth "
-        "app in Google Cloud Console is still in \"Testing\" publishing status, Google "
-        "expires its refresh tokens after 7 days; publish the app (\"In production\") to "
-        "avoid this."
+        "Google no longer accepts the stored authorization (invalid_grant: revoked or "
+        "expired). Re-authorize the Google Calendar plugin in Dify. An OAuth app left in "
+        "\"Testing\" in Google Cloud Console loses its refresh tokens after 7 days: publish "
+        "it (\"In production\")."
     )
 
 

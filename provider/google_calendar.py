@@ -10,7 +10,7 @@ from werkzeug import Request
 
 from gcal import logs
 from gcal.errors import GoogleCalendarError, ReauthorizationRequiredError
-from gcal.google import oauth
+from gcal.google import oauth, refresh_memo
 from gcal.google.credentials_check import (
     check_manual_credentials,
     clean_credential,
@@ -68,7 +68,7 @@ class GoogleCalendarProvider(ToolProvider):
                 "This connection has no refresh token. Remove it and connect the account again."
             )
         try:
-            tokens = oauth.refresh(client, refresh_token)
+            tokens = refresh_memo.refresh(client, refresh_token)  # Dify may ask on every call
         except ReauthorizationRequiredError:
             # Keep the tools visible and let every call say how to reconnect (see
             # gcal.google.credentials_check.stale_oauth_credentials); transient failures still

@@ -6,8 +6,9 @@ Google emulator with demo data. Shows what Dify receives from each tool call.
     scripts/console.py --call list_events time_max=tomorrow
     echo "call get_current_time" | scripts/console.py   (reads commands when stdin is no TTY)
 
-Commands: tools | help [TOOL] | call <tool> key=value ... | show NAME | save [FILE] |
-creds oauth|manual | oauth | clear | quit
+Commands: tools | help [TOOL] | call <tool> key=value ... (file=@PATH passes a local file the
+way Dify passes one) | show NAME | save [FILE] (into $GCAL_DEMO_DIR, default a temp folder,
+never the checkout) | creds oauth|manual | oauth | clear | quit
 Options: --emulator HOST:PORT with --access-token/--refresh-token/--client-id/--client-secret
 to use a running emulator instead of starting `python -m tests.emulator --seed demo`.
 """
@@ -24,6 +25,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -35,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from tests.dify_files import FileServer  # noqa: E402
 from tests.plugin_process import (  # noqa: E402
     PluginInvokeError,
     PluginProcess,
@@ -50,6 +53,11 @@ REDIRECT_URI = (
     f"{_MANIFEST['author']}/{_MANIFEST['name']}/google_calendar/tool/callback"
 )
 
+
+# Where `save` writes: outside the checkout, so `scripts/package` never meets a demo export.
+DEMO_DIR = Path(os.environ.get("GCAL_DEMO_DIR") or Path(tempfile.gettempdir()) / "gcal-demo")
+# `key=@path` hands the tool a local file as Dify hands it a file variable.
+FILE_PREFIX = "@"
 
 # Longer variable values are cut to this many characters; `show NAME` prints them in full.
 PREVIEW_CHARS = 160
@@ -160,6 +168,7 @@ class Console:
         self.failures = 0
         self.last_variables: dict[str, Any] = {}
         self.last_blob: tuple[bytes, dict] | None = None
+        self.file_server: FileServer | None = None
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -187,8 +196,9 @@ class Console:
                  "  tools                         list tools and their parameters\n"
                  "  help TOOL                     parameters of one tool\n"
                  "  call <tool> key=value ...     invoke a tool as Dify does\n"
+                 "                                (file=@PATH: a local file, as Dify passes one)\n"
                  "  show NAME                     a variable of the last call in full\n"
-                 "  save [FILE]                   write the last exported file (.ics)\n"
+                 f"  save [FILE]                   write the last exported file into {DEMO_DIR}\n"
                  "  creds oauth|manual            credential type used by `call`\n"
                  "  oauth                         walk the OAuth hooks against the emulator\n"
                  "  clear                         clear the screen\n"
@@ -238,13 +248,26 @@ class Console:
             self.say("nothing to save yet: call export_events_ics first")
             return
         data, meta = self.last_blob
-        target = Path(args[0] if args else (meta.get("filename") or "export.ics")).expanduser()
+        target = save_path(args[0] if args else (meta.get("filename") or "export.ics"))
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         except OSError as exc:
             self.say(f"cannot write {target}: {exc.strerror or exc}")
             return
         self.say(f"saved {len(data)} bytes to {target}")
+
+    def local_file(self, path: str) -> dict:
+        """A Dify file parameter whose signed URL serves the local file (tests/dify_files.py)."""
+        source = Path(path).expanduser()
+        content = source.read_bytes()
+        if self.file_server is None:
+            self.file_server = FileServer()
+        return self.file_server.parameter(source.name, content)
+
+    def close(self) -> None:
+        if self.file_server is not None:
+            self.file_server.__exit__(None, None, None)
 
     def do_creds(self, args: list[str]) -> None:
         if args and args[0] in ("oauth", "manual"):
@@ -269,7 +292,11 @@ class Console:
             if key not in declared:
                 self.say(f"note: {tool} declares no parameter {key!r}")
             try:
-                params[key] = convert(value, declared.get(key))
+                params[key] = (self.local_file(value[1:]) if value.startswith(FILE_PREFIX)
+                               else convert(value, declared.get(key)))
+            except OSError as exc:
+                self.say(f"not called: cannot read {value[1:]}: {exc.strerror or exc}")
+                return
             except ValueError as exc:
                 self.say(f"not called: {key} {exc} (`help {tool}` lists the parameters)")
                 return
@@ -359,6 +386,9 @@ class Console:
         if cmd in ("quit", "exit", "q"):
             return False
         handler = getattr(self, f"do_{cmd}", None)
+        if handler is None and words[0] in self.tools:
+            self.say(f"{words[0]} is a tool: type `call {line.strip()}`")
+            return True
         if handler is None:
             self.say(f"unknown command {cmd!r}; try `help`")
             return True
@@ -393,7 +423,25 @@ class Console:
                 break
 
 
+def save_path(name: str) -> Path:
+    """An absolute path stays as given; a bare or relative name goes into the demo folder."""
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else DEMO_DIR / path
+
+
+def _exit_on_hangup_or_term() -> None:
+    """Closing the terminal (SIGHUP) or `kill` (SIGTERM) runs the clean-up below: the emulator
+    and the plugin run in their own sessions and would not get the terminal's signal."""
+    def leave(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGHUP", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), leave)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _exit_on_hangup_or_term()
     parser = argparse.ArgumentParser(description="Google Calendar plugin demo console")
     parser.add_argument("--call", nargs=argparse.REMAINDER, metavar="TOOL key=value",
                         help="invoke one tool and exit")
@@ -424,10 +472,13 @@ def main(argv: list[str] | None = None) -> int:
             console = Console(plugin, info)
             if args.manual:
                 console.mode = "manual"
-            if args.call is not None:
-                console.do_call(args.call)
-            else:
-                console.repl(sys.stdin)
+            try:
+                if args.call is not None:
+                    console.do_call(args.call)
+                else:
+                    console.repl(sys.stdin)
+            finally:
+                console.close()
             return 1 if console.failures else 0
     except (PluginProcessError, RuntimeError) as exc:
         print(f"console: {exc}", file=sys.stderr)

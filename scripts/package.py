@@ -10,8 +10,11 @@ here they are ignored the same way, with a warning. Packages over 50 MB are refu
 
 Release metadata (`--author`, `--repo`, `--contact`) is written into the packaged copies only:
 manifest.yaml's `author`/`repo`/`contact`, every `identity.author` of the packaged YAMLs, and a
-"Source code" line in the packaged README. The author becomes the plugin id (`author/name`) and
-thereby part of the OAuth callback path.
+"Source code" line in the packaged README. The packaged README is the marketplace page: its
+developer commands and section give way to a pointer to the repository, and links to files the
+package does not carry (docs/) become absolute links into `--repo`, or plain text without it.
+Private keys, calendar files and other packages in the tree are refused, not packed. The author
+becomes the plugin id (`author/name`) and thereby part of the OAuth callback path.
 
 On top of Dify's behaviour the build is deterministic (sorted entries, fixed timestamps) and
 checks, before writing, that the manifest validates with the SDK's own model and that every file
@@ -59,7 +62,8 @@ class Release:
     contact: str | None = None
 
     def problems(self) -> list[str]:
-        checks = (("author", self.author, author_problem), ("repo", self.repo, repo_url_problem),
+        checks = (("author", self.author, author_problem),
+                  ("repo", self.repo, lambda url: repo_url_problem(url, marketplace=False)),
                   ("contact", self.contact, contact_problem))
         return [f"--{name} {value!r}: {problem}" for name, value, rule in checks
                 if value is not None and (problem := rule(value))]
@@ -79,15 +83,27 @@ def contact_problem(contact: str) -> str | None:
     return None if EMAIL_PATTERN.fullmatch(contact) else "give an e-mail address"
 
 
-def repo_url_problem(url: str) -> str | None:
+def repo_url_problem(url: str, *, marketplace: bool = True) -> str | None:
+    """The marketplace's rule, or (marketplace=False) any https repository, e.g. a self-hosted
+    GitLab or Gitea for a package installed from a file."""
     parts = urlsplit(url)
-    if parts.scheme != "https":
+    if parts.scheme != "https" or not parts.hostname:
         return "use an https:// URL"
-    if parts.hostname not in ALLOWED_REPO_HOSTS:
+    if marketplace and parts.hostname not in ALLOWED_REPO_HOSTS:
         return "host must be one of " + ", ".join(ALLOWED_REPO_HOSTS)
     if len([p for p in parts.path.split("/") if p]) < 2 or parts.query or parts.fragment:
         return "give the repository itself, e.g. https://github.com/OWNER/REPO"
     return None
+
+
+def repo_file_url(repo: str, path: str) -> str:
+    """A file of the repository's default branch in its web view. GitHub and GitLab (also
+    self-hosted) answer `/blob/HEAD/<path>`; Gitea, Forgejo and Codeberg use `/src/branch/`."""
+    base = repo.rstrip("/").removesuffix(".git")
+    host = urlsplit(base).hostname or ""
+    if host == "codeberg.org" or "gitea" in host or "forgejo" in host:
+        return f"{base}/src/branch/main/{path}"
+    return f"{base}/blob/HEAD/{path}"
 
 
 def _replace_line(text: str, pattern: str, replacement: str, what: str) -> str:
@@ -126,13 +142,42 @@ def stamp_readme(text: str, repo: str) -> str:
     return "".join(lines)
 
 
-def stamped(rel: str, data: bytes, release: Release) -> bytes:
+_FIRST_BLOCK = re.compile(r"\n```[^\n]*\n.*?^```\n", re.MULTILINE | re.DOTALL)
+_DEVELOPMENT = re.compile(r"^## Development\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+_LINK = re.compile(r"\[([^\]]+)\]\((?!https?://|#|mailto:)([^)\s]+)\)")
+
+
+def package_readme(text: str, packaged: set[str], repo: str | None) -> str:
+    """The README as the marketplace page: no developer commands up front, the developer part
+    pointing to the repository, and no link to a file the package does not carry (absolute
+    into the repository with --repo, plain text without)."""
+    first_section = text.find("\n## ")
+    head = _FIRST_BLOCK.sub("\n", text[:first_section], count=1)
+    body = text[first_section:]
+    pointer = (f"## Development\n\nSource code, developer documentation and issues: <{repo}>.\n\n"
+               if repo else "")
+    text = head + _DEVELOPMENT.sub(pointer, body)
+
+    def relink(match: re.Match) -> str:
+        label, target = match.groups()
+        path = target.split("#", 1)[0]
+        if path in packaged:
+            return match.group(0)
+        return f"[{label}]({repo_file_url(repo, target)})" if repo else label
+
+    return re.sub(r"\n{3,}", "\n\n", _LINK.sub(relink, text)).rstrip("\n") + "\n"
+
+
+def stamped(rel: str, data: bytes, release: Release, packaged: set[str]) -> bytes:
+    if rel == "README.md":
+        readme = package_readme(data.decode("utf-8"), packaged, release.repo)
+        if release.repo:
+            readme = stamp_readme(readme, release.repo)
+        return readme.encode("utf-8")
     if not (release.author or release.repo or release.contact):
         return data
     if rel == "manifest.yaml":
         return stamp_manifest(data.decode("utf-8"), release).encode("utf-8")
-    if rel == "README.md" and release.repo:
-        return stamp_readme(data.decode("utf-8"), release.repo).encode("utf-8")
     if rel.endswith((".yaml", ".yml")) and release.author:
         parsed = yaml.safe_load(data) or {}
         if isinstance(parsed, dict) and "author" in (parsed.get("identity") or {}):
@@ -174,6 +219,33 @@ def iter_package_files(root: Path) -> list[str]:
             if not spec.match_file(rel) and (Path(dirpath) / f).is_file():
                 files.append(rel)
     return sorted(files)
+
+
+# Files that must never ship and that a newcomer's first hour leaves in the checkout: keys from
+# `dify signature generate` (*.private.pem), exported calendars (a demo `save`), other packages.
+STRAY_FILE = re.compile(r"(^|/)(.*\.(pem|key|p12|pfx|ics|ical|difypkg)|id_rsa|id_ed25519|\.env)$",
+                        re.IGNORECASE)
+
+
+def refuse_stray_files(files: list[str]) -> None:
+    stray = [rel for rel in files if STRAY_FILE.search(rel)]
+    if stray:
+        raise PackageError(
+            "refusing to pack " + ", ".join(stray) + ": private keys and calendar files do not "
+            "belong in the plugin; move them out of the checkout (keep signing keys elsewhere, "
+            "the demo console saves into $GCAL_DEMO_DIR)")
+
+
+def plugin_summary(contents: dict[str, bytes]) -> str:
+    """The plugin id and the OAuth callback it implies (to register in Google Cloud)."""
+    manifest = yaml.safe_load(contents["manifest.yaml"]) or {}
+    plugin_id = f"{manifest.get('author')}/{manifest.get('name')}"
+    providers = [(yaml.safe_load(contents[rel]) or {}).get("identity", {}).get("name")
+                 for rel in (manifest.get("plugins") or {}).get("tools") or [] if rel in contents]
+    callbacks = [f"{{CONSOLE_API_URL}}/console/api/oauth/plugin/{plugin_id}/{name}/tool/callback"
+                 for name in providers if name]
+    return (f"package: plugin id {plugin_id}; OAuth redirect URI to register in Google Cloud: "
+            + ", ".join(callbacks))
 
 
 # ----------------------------------------------------------------------------- validation
@@ -226,8 +298,10 @@ def collect(root: Path, release: Release) -> dict[str, bytes]:
     if problems:
         raise PackageError("; ".join(problems))
     root = root.resolve()
-    contents = {rel: stamped(rel, (root / rel).read_bytes(), release)
-                for rel in iter_package_files(root)}
+    files = iter_package_files(root)
+    refuse_stray_files(files)
+    contents = {rel: stamped(rel, (root / rel).read_bytes(), release, set(files))
+                for rel in files}
     _, refs = referenced_files(contents)
     missing = [r for r in dict.fromkeys(refs) if PurePosixPath(r).as_posix() not in contents]
     if missing:
@@ -302,16 +376,24 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(iter_package_files(args.root.resolve())))
             return 0
         if args.stage:
-            write_stage(args.root.resolve(), collect(args.root, release), args.stage)
+            contents = collect(args.root, release)
+            write_stage(args.root.resolve(), contents, args.stage)
+            print(plugin_summary(contents), file=sys.stderr)
             print(args.stage)
             return 0
         path = build_package(args.root, args.output, release)
     except (PackageError, OSError, yaml.YAMLError) as exc:
         print(f"package: error: {exc}", file=sys.stderr)
         return 1
+    if release.repo and (problem := repo_url_problem(release.repo)):
+        print(f"package: note: fine for installing from a file, but the marketplace refuses "
+              f"this --repo ({problem})", file=sys.stderr)
     with zipfile.ZipFile(path) as zf:
         count = len(zf.infolist())
+        summary = plugin_summary({name: zf.read(name) for name in zf.namelist()
+                                  if name.endswith((".yaml", ".yml"))})
     print(f"package: {count} files, {path.stat().st_size / 1024:.1f} KiB", file=sys.stderr)
+    print(summary, file=sys.stderr)
     print(path)
     return 0
 

@@ -50,7 +50,9 @@ from pathlib import Path
 from typing import Any, ClassVar, TypedDict, Unpack
 from urllib.parse import urlsplit
 
+from gcal.google.transport import READ_TIMEOUT
 from tests.dify_host.readers import AGENT_APPS
+from tests.timeouts import scaled
 
 REPO_ROOT = str(Path(__file__).resolve().parent.parent)
 CURRENT_AGENT_APP = AGENT_APPS[-1]
@@ -59,7 +61,7 @@ _JSON_DECODER = json.JSONDecoder()
 
 DEFAULT_PROVIDER = "google_calendar"
 DEFAULT_USER_ID = "user-1"
-DEFAULT_TIMEOUT: float = 60
+DEFAULT_TIMEOUT: float = scaled(60)  # per request; tests/timeouts.py
 
 
 class CallOptions(TypedDict, total=False):
@@ -212,7 +214,7 @@ class PluginProcess:
         env: Mapping[str, str] | None = None,
         python: str | None = None,
         cwd: str = REPO_ROOT,
-        start_timeout: float = 60,
+        start_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.cwd = str(cwd)
         self.python = python or default_python(self.cwd)
@@ -241,6 +243,9 @@ class PluginProcess:
         )
         if emulator_host:
             proc_env["GOOGLE_CALENDAR_EMULATOR_HOST"] = emulator_host
+        # A busy machine makes the emulator slow too: the plugin's read timeout scales with the
+        # tests' time factor (tests/timeouts.py) unless a test or the caller sets it.
+        proc_env.setdefault("GCAL_READ_TIMEOUT", str(scaled(READ_TIMEOUT)))
         if env:
             proc_env.update(env)
         # No packet beyond loopback from the plugin either (tests/loopback_guard).
@@ -443,7 +448,7 @@ class PluginProcess:
         self,
         data: Mapping[str, Any],
         *,
-        timeout: float = 60,
+        timeout: float = DEFAULT_TIMEOUT,
         context: Mapping[str, Any] | None = None,
         conversation_id: str | None = None,
         message_id: str | None = None,

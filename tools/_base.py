@@ -11,7 +11,8 @@ from dify_plugin import Tool
 from dify_plugin.entities.tool import ToolInvokeMessage
 
 from gcal import logs
-from gcal.errors import GoogleCalendarError
+from gcal.errors import AuthenticationError
+from gcal.google import refresh_memo
 from gcal.google.client import CalendarClient, client_from_credentials
 from gcal.replies.build import Reply
 from tools import _boundary
@@ -29,14 +30,15 @@ class CalendarTool(Tool):
         # Nothing is yielded inside the scope: its context must not outlive the generator step.
         with logs.tool_call(self.tool_name, self.runtime.session_id):
             credential_type = getattr(self.runtime.credential_type, "value", None)
+            # A GoogleCalendarError leaves through plugin_edge.EdgePlugin: message only.
             try:
                 client = client_from_credentials(self.runtime.credentials, credential_type)
                 reply = self.answer(client, tool_parameters)
-            except GoogleCalendarError as error:
-                # The SDK sends the whole traceback with the message (io_server.py:
-                # args.traceback) and an agent's model reads it: without the core's frames it
-                # stays short.
-                raise error.with_traceback(None) from None
+            except AuthenticationError:
+                # Revoked before it expired: Dify's next refresh must ask Google again.
+                refresh_memo.forget_access_token(
+                    str(self.runtime.credentials.get("access_token") or ""))
+                raise
         yield from self.reply_messages(reply)
 
     @property

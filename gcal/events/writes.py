@@ -55,7 +55,7 @@ class WriteResult:
     zone: ZoneInfo
     conflicts: list[Event] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    send_updates: str | None = None
+    send_updates: str | None = "none"  # whom Google e-mailed; "none" also when nothing was written
     headline: str | None = None  # what happened, when more than the action says
     data: dict = field(default_factory=dict)  # further typed outputs
 

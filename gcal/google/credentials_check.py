@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from gcal.errors import InvalidInputError, ReauthorizationRequiredError
+from gcal.errors import InvalidInputError, OAuthError, ReauthorizationRequiredError
 from gcal.google import oauth
 from gcal.google.transport import CalendarTransport, calendar_path
 
@@ -20,12 +20,24 @@ REAUTHORIZATION_MARK = "reauthorization_required"
 REAUTHORIZATION_RETRY_SECONDS = 300
 
 RECONNECT_MESSAGE = (
-    "Google no longer accepts this Google Calendar connection (the grant was revoked or "
-    "expired: invalid_grant). Reconnect it in Dify: Tools → Google Calendar → the "
-    "authorization in use → remove it, then Add authorization → OAuth and sign in with Google "
-    "again. If the OAuth app in Google Cloud Console is still in \"Testing\", Google expires "
-    "its grants after 7 days: publish it (\"In production\") to stop this."
+    "Google no longer accepts this Google Calendar connection (invalid_grant: revoked or "
+    "expired). Reconnect in Dify: Tools → Google Calendar → remove this authorization, then "
+    "Add authorization → OAuth. An OAuth app left in \"Testing\" in Google Cloud Console loses "
+    "its grants after 7 days: publish it."
 )
+
+
+# What was just typed into the manual form is judged as typed, not as an expired connection.
+# Google's access tokens start "ya29."; its refresh tokens "1//".
+ACCESS_TOKEN_PREFIX = "ya29."
+PLAYGROUND_HINT = ("copy it whole from the OAuth Playground after ticking \"Use your own OAuth "
+                   "credentials\" with this client ID and secret")
+NOT_A_REFRESH_TOKEN = ("this is an access token (ya29…), not a refresh token (1//…); "
+                       + PLAYGROUND_HINT)
+REFUSED_REFRESH_TOKEN = ("Google refused it for this client ID and secret (invalid_grant); "
+                         + PLAYGROUND_HINT)
+OTHER_CLIENTS_REFRESH_TOKEN = ("it was issued to another OAuth client (unauthorized_client); "
+                               + PLAYGROUND_HINT)
 
 
 def clean_credential(value: Any) -> str:
@@ -44,8 +56,18 @@ def check_manual_credentials(credentials: Mapping[str, Any]) -> str:
     for name, value in values.items():
         if not value:
             raise InvalidInputError(name, "is required for the manual connection")
+    refresh_token = values["refresh_token"]
+    if refresh_token.startswith(ACCESS_TOKEN_PREFIX):
+        raise InvalidInputError("refresh_token", NOT_A_REFRESH_TOKEN)
     client = oauth.OAuthClient(values["client_id"], values["client_secret"])
-    tokens = oauth.refresh(client, values["refresh_token"])
+    try:
+        tokens = oauth.refresh(client, refresh_token)
+    except ReauthorizationRequiredError:
+        raise InvalidInputError("refresh_token", REFUSED_REFRESH_TOKEN) from None
+    except OAuthError as exc:
+        if exc.error != "unauthorized_client":
+            raise
+        raise InvalidInputError("refresh_token", OTHER_CLIENTS_REFRESH_TOKEN) from None
     oauth.require_scopes(tokens)
     transport = CalendarTransport(tokens.access_token)
     entry = transport.get(calendar_path("users", "me", "calendarList", "primary")) or {}

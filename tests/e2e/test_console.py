@@ -3,8 +3,12 @@ fed a newcomer's typical mistakes on stdin. It must answer each one and keep goi
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import socket
 import subprocess
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,9 +18,16 @@ CONSOLE = Path(REPO_ROOT) / "scripts" / "console.py"
 EVENT_ID = re.compile(r"\[([a-v0-9_]{5,})\]")
 
 
-def _console(*args: str, stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess:
+def _console(*args: str, stdin: str = "", timeout: float = 120,
+             env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([default_python(), str(CONSOLE), *args], input=stdin,
-                          capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT)
+                          capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT,
+                          env={**os.environ, **(env or {})})
+
+
+def _git_status() -> str:
+    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                          capture_output=True, text=True, cwd=REPO_ROOT, check=True).stdout
 
 
 def test_console_survives_bad_input_and_saves_the_export(tmp_path: Path) -> None:
@@ -65,3 +76,55 @@ def test_console_survives_bad_input_and_saves_the_export(tmp_path: Path) -> None
     again = _console("--call", "list_events", week)
     assert again.returncode == 0, again.stderr
     assert first_ids and EVENT_ID.findall(again.stdout) == first_ids
+
+
+def test_save_and_import_stay_outside_the_checkout(tmp_path: Path) -> None:
+    """Issue 27: the demo's `save` wrote into the repository, which the packager then shipped;
+    `file=@path` passes a local file as Dify passes a file variable."""
+    before = _git_status()
+    demo_dir = tmp_path / "demo"
+    sample = Path(REPO_ROOT) / "tests" / "ics_samples" / "apple.ics"
+    session = _console(stdin="\n".join([
+        "call export_events_ics time_min=today time_max=tomorrow",
+        "save",
+        f"call import_events_ics file=@{sample} dry_run=true",
+        "call import_events_ics file=@/no/such/file.ics",
+        "list_events time_max=tomorrow",
+        "quit",
+    ]) + "\n", env={"GCAL_DEMO_DIR": str(demo_dir)})
+    out = session.stdout
+    assert "Traceback" not in out + session.stderr
+    saved = list(demo_dir.glob("*.ics"))
+    assert len(saved) == 1 and saved[0].read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert f"to {saved[0]}" in out
+    imported = out.split("gcal> call import_events_ics file=@", 1)[1].split("gcal> ", 1)[0]
+    assert "ERROR" not in imported and "[variable]" in imported, imported
+    assert "not called: cannot read /no/such/file.ics" in out
+    assert "list_events is a tool: type `call list_events time_max=tomorrow`" in out
+    assert _git_status() == before
+
+
+def test_a_hangup_stops_the_emulator(tmp_path: Path) -> None:
+    console = subprocess.Popen([default_python(), str(CONSOLE)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=REPO_ROOT)
+    try:
+        line = console.stderr.readline()
+        while "emulator: http://" not in line:
+            assert line, "the console did not start"
+            line = console.stderr.readline()
+        host, port = line.split("http://", 1)[1].split()[0].rsplit(":", 1)
+        console.stderr.readline()  # "plugin: pid …": both children are up
+        console.send_signal(signal.SIGHUP)
+        console.wait(timeout=60)
+    finally:
+        if console.poll() is None:
+            console.kill()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+        except OSError:
+            return  # nobody listens: the emulator is gone
+        time.sleep(0.2)
+    raise AssertionError("the emulator still runs after the console got SIGHUP")

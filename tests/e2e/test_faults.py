@@ -298,8 +298,10 @@ def test_token_endpoint_5xx_is_retried_a_bounded_number_of_times(status, fast_pl
     emu.clear_requests()
     emu.inject_fault(Fault(method="POST", path_regex=r"^/token$", status=status,
                            reason="internal_failure", times=None))
+    # Another grant: the one just refreshed is answered from memory (refresh_memo).
+    other_grant = {**oauth_creds, "refresh_token": emu.issue_refresh_token(ALICE, TEST_CLIENT_ID)}
     with pytest.raises(PluginInvokeError) as error:
-        fast_plugin.oauth_refresh_credentials(REDIRECT_URI, SYSTEM, oauth_creds)
+        fast_plugin.oauth_refresh_credentials(REDIRECT_URI, SYSTEM, other_grant)
     assert "temporarily unavailable" in error.value.message
     assert clear_error_problem(error.value.error_type, error.value.message) is None
     assert len(hits(emu, "POST", r"^/token$")) == TOKEN_ATTEMPTS

@@ -254,6 +254,8 @@ def test_oauth_exchange_and_refresh_are_logged_without_secrets(debug_plugin, emu
     assert refreshed.level == "INFO"
 
     emu.revoke_user_tokens(ALICE)
+    with pytest.raises(PluginInvokeError):  # Google refuses the remembered access token
+        debug_plugin.invoke_tool("list_events", {}, refresh.outcome["credentials"])
     revoked = logged(debug_plugin, debug_plugin.oauth_refresh_credentials, REDIRECT_URI,
                      LONG_SYSTEM, credentials)
     (failed,) = revoked.named("oauth.refresh_failed")

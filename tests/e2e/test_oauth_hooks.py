@@ -126,6 +126,11 @@ def test_refresh_keeps_refresh_token_and_revocation_asks_to_reauthorize(plugin, 
     assert refreshed["credentials"]["access_token"] != creds["access_token"]
     assert refreshed["expires_at"] > time.time() + 3000
     emu.revoke_user_tokens(ALICE)
+    # Until Google refuses the access token it last obtained, a refresh is answered with it
+    # (gcal/google/refresh_memo.py); the refusal makes the next refresh ask Google.
+    with pytest.raises(PluginInvokeError) as refused:
+        plugin.invoke_tool("list_events", {}, refreshed["credentials"])
+    assert refused.value.error_type == "AuthenticationError"
     stale = plugin.oauth_refresh_credentials(REDIRECT, SYSTEM, creds)["credentials"]
     with pytest.raises(PluginInvokeError) as error:  # see tests/dify_host/test_connection.py
         plugin.invoke_tool("get_current_time", {}, stale)
@@ -145,6 +150,24 @@ def test_manual_credentials_validate_and_work_for_tools(plugin, emu):
     with pytest.raises(PluginInvokeError) as error:
         plugin.validate_credentials({**manual, "refresh_token": "1//revoked-or-wrong"})
     assert "1//revoked-or-wrong" not in error.value.message
+
+
+def test_a_wrong_manual_credential_is_answered_as_typed_not_as_expired(plugin, emu):
+    """Issue 27: validation says what is wrong with what was just entered."""
+    emu.register_client("other-client", "other-secret")
+    manual = {"client_id": "test-client", "client_secret": "test-secret"}
+    pasted = {
+        "ya29.an-access-token": "access token (ya29…), not a refresh token",
+        "1//revoked-or-wrong": "refused it for this client ID and secret",
+        emu.issue_refresh_token(ALICE, "other-client"): "issued to another OAuth client",
+    }
+    for refresh_token, says in pasted.items():
+        with pytest.raises(PluginInvokeError) as error:
+            plugin.validate_credentials({**manual, "refresh_token": refresh_token})
+        message = error.value.message
+        assert says in message and "OAuth Playground" in message, message
+        assert "no longer accepts" not in message and refresh_token not in message
+        assert not error.value.traceback
 
 
 def test_manual_credentials_missing_a_scope_are_refused(plugin, emu):

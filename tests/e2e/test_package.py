@@ -189,7 +189,6 @@ def test_default_package_is_local_and_fails_only_the_release_checks(package: Pat
 @pytest.mark.parametrize(("args", "message"), [
     (["--author", "dify-team"], "containing 'dify'"),
     (["--author", "bad author"], "letters, digits"),
-    (["--repo", "https://example.com/a/b"], "host must be one of"),
     (["--repo", "http://github.com/a/b"], "https://"),
     (["--repo", "https://github.com/only-owner"], "OWNER/REPO"),
     (["--contact", "nobody"], "e-mail"),
@@ -249,3 +248,69 @@ echo packed > "$5"
     assert f"repo: {RELEASE['--repo']}" in staged and f"author: {RELEASE['--author']}" in staged
     assert "./tests/" not in staged and "./.env.example" not in staged
     assert "./tools/list_events.yaml" in staged
+
+
+# --- first hour (issue 27) ------------------------------------------------------------------
+
+
+def _plugin_copy(tmp_path: Path) -> Path:
+    """A copy of the plugin's packaged files, to drop a newcomer's leftovers into."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from package import iter_package_files
+
+    root = tmp_path / "plugin"
+    for rel in [*iter_package_files(REPO), ".difyignore"]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes((REPO / rel).read_bytes())
+    return root
+
+
+@pytest.mark.parametrize("leftover", ["acme.private.pem", "export.ics", "keys/signing.key"])
+def test_private_keys_and_calendar_files_are_refused_not_packed(tmp_path: Path, leftover):
+    root = _plugin_copy(tmp_path)
+    (root / leftover).parent.mkdir(parents=True, exist_ok=True)
+    (root / leftover).write_text("-----BEGIN PRIVATE KEY-----\n")
+    out = tmp_path / "p.difypkg"
+    proc = subprocess.run([_python312(), str(REPO / "scripts" / "package.py"), "--root",
+                           str(root), "--output", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and f"refusing to pack {leftover}" in proc.stderr, proc.stderr
+    assert not out.exists()
+
+
+def test_packaged_readme_is_a_marketplace_page(package: Path, tmp_path: Path) -> None:
+    """No developer commands first; docs/ links absolute with --repo, plain text without."""
+    local = zipfile.ZipFile(package).read("README.md").decode()
+    assert "scripts/dev" not in local.split("\n## ", 1)[0]
+    assert "](docs/" not in local and "Developer documentation lives" not in local
+    assert "](PRIVACY.md)" in local  # packaged: stays relative
+    repo = "https://git.acme.internal/platform/gcal-plugin"  # a self-hosted GitLab
+    proc = _build(tmp_path, "--repo", repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "marketplace refuses this --repo" in proc.stderr
+    stamped = zipfile.ZipFile(tmp_path / "p.difypkg").read("README.md").decode()
+    assert f"]({repo}/blob/HEAD/docs/output.md#versions)" in stamped
+    assert "](docs/" not in stamped and f"<{repo}>" in stamped
+
+
+def test_output_names_the_plugin_id_and_the_callback(tmp_path: Path) -> None:
+    proc = _build(tmp_path, "--author", "acme")
+    assert proc.returncode == 0, proc.stderr
+    assert "plugin id acme/google_calendar" in proc.stderr
+    assert ("{CONSOLE_API_URL}/console/api/oauth/plugin/acme/google_calendar/google_calendar/"
+            "tool/callback") in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--author"], ["--repo"], ["--author", "--repo", "x"]])
+def test_an_option_without_value_is_one_clear_line(tmp_path: Path, args) -> None:
+    proc = _build(tmp_path, *args)
+    assert proc.returncode == 2 and "needs a value" in proc.stderr
+    assert "unbound variable" not in proc.stderr
+
+
+def test_help_is_plain_text() -> None:
+    proc = subprocess.run(["bash", str(REPO / "scripts" / "package"), "--help"],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0 and proc.stdout.startswith("Build ")
+    assert not [line for line in proc.stdout.splitlines() if line.startswith("#")]
+    assert "set -e" not in proc.stdout

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from plugin_edge import MODEL_VIEW_LIMIT
+from tests.dify_host.readers import AgentApp
 from tests.e2e.plugin_launch import environ_without, running_plugin
 from tests.plugin_process import REPO_ROOT, default_python
 
@@ -101,14 +103,35 @@ def _plugin_dir_with_env(tmp_path: Path, env_text: str) -> Path:
     return work
 
 
-def test_remote_debug_handshake_declarations_and_invoke(debug_port: DebugPort, tmp_path) -> None:
+def _invoke(debug_port: DebugPort, tool: str, credentials: dict, parameters: dict) -> list:
+    """One daemon request over the debug connection; the session's replies up to `end`."""
+    session_id = str(uuid.uuid4())
+    debug_port.send({
+        "session_id": session_id, "conversation_id": None, "message_id": None,
+        "app_id": None, "endpoint_id": None, "context": {}, "event": "request",
+        "data": {"user_id": "u", "type": "tool", "action": "invoke_tool",
+                 "provider": "google_calendar", "tool": tool, "credentials": credentials,
+                 "credential_type": "oauth2", "tool_parameters": parameters},
+    })
+    replies = []
+    while True:
+        frame = debug_port.frame(time.monotonic() + 30)
+        if frame.get("event") != "session" or frame.get("session_id") != session_id:
+            continue
+        replies.append(frame["data"])
+        if frame["data"]["type"] == "end":
+            return replies
+
+
+def test_remote_debug_handshake_declarations_and_invoke(debug_port: DebugPort, tmp_path, emu,
+                                                        oauth_creds) -> None:
     key = str(uuid.uuid4())
     work = _plugin_dir_with_env(
         tmp_path,
         "INSTALL_METHOD=remote\n"
         f"REMOTE_INSTALL_URL=127.0.0.1:{debug_port.port}\n"
         f"REMOTE_INSTALL_KEY={key}\n"
-        "GOOGLE_CALENDAR_EMULATOR_HOST=127.0.0.1:9\n",
+        f"GOOGLE_CALENDAR_EMULATOR_HOST={emu.host}\n",  # only in .env, as .env.example shows
     )
     env = environ_without("INSTALL_METHOD", "REMOTE_INSTALL", "GOOGLE_CALENDAR")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -156,27 +179,25 @@ def test_remote_debug_handshake_declarations_and_invoke(debug_port: DebugPort, t
 
         # Full duplex afterwards: a request over the same socket gets session frames back.
         if "get_current_time" in names:
-            session_id = str(uuid.uuid4())
-            debug_port.send({
-                "session_id": session_id, "conversation_id": None, "message_id": None,
-                "app_id": None, "endpoint_id": None, "context": {}, "event": "request",
-                "data": {"user_id": "u", "type": "tool", "action": "invoke_tool",
-                         "provider": "google_calendar", "tool": "get_current_time",
-                         "credentials": {"access_token": "x"}, "credential_type": "oauth2",
-                         "tool_parameters": {"time_zone": "Asia/Tokyo"}},
-            })
-            replies = []
-            while True:
-                frame = debug_port.frame(time.monotonic() + 30)
-                if frame.get("event") != "session" or frame.get("session_id") != session_id:
-                    continue
-                replies.append(frame["data"])
-                if frame["data"]["type"] == "end":
-                    break
+            replies = _invoke(debug_port, "get_current_time", {"access_token": "x"},
+                              {"time_zone": "Asia/Tokyo"})
             streamed = [r["data"] for r in replies if r["type"] == "stream"]
             assert not [r for r in replies if r["type"] == "error"], replies
             assert any("Asia/Tokyo" in json.dumps(m) for m in streamed)
-    assert key not in log.read_text(errors="replace"), "the debug key was logged"
+
+        # GOOGLE_CALENDAR_EMULATOR_HOST from .env is honoured (issue 27).
+        emu.clear_requests()
+        replies = _invoke(debug_port, "list_calendars", oauth_creds, {})
+        assert not [r for r in replies if r["type"] == "error"], replies
+        assert any(r.path.endswith("/calendarList") for r in emu.requests)
+        # An expected error over remote debugging: message only, no traceback (plugin_edge.py).
+        replies = _invoke(debug_port, "list_events", oauth_creds, {"time_min": "yesterdayish"})
+        (error,) = [r["data"] for r in replies if r["type"] == "error"]
+        assert error["args"] == {} and error["message"].startswith("Invalid `time_min`")
+        assert len(AgentApp.error_view(error)) <= MODEL_VIEW_LIMIT
+    log_text = log.read_text(errors="replace")
+    assert key not in log_text, "the debug key was logged"
+    assert "Unexpected error occurred" not in log_text
 
 
 # --- start-up check: each dead end ends the process in one line ------------------------
@@ -268,3 +289,29 @@ def test_refused_handshake_fails_in_one_line_without_retries(debug_port: DebugPo
     assert key not in output
     assert len(connections) == 1, "a refused key was tried more than once"
     assert elapsed < 12
+
+
+def test_an_http_port_is_named_as_such(tmp_path: Path) -> None:
+    """Dify's web or API port (80, 5001) given as the debug port answers the handshake line
+    with an HTTP error page: say so, and name the usual debug port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def web_server() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = server.accept()
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                conn.close()
+
+    threading.Thread(target=web_server, daemon=True).start()
+    try:
+        _, code, output = _run_main(
+            tmp_path, f"INSTALL_METHOD=remote\nREMOTE_INSTALL_URL=127.0.0.1:{port}\n"
+                      f"REMOTE_INSTALL_KEY={uuid.uuid4()}\n")
+    finally:
+        server.close()
+    assert code != 0
+    _assert_one_clear_line(output, "answers HTTP", "5003", f"127.0.0.1:{port}", SETTINGS_PAGE)
+    assert "refused REMOTE_INSTALL_KEY" not in output

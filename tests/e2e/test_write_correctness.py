@@ -278,6 +278,8 @@ def test_create_twice_answers_already_existed(plugin, emu, oauth_creds):
     second = plugin.invoke_tool("create_event", {**params, "summary": " dentist "}, oauth_creds)
     assert second.variables["action"] == "already_existed"
     assert second.variables["event_id"] == first.variables["event_id"]
+    # one value for one meaning (issue 27): nobody e-mailed is "none", created or not
+    assert first.variables["send_updates"] == second.variables["send_updates"] == "none"
     assert "allow_duplicate" in second.text
     assert len(requests_of(emu, "POST", "/events")) == 1
     other_time = plugin.invoke_tool("create_event", {**params, "duration_minutes": 30},

@@ -242,6 +242,19 @@ def _form(body: Any, query: dict[str, list[str]]) -> dict[str, list[str]]:
     return out
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A client that hangs up before its answer is written (a timed-out or cancelled request)
+    is not an emulator error: no traceback for it, which on a busy machine buried the real
+    failure under hundreds of BrokenPipeError tracebacks. Anything else is still reported."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class GoogleEmulator:
     """A stateful fake of Google OAuth 2.0 + Calendar v3 on 127.0.0.1."""
 
@@ -265,8 +278,7 @@ class GoogleEmulator:
     # ------------------------------------------------------------------ lifecycle
     def start(self, port: int = 0, host: str = "127.0.0.1") -> GoogleEmulator:
         handler = type("Handler", (_Handler,), {"emu": self})
-        server = ThreadingHTTPServer((host, port), handler)
-        server.daemon_threads = True
+        server = QuietHTTPServer((host, port), handler)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -67,3 +67,25 @@ def test_docs_stay_out_of_the_package_and_the_readme_goes_in() -> None:
     files = iter_package_files(REPO)
     assert "README.md" in files
     assert not [name for name in files if name.startswith("docs/")]
+
+
+def test_docs_agree_with_the_code_on_the_oauth_window() -> None:
+    """Issue 27: reliability.md said 15 minutes while the code and README said 5."""
+    from gcal.google.oauth import STATE_MAX_AGE
+
+    minutes = f"{STATE_MAX_AGE // 60} minutes"
+    for document in (README, REPO / "docs" / "reliability.md"):
+        text = " ".join(document.read_text(encoding="utf-8").split())
+        assert minutes in text, (document.name, minutes)
+        stated = re.findall(r"`state`[^.]*?(\d+) minutes", text)
+        assert set(stated) <= {str(STATE_MAX_AGE // 60)}, (document.name, stated)
+
+
+def test_one_name_for_dify_s_debugging_page() -> None:
+    from remote_debug import DEBUG_PAGE
+
+    page = DEBUG_PAGE.split("-> ", 1)[1].replace(" -> ", " → ")  # "Plugins → Debugging"
+    for document in (REPO / ".env.example", REPO / "docs" / "README.md"):
+        text = document.read_text(encoding="utf-8")
+        assert page in text.replace("**", ""), document.name
+        assert "Debug dialog" not in text.replace("**", "")
