@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gcal.dates.intervals import Interval
@@ -58,12 +58,17 @@ def events_reply(
     budget: int = TEXT_BUDGET,
     notes: list[str] | None = None,
     names: dict[str, str] | None = None,
+    aliases: dict[str, str] | None = None,
+    query: str | None = None,
 ) -> Reply:
-    """The listing: a summary line, the calendar legend (several calendars), day headings and
-    one line per event. `notes` say how calendar names were read ("Fam" → "Family")."""
+    """The listing: a summary line, the legend of the calendars its lines name (several
+    calendars), day headings and one line per event. `notes` say how calendar names were read
+    ("Fam" → "Family"); `aliases` are the calendars' short labels (`listing_aliases`); guests
+    matching `query` are named on their events' lines with their answer."""
     several = len(page.calendar_ids) > 1
-    aliases = calendar_aliases(page.calendar_ids) if several else {}
-    rows = _grouped_lines(page.events, zone, aliases)
+    aliases = (aliases or calendar_aliases(page.calendar_ids)) if several else {}
+    first_day = page.time_min.astimezone(zone).date()
+    rows = _grouped_lines(page.events, zone, aliases, first_day, query)
     kept = _fit(rows, budget)
     if kept < len(page.events):
         page.truncate(kept)
@@ -72,9 +77,13 @@ def events_reply(
     start, end = page.time_min.astimezone(zone), page.time_max.astimezone(zone)
     window = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone.key}"
     count = plural(len(page.events), "event") if page.events else "No events"
-    text = [f"{count} in {scope}, {window}"]
-    if several:
-        text.append(legend_line(aliases, {**page.calendar_names, **(names or {})}))
+    hidden = (f" · {page.hidden_declined} declined hidden (include_declined=true shows them)"
+              if page.hidden_declined else "")
+    text = [f"{count} in {scope}, {window}{hidden}"]
+    shown = {e.calendar_id for e in page.events}
+    if several and shown:
+        text.append(legend_line({cal: alias for cal, alias in aliases.items() if cal in shown},
+                                {**page.calendar_names, **(names or {})}))
     text.extend(f"Note: {note}" for note in notes or [])
     text.extend(lines)
     if page.next_page_token:
@@ -93,17 +102,24 @@ def events_reply(
 
 
 def _grouped_lines(
-    events: list[Event], zone: ZoneInfo, aliases: dict[str, str]
+    events: list[Event], zone: ZoneInfo, aliases: dict[str, str], first_day: date,
+    query: str | None,
 ) -> list[tuple[int, str]]:
-    """(index of the event the line belongs to, line): a heading per day, then its events."""
+    """(index of the event the line belongs to, line): a heading per day, then its events.
+
+    An event that began before the window's first day is listed under that day, marked as
+    continuing, so "everything on Saturday" is not read as including Friday's party."""
     rows: list[tuple[int, str]] = []
     current = None
     for index, event in enumerate(events):
-        day = listing_day(event, zone)
+        started = listing_day(event, zone)
+        day = first_day if started is not None and started < first_day else started
         if day != current and day is not None:
             rows.append((index, day_heading(day, zone)))
             current = day
-        rows.append((index, event_line(event, zone, calendar=aliases.get(event.calendar_id))))
+        rows.append((index, event_line(
+            event, zone, calendar=aliases.get(event.calendar_id), guest_query=query,
+            continuing_from=started if day != started else None)))
     return rows
 
 

@@ -68,13 +68,16 @@ _MY_ANSWERS = {"declined": "declined", "tentative": "tentative", "needsAction": 
 
 
 def event_line(
-    event: Event, zone: ZoneInfo, *, calendar: str | None = None, standalone: bool = False
+    event: Event, zone: ZoneInfo, *, calendar: str | None = None, standalone: bool = False,
+    guest_query: str | None = None, continuing_from: date | None = None,
 ) -> str:
     """`time title [id calendar] details`: under a day heading, or `standalone` with its date.
 
     `calendar` is a short alias from the listing's legend (or an id) when the reader cannot
     tell the calendar otherwise. Brackets instead of labelled columns: the model reads each
-    listed event, so every token per line counts (see README, "Output").
+    listed event, so every token per line counts (see README, "Output"). Guests matching
+    `guest_query` are shown with their answer; `continuing_from` marks an event that started
+    on an earlier day than the heading it is listed under.
     """
     when = when_text(event, zone) if standalone else time_in_day(event, zone)
     reference = f"{event.id} {calendar}" if calendar else event.id
@@ -98,8 +101,24 @@ def event_line(
         details.append("recurring")
     if event.status == "tentative":
         details.append("tentative")
+    details.extend(_matching_guests(event, guest_query))
+    if continuing_from is not None:
+        details.append(f"continuing from {day_label(continuing_from)}")
     line = f"{when} {event.summary} [{reference}]"
     return f"{line} {', '.join(details)}" if details else line
+
+
+_GUEST_ANSWERS = {"needsAction": "not answered"}
+MAX_MATCHED_GUESTS = 3
+
+
+def _matching_guests(event: Event, query: str | None) -> list[str]:
+    """`with bob@example.com: declined` for the guests a search for `query` found."""
+    terms = (query or "").casefold().split()  # Google's q matches every term somewhere
+    found = [a for a in event.attendees if not a.is_self and not a.resource
+             and any(term in f"{a.email} {a.name or ''}".casefold() for term in terms)]
+    return [f"with {a.name or a.email}: {_GUEST_ANSWERS.get(a.response, a.response)}"
+            for a in found[:MAX_MATCHED_GUESTS]]
 
 
 def legend_line(aliases: dict[str, str], names: dict[str, str]) -> str:

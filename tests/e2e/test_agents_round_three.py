@@ -1,0 +1,142 @@
+"""Issue 25: the last everyday misses an agent meets, end to end through the plugin process."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.plugin_process import PluginInvokeError
+
+ALICE = "alice@example.com"
+BOB = "bob@example.com"
+CAROL = "carol@example.com"
+SATURDAY = {"time_min": "2027-06-05", "time_max": "2027-06-05"}
+
+
+def timed(summary, start, end, **extra):
+    return {"summary": summary, "start": {"dateTime": start}, "end": {"dateTime": end}, **extra}
+
+
+def invitation(summary, hour, my_answer, **guests):
+    """Bob's event on 2027-06-05 with Alice (answering `my_answer`) and other guests."""
+    attendees = [{"email": BOB, "organizer": True, "responseStatus": "accepted"},
+                 {"email": ALICE, "responseStatus": my_answer}]
+    attendees += [{"email": email, "responseStatus": answer} for email, answer in guests.items()]
+    return timed(summary, f"2027-06-05T{hour:02d}:00:00+02:00",
+                 f"2027-06-05T{hour:02d}:30:00+02:00", attendees=attendees,
+                 organizer={"email": BOB})
+
+
+@pytest.fixture
+def invitations(emu):
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    for hour, answer in ((9, "needsAction"), (10, "accepted"), (11, "tentative"),
+                         (12, "declined"), (13, "needsAction")):
+        emu.add_event(BOB, invitation(f"Invite {hour}", hour, answer))
+    emu.add_event(ALICE, timed("My own block", "2027-06-05T15:00:00+02:00",
+                               "2027-06-05T16:00:00+02:00"))
+
+
+def titles(result):
+    return [e["summary"] for e in result.variables["events"]]
+
+
+def test_responses_lists_only_what_still_needs_an_answer(plugin, emu, oauth_creds, invitations):
+    """Item 3: "what haven't I answered?" is one call, not a week to read."""
+    result = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "primary",
+                                                "responses": "needs_action"}, oauth_creds)
+    assert titles(result) == ["Invite 9", "Invite 13"]
+    assert result.text.count("you:not answered") == 2
+
+
+def test_responses_takes_a_comma_list_and_declined_needs_no_other_switch(
+    plugin, emu, oauth_creds, invitations
+):
+    result = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "primary",
+                                                "responses": "tentative, declined"}, oauth_creds)
+    assert titles(result) == ["Invite 11", "Invite 12"]
+    own = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "primary",
+                                             "responses": "accepted"}, oauth_creds)
+    assert titles(own) == ["Invite 10", "My own block"]  # an event without guests is yours
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.invoke_tool("list_events", {**SATURDAY, "responses": "maybe"}, oauth_creds)
+    assert "`responses`" in error.value.message
+
+
+def test_responses_survive_paging(plugin, emu, oauth_creds, invitations):
+    first = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "primary",
+                                               "responses": "needs_action", "max_results": 1},
+                               oauth_creds)
+    assert titles(first) == ["Invite 9"]
+    token = first.variables["next_page_token"]
+    second = plugin.invoke_tool("list_events", {"page_token": token}, oauth_creds)
+    assert titles(second) == ["Invite 13"]
+
+
+def test_a_query_matching_a_guest_shows_that_guests_answer(plugin, emu, oauth_creds):
+    """Item 3: "did Carol decline the review?" is answered by the listing line itself."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    emu.add_event(BOB, invitation("Design review", 10, "accepted", **{CAROL: "declined"}))
+    result = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "primary",
+                                                "query": "carol"}, oauth_creds)
+    [line] = [line for line in result.text.splitlines() if "Design review" in line]
+    assert f"with {CAROL}: declined" in line
+    plain = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "primary"},
+                               oauth_creds)
+    assert "with " not in plain.text
+
+
+def test_header_says_how_many_declined_events_were_hidden(plugin, emu, oauth_creds, invitations):
+    """Item 4: hidden declined invitations are counted in the header, not silently dropped."""
+    result = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "primary"},
+                                oauth_creds)
+    header = result.text.splitlines()[0]
+    assert header.startswith("5 events in primary")
+    assert "· 1 declined hidden (include_declined=true shows them)" in header
+    shown = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "primary",
+                                               "include_declined": True}, oauth_creds)
+    assert "declined hidden" not in shown.text and "Invite 12" in shown.text
+
+
+def test_event_from_the_day_before_is_marked_as_continuing(plugin, emu, oauth_creds):
+    """Item 4: Friday's party in Saturday's listing is not "an event on Saturday"."""
+    emu.add_event(ALICE, timed("Party", "2027-06-04T22:00:00+02:00", "2027-06-05T02:00:00+02:00"))
+    emu.add_event(ALICE, timed("Brunch", "2027-06-05T11:00:00+02:00",
+                               "2027-06-05T12:00:00+02:00"))
+    result = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "primary"},
+                                oauth_creds)
+    lines = result.text.splitlines()
+    assert lines[1] == "Sat 2027-06-05 +02:00"  # no Friday heading
+    assert "Party" in lines[2] and lines[2].endswith("continuing from Fri 2027-06-04")
+    assert "continuing" not in lines[3]
+
+
+def test_legend_names_only_calendars_the_answer_shows(plugin, emu, oauth_creds):
+    """Item 4: the legend is for the lines below it, not for every calendar read."""
+    work = emu.add_calendar(ALICE, "Work", time_zone="Europe/Berlin")
+    quiet = emu.add_calendar(ALICE, "Quiet", time_zone="Europe/Berlin")
+    emu.add_event(work, timed("Work thing", "2027-06-05T10:00:00+02:00",
+                              "2027-06-05T11:00:00+02:00"))
+    result = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "all"}, oauth_creds)
+    assert result.text.startswith("1 event in 3 calendars")
+    legend = next(line for line in result.text.splitlines() if line.startswith("Calendars:"))
+    assert work in legend and quiet not in legend and ALICE not in legend
+
+
+def test_a_label_passed_as_a_calendar_points_at_the_calendar_it_stands_for(
+    plugin, emu, oauth_creds
+):
+    """Item 6: the example in the error is the id the label meant, never another calendar's."""
+    emu.add_calendar(ALICE, "Work", time_zone="Europe/Berlin")
+    family = emu.add_calendar(ALICE, "Family", time_zone="Europe/Berlin")
+    emu.add_event(family, timed("Zoo", "2027-06-05T10:00:00+02:00", "2027-06-05T12:00:00+02:00"))
+    listed = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "all"}, oauth_creds)
+    [zoo] = [line for line in listed.text.splitlines() if "Zoo" in line]
+    label = zoo.split("[")[1].split("]")[0].split()[1]
+    assert f"{label} Family [{family}]" in listed.text
+    with pytest.raises(PluginInvokeError) as error:
+        plugin.invoke_tool("create_event", {"summary": "Picnic", "start": "2027-06-06T12:00",
+                                            "calendar_id": label}, oauth_creds)
+    message = error.value.message
+    assert 'stands for "Family"' in message and message.endswith(f"Example: {family}")
+
+
