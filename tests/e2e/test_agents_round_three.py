@@ -13,7 +13,8 @@ SATURDAY = {"time_min": "2027-06-05", "time_max": "2027-06-05"}
 
 
 def timed(summary, start, end, **extra):
-    return {"summary": summary, "start": {"dateTime": start}, "end": {"dateTime": end}, **extra}
+    return {"summary": summary, "start": {"dateTime": start, "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": end, "timeZone": "Europe/Berlin"}, **extra}
 
 
 def invitation(summary, hour, my_answer, **guests):
@@ -140,3 +141,43 @@ def test_a_label_passed_as_a_calendar_points_at_the_calendar_it_stands_for(
     assert 'stands for "Family"' in message and message.endswith(f"Example: {family}")
 
 
+
+
+HOLIDAYS = "en.german#holiday@group.v.calendar.google.com"
+
+
+def test_a_new_series_is_checked_over_its_first_two_weeks(plugin, emu, oauth_creds):
+    """Item 5: a weekday focus block clashes with the daily stand-up every day, not only on its
+    first; the public holiday and the out-of-office day among those days are named."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    emu.add_calendar(BOB, "Holidays in Germany", time_zone="Europe/Berlin", calendar_id=HOLIDAYS)
+    emu.share_calendar(HOLIDAYS, ALICE, "reader")
+    emu.add_event(HOLIDAYS, {"summary": "Whit Monday", "description": "Public holiday",
+                             "start": {"date": "2027-05-17"}, "end": {"date": "2027-05-18"},
+                             "transparency": "transparent"})
+    emu.add_event(ALICE, {**timed("Stand-up", "2027-05-10T09:30:00+02:00",
+                                  "2027-05-10T09:45:00+02:00"),
+                          "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"]})
+    emu.add_event(ALICE, timed("Away", "2027-05-20T00:00:00+02:00", "2027-05-21T00:00:00+02:00",
+                               eventType="outOfOffice",
+                               outOfOfficeProperties={"autoDeclineMode": "declineNone"}))
+    result = plugin.invoke_tool("create_event", {
+        "summary": "Focus block", "start": "2027-05-10T09:00", "end": "2027-05-10T11:00",
+        "recurrence": "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"}, oauth_creds)
+    text = result.text
+    assert "Checked the first 10 occurrences (to Fri 2027-05-21) for overlaps: 10 overlap" in text
+    standups = [c for c in result.variables["conflicts"] if c["summary"] == "Stand-up"]
+    assert len(standups) == 10  # every weekday of both weeks, not only the first
+    assert "On public holidays: Mon 2027-05-17 Whit Monday." in text
+    assert "On out-of-office days: Thu 2027-05-20." in text
+
+
+def test_a_single_event_still_checks_only_its_own_time(plugin, emu, oauth_creds):
+    emu.add_event(ALICE, {**timed("Stand-up", "2027-05-10T09:30:00+02:00",
+                                  "2027-05-10T09:45:00+02:00"),
+                          "recurrence": ["RRULE:FREQ=DAILY"]})
+    result = plugin.invoke_tool("create_event", {
+        "summary": "Dentist", "start": "2027-05-10T09:00", "end": "2027-05-10T10:00"},
+        oauth_creds)
+    assert len(result.variables["conflicts"]) == 1
+    assert "Checked the first" not in result.text
