@@ -11,6 +11,7 @@ from gcal.dates.intervals import Interval
 from gcal.dates.spans import WEEKDAYS, inclusive_end_day, span_text
 from gcal.dates.times import format_offset
 from gcal.events.calendars import calendar_aliases
+from gcal.events.event_types import TYPE_NAMES
 from gcal.events.reading import EventPage
 from gcal.events.writes import WriteResult
 from gcal.google.serializers import event_time_from_api
@@ -215,6 +216,18 @@ def _holidays_note(holidays: Holidays | None, skipped: Sequence[Holiday]) -> str
     return f"; public holidays skipped ({', '.join(holidays.calendars)}): {days}"
 
 
+def _export_holds(export: Export) -> str:
+    """What kind of events the file holds, so the user knows before sending it on."""
+    parts = [f"{count} {TYPE_NAMES.get(kind, kind).replace('_', ' ')}"
+             for kind, count in export.types.items() if kind != "default"]
+    if export.series:
+        parts.append(f"{export.series} recurring series with their rules")
+    elif export.from_series:
+        parts.append(f"{export.from_series} occurrences of recurring series, only those in the "
+                     "window; keep_series=true writes whole series")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def _unknown_line(people: FreeBusy) -> str:
     """Google shows no busy time for them, so nothing of theirs could block a slot."""
     listed = "; ".join(f"{name}: {reason}" for name, reason in people.unknown.items())
@@ -266,9 +279,11 @@ def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes)
     start, end = export.time_min.astimezone(zone), export.time_max.astimezone(zone)
     window = f"{_short_time(start)} → {_short_time(end)} ({zone.key})"
     scope = ", ".join(export.calendar_ids)
-    series = f" ({export.series} recurring series with their rules)" if export.series else ""
-    text = [f"Exported {export.occurrences} events{series} to {file_name}, {window}, "
-            f"calendars: {scope}"]
+    text = [f"Exported {export.occurrences} events{_export_holds(export)} to {file_name}, "
+            f"{window}, calendars: {scope}"]
+    if export.left_out:
+        text.append(f"Left out holiday calendars: {', '.join(export.left_out)} (name one in "
+                    "calendar_ids to include it).")
     if export.truncated:
         text.append(f"Incomplete: the window holds more than {MAX_EXPORT_EVENTS} events; export "
                     "shorter windows to get the rest.")
@@ -282,6 +297,8 @@ def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes)
         "time_min": start.isoformat(),
         "time_max": end.isoformat(),
     }
+    if export.kept_series:
+        data["series"] = export.series
     if export.truncated:
         data["truncated"] = True
     if export.warnings:

@@ -181,3 +181,80 @@ def test_a_single_event_still_checks_only_its_own_time(plugin, emu, oauth_creds)
         oauth_creds)
     assert len(result.variables["conflicts"]) == 1
     assert "Checked the first" not in result.text
+
+
+def export_week(emu):
+    """A daily stand-up that began a month earlier and never ends, a meeting, the user's
+    out-of-office and focus blocks, and a shown holiday subscription with a holiday that week."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    emu.add_calendar(BOB, "Holidays in Germany", time_zone="Europe/Berlin", calendar_id=HOLIDAYS)
+    emu.share_calendar(HOLIDAYS, ALICE, "reader")
+    emu.add_event(HOLIDAYS, {"summary": "Whit Monday", "description": "Public holiday",
+                             "start": {"date": "2027-05-17"}, "end": {"date": "2027-05-18"},
+                             "transparency": "transparent"})
+    standup = emu.add_event(ALICE, {**timed("Stand-up", "2027-04-12T09:30:00+02:00",
+                                            "2027-04-12T09:45:00+02:00"),
+                                    "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"]})
+    emu.add_event(ALICE, timed("Budget review", "2027-05-18T14:00:00+02:00",
+                               "2027-05-18T15:00:00+02:00"))
+    emu.add_event(ALICE, timed("Away", "2027-05-20T00:00:00+02:00", "2027-05-21T00:00:00+02:00",
+                               eventType="outOfOffice",
+                               outOfOfficeProperties={"autoDeclineMode": "declineNone"}))
+    emu.add_event(ALICE, timed("Focus", "2027-05-19T10:00:00+02:00", "2027-05-19T12:00:00+02:00",
+                               eventType="focusTime"))
+    return standup
+
+
+NEXT_WEEK = {"time_min": "2027-05-17", "time_max": "2027-05-21"}
+
+
+def vevents(result):
+    import icalendar
+
+    [(blob, _meta)] = result.blobs
+    return icalendar.Calendar.from_ical(blob).walk("VEVENT")
+
+
+def test_export_holds_only_the_windows_occurrences_by_default(plugin, emu, oauth_creds):
+    """Item 1: next week's file has next week's stand-ups, each still grouped by the series' UID
+    with its RECURRENCE-ID, no rule reaching back a month and on forever, no holidays."""
+    standup = export_week(emu)
+    result = plugin.invoke_tool("export_events_ics", NEXT_WEEK, oauth_creds)
+    events = vevents(result)
+    standups = [e for e in events if str(e["SUMMARY"]) == "Stand-up"]
+    assert len(standups) == 5
+    assert {str(e["UID"]) for e in standups} == {standup["iCalUID"]}
+    assert all("RECURRENCE-ID" in e and "RRULE" not in e for e in standups)
+    assert sorted(e.decoded("RECURRENCE-ID").day for e in standups) == [17, 18, 19, 20, 21]
+    assert "Whit Monday" not in {str(e["SUMMARY"]) for e in events}
+    assert result.variables["calendars"] == [ALICE]
+    text = result.text
+    assert text.startswith("Exported 8 events (1 focus time; 1 out of office; 5 occurrences of "
+                           "recurring series, only those in the window; keep_series=true "
+                           "writes whole series) to calendar-2027-05-17.ics")
+    assert "Left out holiday calendars: Holidays in Germany" in text
+
+
+def test_export_event_types_and_a_named_holiday_calendar(plugin, emu, oauth_creds):
+    """Item 1: "meetings for my assistant" leaves out out-of-office and focus blocks; a holiday
+    calendar named is exported."""
+    export_week(emu)
+    meetings = plugin.invoke_tool("export_events_ics", {**NEXT_WEEK, "event_types": "default"},
+                                  oauth_creds)
+    titles_ = sorted(str(e["SUMMARY"]) for e in vevents(meetings))
+    assert titles_ == ["Budget review"] + ["Stand-up"] * 5
+    named = plugin.invoke_tool("export_events_ics", {**NEXT_WEEK, "calendar_ids":
+                                                     f"primary, {HOLIDAYS}"}, oauth_creds)
+    assert "Whit Monday" in {str(e["SUMMARY"]) for e in vevents(named)}
+    assert "Left out" not in named.text
+
+
+def test_export_keep_series_writes_whole_series_with_their_rules(plugin, emu, oauth_creds):
+    standup = export_week(emu)
+    result = plugin.invoke_tool("export_events_ics", {**NEXT_WEEK, "keep_series": True},
+                                oauth_creds)
+    [series] = [e for e in vevents(result) if str(e["SUMMARY"]) == "Stand-up"]
+    assert str(series["UID"]) == standup["iCalUID"] and "RECURRENCE-ID" not in series
+    assert series["RRULE"]["BYDAY"] == ["MO", "TU", "WE", "TH", "FR"]
+    assert "1 recurring series with their rules" in result.text
+    assert result.variables["series"] == 1
