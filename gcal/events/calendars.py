@@ -225,14 +225,19 @@ def calendar_aliases(
     return {cal: f"c{numbers[cal]}" for cal in calendar_ids}
 
 
+PRIMARY_ALIAS = ""  # primary lines carry no label: it is every event tool's default calendar
+
+
 def listing_aliases(client: CalendarClient, calendar_ids: list[str]) -> dict[str, str]:
-    """`calendar_aliases` numbered by the account's (cached) calendar list."""
+    """`calendar_aliases` numbered by the account's (cached) calendar list; the primary
+    calendar gets PRIMARY_ALIAS, saving a label on what is usually most lines."""
     calendars = list_calendars(client, show_hidden=True, refresh=False)
     primary = next((c.id for c in calendars if c.primary), "primary")
     order = [c.id for c in calendars]
     aliases = calendar_aliases([primary if cal == "primary" else cal for cal in calendar_ids],
                                order)
-    return {cal: aliases[primary if cal == "primary" else cal] for cal in calendar_ids}
+    return {cal: PRIMARY_ALIAS if cal in (primary, "primary") else aliases[cal]
+            for cal in calendar_ids}
 
 
 def is_calendar_alias(text: str) -> bool:

@@ -14,7 +14,6 @@ from gcal.dates.times import format_offset
 from gcal.events.event_types import TYPE_NAMES, type_details, type_mark
 from gcal.google.serializers import COLOR_NAMES
 from gcal.models import Attendee, Calendar, Event, EventTime
-from gcal.words import plural
 
 
 def day_heading(day: date, zone: ZoneInfo) -> str:
@@ -88,16 +87,13 @@ def event_line(
     if event.location:
         details.append(f"at {event.location}")
     if event.meet_link:
-        details.append(event.meet_link)
+        details.append(event.meet_link.removeprefix("https://"))
     answer = _MY_ANSWERS.get(event.my_response or "accepted")
     if answer:  # accepted (and your own events) are the silent default
         details.append(f"you:{answer}")
     if _organized_by_someone_else(event):
         details.append(f"by {event.organizer}")
-    guests = _guest_count(event)
-    if guests:
-        details.append(plural(guests, "guest"))
-    if event.recurring:
+    if event.recurrence:  # an occurrence's id already says so: <series id>_<start>
         details.append("recurring")
     if event.status == "tentative":
         details.append("tentative")
@@ -122,12 +118,13 @@ def _matching_guests(event: Event, query: str | None) -> list[str]:
 
 
 def legend_line(aliases: dict[str, str], names: dict[str, str]) -> str:
-    """`Calendars: c1 Alice [alice@example.com]; c2 Team [team@group…]`, each named once."""
+    """`Calendars: unlabelled primary [alice@example.com]; c2 Team [team@group…]`, each named
+    once; an empty alias marks the primary calendar, whose lines carry no label."""
     parts = []
-    for calendar_id, alias in aliases.items():
+    for calendar_id, alias in sorted(aliases.items(), key=lambda item: bool(item[1])):
         name = names.get(calendar_id)
         shown = f"{name} [{calendar_id}]" if name and name != calendar_id else f"[{calendar_id}]"
-        parts.append(f"{alias} {shown}")
+        parts.append(f"{alias} {shown}" if alias else f"unlabelled: primary [{calendar_id}]")
     return "Calendars: " + "; ".join(parts)
 
 
