@@ -74,7 +74,9 @@ def events_reply(
     if kept < len(page.events):
         page.truncate(kept)
     lines = [line for index, line in rows if index < kept]
-    scope = plural(len(page.calendar_ids), "calendar") if several else page.calendar_ids[0]
+    all_names = {**page.calendar_names, **(names or {})}
+    scope = plural(len(page.calendar_ids), "calendar") if several else _calendar_named(
+        page.calendar_ids[0], all_names)
     start, end = page.time_min.astimezone(zone), page.time_max.astimezone(zone)
     window = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone.key}"
     count = plural(len(page.events), "event") if page.events else "No events"
@@ -84,7 +86,7 @@ def events_reply(
     shown = {e.calendar_id for e in page.events}
     if several and shown:
         text.append(legend_line({cal: alias for cal, alias in aliases.items() if cal in shown},
-                                {**page.calendar_names, **(names or {})}))
+                                all_names))
     text.extend(f"Note: {note}" for note in notes or [])
     text.extend(lines)
     if page.next_page_token:
@@ -100,6 +102,13 @@ def events_reply(
         "warnings": page.warnings,
     }
     return Reply("\n".join(text), data)
+
+
+def _calendar_named(calendar_id: str, names: Mapping[str, str]) -> str:
+    """`Work [c_…@group.calendar.google.com]`: the name people use, and the id to pass on."""
+    name = names.get(calendar_id)
+    plain = not name or name == calendar_id or calendar_id == "primary"
+    return calendar_id if plain else f"{name} [{calendar_id}]"
 
 
 def _grouped_lines(
@@ -279,8 +288,9 @@ def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes)
     start, end = export.time_min.astimezone(zone), export.time_max.astimezone(zone)
     window = f"{_short_time(start)} → {_short_time(end)} ({zone.key})"
     scope = ", ".join(export.calendar_ids)
-    text = [f"Exported {export.occurrences} events{_export_holds(export)} to {file_name}, "
-            f"{window}, calendars: {scope}"]
+    count = plural(export.occurrences, "event")
+    text = [f"Exported {count}{_export_holds(export)} to {file_name}, {window}, calendars: "
+            f"{scope}"]
     if export.left_out:
         text.append(f"Left out holiday calendars: {', '.join(export.left_out)} (name one in "
                     "calendar_ids to include it).")

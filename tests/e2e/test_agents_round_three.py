@@ -258,3 +258,16 @@ def test_export_keep_series_writes_whole_series_with_their_rules(plugin, emu, oa
     assert series["RRULE"]["BYDAY"] == ["MO", "TU", "WE", "TH", "FR"]
     assert "1 recurring series with their rules" in result.text
     assert result.variables["series"] == 1
+
+
+def test_review_misses_one_calendar_by_name_and_a_single_exported_event(plugin, emu, oauth_creds):
+    """Agent review (docs/agent-review.md): a listing of one named calendar says its name with
+    its id, and an export of one event says "1 event"."""
+    work = emu.add_calendar(ALICE, "Work", time_zone="Europe/Berlin")
+    emu.add_event(work, timed("Work thing", "2027-06-05T10:00:00+02:00",
+                              "2027-06-05T11:00:00+02:00"))
+    listed = plugin.invoke_tool("list_events", {**SATURDAY, "calendar_ids": "Work"}, oauth_creds)
+    assert listed.text.startswith(f"1 event in Work [{work}], ")
+    exported = plugin.invoke_tool("export_events_ics", {**SATURDAY, "calendar_ids": "Work"},
+                                  oauth_creds)
+    assert exported.text.startswith("Exported 1 event to ")
