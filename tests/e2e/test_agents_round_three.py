@@ -146,15 +146,20 @@ def test_a_label_passed_as_a_calendar_points_at_the_calendar_it_stands_for(
 HOLIDAYS = "en.german#holiday@group.v.calendar.google.com"
 
 
-def test_a_new_series_is_checked_over_its_first_two_weeks(plugin, emu, oauth_creds):
-    """Item 5: a weekday focus block clashes with the daily stand-up every day, not only on its
-    first; the public holiday and the out-of-office day among those days are named."""
+def subscribe_to_holidays(emu):
+    """Alice shows Google's German holiday calendar, with Whit Monday 2027-05-17 in it."""
     emu.add_user(BOB, time_zone="Europe/Berlin")
     emu.add_calendar(BOB, "Holidays in Germany", time_zone="Europe/Berlin", calendar_id=HOLIDAYS)
     emu.share_calendar(HOLIDAYS, ALICE, "reader")
     emu.add_event(HOLIDAYS, {"summary": "Whit Monday", "description": "Public holiday",
                              "start": {"date": "2027-05-17"}, "end": {"date": "2027-05-18"},
                              "transparency": "transparent"})
+
+
+def test_a_new_series_is_checked_over_its_first_two_weeks(plugin, emu, oauth_creds):
+    """Item 5: a weekday focus block clashes with the daily stand-up every day, not only on its
+    first; the public holiday and the out-of-office day among those days are named."""
+    subscribe_to_holidays(emu)
     emu.add_event(ALICE, {**timed("Stand-up", "2027-05-10T09:30:00+02:00",
                                   "2027-05-10T09:45:00+02:00"),
                           "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"]})
@@ -186,12 +191,7 @@ def test_a_single_event_still_checks_only_its_own_time(plugin, emu, oauth_creds)
 def export_week(emu):
     """A daily stand-up that began a month earlier and never ends, a meeting, the user's
     out-of-office and focus blocks, and a shown holiday subscription with a holiday that week."""
-    emu.add_user(BOB, time_zone="Europe/Berlin")
-    emu.add_calendar(BOB, "Holidays in Germany", time_zone="Europe/Berlin", calendar_id=HOLIDAYS)
-    emu.share_calendar(HOLIDAYS, ALICE, "reader")
-    emu.add_event(HOLIDAYS, {"summary": "Whit Monday", "description": "Public holiday",
-                             "start": {"date": "2027-05-17"}, "end": {"date": "2027-05-18"},
-                             "transparency": "transparent"})
+    subscribe_to_holidays(emu)
     standup = emu.add_event(ALICE, {**timed("Stand-up", "2027-04-12T09:30:00+02:00",
                                             "2027-04-12T09:45:00+02:00"),
                                     "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"]})
