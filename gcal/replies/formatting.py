@@ -93,7 +93,7 @@ def event_line(
         details.append(f"you:{answer}")
     if _organized_by_someone_else(event):
         details.append(f"by {event.organizer}")
-    if event.recurrence:  # an occurrence's id already says so: <series id>_<start>
+    if _recurring_unseen(event):
         details.append("recurring")
     if event.status == "tentative":
         details.append("tentative")
@@ -102,6 +102,15 @@ def event_line(
         details.append(f"continuing from {day_label(continuing_from)}")
     line = f"{when} {event.summary} [{reference}]"
     return f"{line} {', '.join(details)}" if details else line
+
+
+def _recurring_unseen(event: Event) -> bool:
+    """A series, or an occurrence whose id does not already read `<series id>_<start>` (the
+    form Google's occurrence ids take in practice; not a documented contract, so checked)."""
+    if event.recurrence:
+        return True
+    series = event.recurring_event_id
+    return bool(series) and not event.id.startswith(f"{series}_")
 
 
 _GUEST_ANSWERS = {"needsAction": "not answered"}
