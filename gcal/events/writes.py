@@ -230,7 +230,7 @@ def create_event(
 _SAME_KEY_NOTE = ("This event already existed (same idempotency_key) — not created twice; it "
                   "is returned unchanged.")
 _SAME_EVENT_NOTE = ("An event with the same title, start and end was already on this calendar "
-                    "— not created twice (allow_duplicate=true creates another).")
+                    "— not created twice (create_event with allow_duplicate=true creates another).")
 
 
 def _earlier_copy(client, calendar_id: str, body: dict, span: Span, key: str | None,
