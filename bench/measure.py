@@ -89,13 +89,17 @@ def key_field_gaps(text: str, event: dict, calendar_ids: tuple[str, ...], zone: 
     checks = {
         "id": bool(own),
         "calendar": any(cal in line or cal in header for cal in calendar_ids)
-        or any(f" {alias}]" in line and aliases[alias] in calendar_ids for alias in aliases),
+        or any(f" {alias}]" in line and aliases[alias] in calendar_ids for alias in aliases)
+        or (_UNLABELLED in aliases and aliases[_UNLABELLED] in calendar_ids
+            and not _LABEL.search(line)),
         "title": event.get("summary", "") in line,
         "start": start_day in line_and_day and (start is None or start in line),
         "end": (end is None or end in line) and (end_day in line_and_day or _same_day(event)),
         "zone": zone.key in line or zone.key in header,
         "location": not event.get("location") or event["location"] in line,
-        "meet": not event.get("hangoutLink") or event["hangoutLink"] in line,
+        # Lines write the Meet link without its scheme (a token saved per line).
+        "meet": not event.get("hangoutLink")
+        or event["hangoutLink"].removeprefix("https://") in line,
         # Accepted (and own) events are the unmarked default; other answers are marked.
         "rsvp": me is None or answer is None or answer in line,
     }
@@ -107,11 +111,13 @@ def key_field_gaps(text: str, event: dict, calendar_ids: tuple[str, ...], zone: 
 
 _ANSWER_MARKS = {"accepted": None, "declined": "you:declined", "tentative": "you:tentative",
                  "needsAction": "you:not answered"}
-_LEGEND_ENTRY = re.compile(r"(c\d+) [^;\[]*\[([^\]]+)\]")
+_LEGEND_ENTRY = re.compile(r"(c\d+|unlabelled:) [^;\[]*\[([^\]]+)\]")
+_UNLABELLED = "unlabelled:"  # the primary calendar, whose lines carry no label
+_LABEL = re.compile(r" c\d+\]")
 
 
 def _legend(lines: list[str]) -> dict[str, str]:
-    """`Calendars: c1 Name [id]; c2 …` → alias → calendar id (multi-calendar listings)."""
+    """`Calendars: unlabelled: primary [id]; c2 Name [id]; …` → alias → calendar id."""
     legend = next((line for line in lines[:3] if line.startswith("Calendars: ")), "")
     return dict(_LEGEND_ENTRY.findall(legend))
 

@@ -1,6 +1,7 @@
 from collections.abc import Mapping
 from typing import Any
 
+from gcal.events.calendars import listing_aliases
 from gcal.events.reading import MAX_RESULTS_CAP, list_events
 from gcal.events.selection import event_selection
 from gcal.google.client import CalendarClient
@@ -21,4 +22,6 @@ class ListEventsTool(_base.CalendarTool):
             client, **selection.list_arguments(), max_results=max_results, page_token=page_token
         )
         return events_reply(page, selection.zone, notes=selection.calendar_notes,
-                            names=selection.calendar_names)
+                            names=selection.calendar_names,
+                            aliases=listing_aliases(client, page.calendar_ids),
+                            query=selection.query)

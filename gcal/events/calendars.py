@@ -188,10 +188,7 @@ def _unknown(
                    ("" if allow_prefix else " (writes need the exact name or id)"))
         return InvalidInputError(parameter, problem, similar[0].summary)
     if is_calendar_alias(text):
-        return InvalidInputError(
-            parameter, f'"{text}" is the short name one answer gave a calendar in its '
-            '"Calendars:" legend, valid only there; pass the calendar\'s [id] from that legend',
-            next((c.id for c in calendars if not c.primary), "primary"))
+        return _alias_error(calendars, text, parameter)
     names = _listed([c for c in calendars if not c.hidden][:15])
     return InvalidInputError(parameter, f'no calendar is named "{text}"; your calendars: '
                              f"{names}", "primary")
@@ -201,9 +198,46 @@ def _listed(calendars: list[Calendar]) -> str:
     return ", ".join(f'"{c.summary}" ({c.id})' for c in calendars)
 
 
-def calendar_aliases(calendar_ids: list[str]) -> dict[str, str]:
-    """Short names (c1, c2, …) a multi-calendar listing uses on each line instead of the id."""
-    return {calendar_id: f"c{number}" for number, calendar_id in enumerate(calendar_ids, 1)}
+def _alias_error(calendars: list[Calendar], text: str, parameter: str) -> InvalidInputError:
+    """A listing's label passed as a calendar: name the calendar it stands for, or none."""
+    number = int(text[1:])
+    problem = (f'"{text}" is a short label from a listing\'s "Calendars:" legend, not a '
+               "calendar id")
+    if 1 <= number <= len(calendars):
+        meant = calendars[number - 1]
+        return InvalidInputError(parameter, f'{problem}; it stands for "{meant.summary}": pass '
+                                 "its id", meant.id)
+    return InvalidInputError(parameter, f"{problem}; pass the [id] the legend gives for it")
+
+
+def calendar_aliases(
+    calendar_ids: list[str], account_order: list[str] | None = None
+) -> dict[str, str]:
+    """Short names (c1, c2, …) a multi-calendar listing uses on each line instead of the id.
+
+    c<n> is the calendar's place in the account's calendar list (`account_order`), so a label
+    means the same calendar in every answer and an error can say which one it was; calendars
+    not in that list are numbered after it.
+    """
+    order = list(account_order or [])
+    numbers = {cal: n for n, cal in enumerate(
+        [*order, *(cal for cal in calendar_ids if cal not in order)], 1)}
+    return {cal: f"c{numbers[cal]}" for cal in calendar_ids}
+
+
+PRIMARY_ALIAS = ""  # primary lines carry no label: it is every event tool's default calendar
+
+
+def listing_aliases(client: CalendarClient, calendar_ids: list[str]) -> dict[str, str]:
+    """`calendar_aliases` numbered by the account's (cached) calendar list; the primary
+    calendar gets PRIMARY_ALIAS, saving a label on what is usually most lines."""
+    calendars = list_calendars(client, show_hidden=True, refresh=False)
+    primary = next((c.id for c in calendars if c.primary), "primary")
+    order = [c.id for c in calendars]
+    aliases = calendar_aliases([primary if cal == "primary" else cal for cal in calendar_ids],
+                               order)
+    return {cal: PRIMARY_ALIAS if cal in (primary, "primary") else aliases[cal]
+            for cal in calendar_ids}
 
 
 def is_calendar_alias(text: str) -> bool:

@@ -9,25 +9,35 @@ find_free_slots never disagree:
   starting at 10:00.
 The calendars checked are the ones that make the user busy (primary, plus the other shown
 calendars they own or can write) and the calendar written to. The event itself (and
-instances of it) is ignored. For a new recurring event only its first occurrence is checked.
+instances of it) is ignored. A new recurring event is checked over its first two weeks of
+occurrences (at most 10, `first_occurrences`), read in one request per calendar, and the public
+holidays (from the holiday calendars the user shows) among those days are named.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from dateutil import rrule
+
 from gcal.dates.times import day_start, to_rfc3339
-from gcal.events.calendars import busy_calendars, list_calendars
+from gcal.errors import GoogleCalendarError
+from gcal.events.calendars import busy_calendars, list_calendars, shown_calendars
+from gcal.events.holiday_marks import is_holiday_calendar, is_public_holiday
 from gcal.google.client import CalendarClient
 from gcal.google.serializers import event_from_api
 from gcal.google.transport import calendar_path
 from gcal.models import Event, EventTime
 
 MAX_CHECKED = 50
+SERIES_DAYS = 14  # a new series is checked over its first two weeks …
+SERIES_OCCURRENCES = 10  # … or its first 10 occurrences, whichever are fewer
+_SERIES_CHECKED = 250  # items read per calendar for those two weeks
 _MAX_PARALLEL = 8
 _IGNORED_TYPES = frozenset({"workingLocation"})  # always free in Google's free/busy
 
@@ -69,6 +79,92 @@ def find_conflicts(
     events = _unique(event for events in found for event in events)
     return sorted(overlapping(events, window, zone, ignore_id=ignore_id),
                   key=lambda e: _instant(e.start, zone) or window.start)
+
+
+@dataclass
+class SeriesCheck:
+    """What checking a new series' first occurrences found."""
+
+    occurrences: list[Window]
+    conflicts: list[Event] = field(default_factory=list)
+    clashing: int = 0  # occurrences that overlap something
+    holidays: list[tuple[date, str]] = field(default_factory=list)  # public holidays hit
+    away: list[date] = field(default_factory=list)  # days an out-of-office entry covers
+
+
+def first_occurrences(recurrence: list[str], first: Window, zone: ZoneInfo) -> list[Window]:
+    """The occurrences of a series starting with ``first`` within SERIES_DAYS (at most
+    SERIES_OCCURRENCES). Expanded on wall-clock time, as Google keeps the local time across
+    DST; a rule dateutil cannot read leaves just the first occurrence."""
+    wall = first.start.astimezone(zone).replace(tzinfo=None)
+    length = first.end - first.start
+    horizon = wall + timedelta(days=SERIES_DAYS)
+    lines = [_wall_until(line, zone) for line in recurrence]
+    try:
+        starts = []
+        for moment in rrule.rrulestr("\n".join(lines), dtstart=wall, forceset=True,
+                                     ignoretz=True):
+            if moment >= horizon or len(starts) == SERIES_OCCURRENCES:
+                break
+            starts.append(moment)
+    except (ValueError, TypeError):
+        return [first]
+    windows = [Window(start.replace(tzinfo=zone), start.replace(tzinfo=zone) + length,
+                      first.all_day) for start in starts]
+    return windows or [first]
+
+
+def _wall_until(line: str, zone: ZoneInfo) -> str:
+    """UNTIL in UTC (as Google requires for timed series) as the zone's wall-clock time."""
+    def local(match: re.Match) -> str:
+        utc = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=ZoneInfo("UTC"))
+        return f"UNTIL={utc.astimezone(zone):%Y%m%dT%H%M%S}"
+    return re.sub(r"UNTIL=(\d{8}T\d{6})Z", local, line)
+
+
+def find_series_conflicts(
+    client: CalendarClient, calendar_id: str, occurrences: list[Window], zone: ZoneInfo, *,
+    ignore_id: str | None = None,
+) -> SeriesCheck:
+    """Busy events overlapping any of ``occurrences``, public holidays and out-of-office days
+    among them: one read per busy calendar (and shown holiday calendar) over their span."""
+    hull = Window(occurrences[0].start, max(w.end for w in occurrences))
+    busy = _checked_calendars(client, calendar_id)
+    holiday_calendars = [c.id for c in shown_calendars(
+        list_calendars(client, show_hidden=True, refresh=False)) if is_holiday_calendar(c.id)]
+
+    def read(cal: str) -> list[dict] | GoogleCalendarError:
+        try:
+            return window_items(client, cal, hull, zone, limit=_SERIES_CHECKED)
+        except GoogleCalendarError as exc:
+            if cal in busy:
+                raise
+            return exc  # public holidays are a courtesy: never fail the check for them
+
+    calendars = [*busy, *(cal for cal in holiday_calendars if cal not in busy)]
+    with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL, len(calendars))) as pool:
+        found = dict(zip(calendars, pool.map(read, calendars), strict=True))
+    viewer = client.viewer()
+    events = _unique(event_from_api(item, cal, viewer) for cal in busy for item in found[cal])
+    check = SeriesCheck(occurrences)
+    seen: dict[tuple[str, object], Event] = {}
+    for window in occurrences:
+        hits = overlapping(events, window, zone, ignore_id=ignore_id)
+        check.clashing += bool(hits)
+        seen.update(((e.ical_uid or e.id, e.start), e) for e in hits)
+        if any(e.event_type == "outOfOffice" for e in hits):
+            check.away.append(window.start.astimezone(zone).date())
+    check.conflicts = sorted(seen.values(), key=lambda e: _instant(e.start, zone) or hull.start)
+    days = {w.start.astimezone(zone).date() for w in occurrences}
+    for cal in holiday_calendars:
+        items = found.get(cal)
+        for item in items if isinstance(items, list) else []:
+            day = (item.get("start") or {}).get("date")
+            if day and date.fromisoformat(day) in days and is_public_holiday(
+                    item.get("description")) and item.get("status") != "cancelled":
+                check.holidays.append((date.fromisoformat(day), item.get("summary") or ""))
+    check.holidays.sort()
+    return check
 
 
 def _checked_calendars(client: CalendarClient, calendar_id: str) -> list[str]:

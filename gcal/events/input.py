@@ -170,7 +170,7 @@ class TimeInput:
         if start.instant is None:
             raise InvalidInputError(
                 "start", f"{self.start or start.day.isoformat()!r} has no time of day; give a "
-                "time, or set all_day=true for an all-day event", TIME_EXAMPLE)
+                "time (all_day is false; a date alone makes an all-day event)", TIME_EXAMPLE)
         begin = start.instant.astimezone(zone)
         return Span(begin, self._timed_end(begin, zone, now, kept), zone)
 

@@ -18,9 +18,13 @@ from gcal.google.transport import calendar_path
 from gcal.models import Event, Viewer
 
 MAX_RESULTS_CAP = 2500
-# The listing's options as letters in the page token: declined, deleted and the event types.
+# The listing's options as letters in the page token: declined, deleted, the event types and
+# the user's answers kept (`responses`).
 _TYPE_FLAGS = {"default": "n", "outOfOffice": "o", "focusTime": "f", "workingLocation": "w"}
-_FLAGS = {"d", "x", *_TYPE_FLAGS.values()}
+_RESPONSE_FLAGS = {"needsAction": "N", "accepted": "A", "tentative": "T", "declined": "D"}
+RESPONSES = {"needs_action": "needsAction", "not_answered": "needsAction",
+             "accepted": "accepted", "tentative": "tentative", "declined": "declined"}
+_FLAGS = {"d", "x", *_TYPE_FLAGS.values(), *_RESPONSE_FLAGS.values()}
 _GOOGLE_PAGE_MAX = 2500
 _MAX_PAGES_PER_CALENDAR = 25
 _MAX_PARALLEL = 8
@@ -74,15 +78,23 @@ class EventPage:
     next_page_token: str | None
     warnings: list[str]
     calendar_names: dict[str, str] = field(default_factory=dict)
+    # Declined invitations skipped on this page, each by how many events preceded it.
+    _declined_before: list[int] = field(default_factory=list, repr=False)
     # Per event, how far each calendar was consumed; encoded into a token only on truncation.
     _consumed_after: list[dict[str, int]] = field(default_factory=list, repr=False)
     _resume: Callable[[dict[str, int]], str | None] = field(default=lambda _: None, repr=False)
+
+    @property
+    def hidden_declined(self) -> int:
+        """Declined invitations this page left out (include_declined=false)."""
+        return len(self._declined_before)
 
     def truncate(self, count: int) -> None:
         """Keep the first `count` events; the next token then resumes right after them."""
         if count >= len(self.events):
             return
         self.events = self.events[:count]
+        self._declined_before = [n for n in self._declined_before if n < count]
         self.next_page_token = self._resume(self._consumed_after[count - 1]) if count else None
 
 
@@ -134,11 +146,16 @@ def list_events(
     include_declined: bool = False,
     show_deleted: bool = False,
     event_types: tuple[str, ...] = (),
+    responses: tuple[str, ...] = (),
 ) -> EventPage:
+    """`responses`: keep only events whose own answer (Google's `responseStatus`) is one of
+    these; events without guests are the user's own and count as accepted."""
     if time_max <= time_min:
         raise InvalidInputError("time_max", "must be later than time_min", "tomorrow")
+    include_declined = include_declined or "declined" in responses
     flags = (("d" if include_declined else "") + ("x" if show_deleted else "")
-             + "".join(sorted(_TYPE_FLAGS[kind] for kind in event_types)))
+             + "".join(sorted(_TYPE_FLAGS[kind] for kind in event_types))
+             + "".join(sorted(_RESPONSE_FLAGS[answer] for answer in responses)))
     window = (to_rfc3339(time_min), to_rfc3339(time_max), zone.key, flags, query or "")
     cursors = {cal: Cursor(None, 0) for cal in calendar_ids}
     if page_token:
@@ -174,7 +191,9 @@ def list_events(
         params["showDeleted"] = "true"
     feeds = {cal: _CalendarFeed(cal, skip=c.skip) for cal, c in cursors.items()}
     warnings = _fetch_all(client, feeds, cursors, max_results, params)
-    page = _merge(feeds, zone, max_results, include_declined, window, client.viewer())
+    kept = {answer for answer, flag in _RESPONSE_FLAGS.items() if flag in flags}
+    page = _merge(feeds, zone, max_results, _Keep(include_declined, kept), window,
+                  client.viewer())
     page.warnings = warnings
     return page
 
@@ -202,11 +221,29 @@ def _fetch_all(client, feeds, cursors, max_results, params) -> list[str]:
     return [f"calendar {cal} skipped: {exc.message}" for cal, exc in failures.items()]
 
 
-def _merge(feeds, zone, max_results, include_declined, window, viewer: Viewer) -> EventPage:
+@dataclass(frozen=True)
+class _Keep:
+    """Which of the fetched events the page shows."""
+
+    declined: bool
+    responses: set[str]
+
+    def skips(self, event: Event) -> str | None:
+        """Why `event` is left out ("declined" or "response"), or None to show it."""
+        answer = event.my_response or "accepted"
+        if self.responses and answer not in self.responses:
+            return "response"
+        if not self.declined and answer == "declined":
+            return "declined"
+        return None
+
+
+def _merge(feeds, zone, max_results, keep: _Keep, window, viewer: Viewer) -> EventPage:
     streams = [_stream(feed, order, zone) for order, feed in enumerate(feeds.values())]
     consumed = {cal: feed.skip for cal, feed in feeds.items()}
     events: list[Event] = []
     consumed_after: list[dict[str, int]] = []
+    declined_before: list[int] = []
     exhausted = True
     for _key, _order, index, cal, item in heapq.merge(*streams, key=lambda row: row[:3]):
         if len(events) >= max_results or item is None:
@@ -216,7 +253,10 @@ def _merge(feeds, zone, max_results, include_declined, window, viewer: Viewer) -
             break
         consumed[cal] = index + 1
         event = event_from_api(item, cal, viewer)
-        if not include_declined and event.my_response == "declined":
+        skipped = keep.skips(event)
+        if skipped == "declined":
+            declined_before.append(len(events))
+        if skipped:
             continue
         events.append(event)
         consumed_after.append(dict(consumed))
@@ -232,6 +272,7 @@ def _merge(feeds, zone, max_results, include_declined, window, viewer: Viewer) -
         next_page_token=resume(consumed) if not exhausted or _more(feeds) else None,
         warnings=[],
         calendar_names={cal: feed.summary for cal, feed in feeds.items() if feed.summary},
+        _declined_before=declined_before,
         _consumed_after=consumed_after,
         _resume=resume,
     )

@@ -12,8 +12,9 @@ from gcal.dates.times import as_instant, now_in, parse_time
 from gcal.errors import InvalidInputError
 from gcal.events.calendars import CalendarChoice, resolve_calendar_ids
 from gcal.events.event_types import parse_event_types
+from gcal.events.reading import RESPONSES
 from gcal.google.client import CalendarClient
-from gcal.params import to_bool, to_str
+from gcal.params import choice, to_bool, to_str
 
 DEFAULT_WINDOW_DAYS = 7
 
@@ -56,6 +57,7 @@ class EventSelection:
     query: str | None = None
     include_declined: bool = False
     event_types: tuple[str, ...] = ()
+    responses: tuple[str, ...] = ()
     calendar_notes: list[str] = field(default_factory=list)
     calendar_names: dict[str, str] = field(default_factory=dict)
 
@@ -63,11 +65,13 @@ class EventSelection:
         """The `gcal.events.reading.list_events` keywords this selection stands for."""
         return {"calendar_ids": self.calendar_ids, "time_min": self.time_min,
                 "time_max": self.time_max, "zone": self.zone, "query": self.query,
-                "include_declined": self.include_declined, "event_types": self.event_types}
+                "include_declined": self.include_declined, "event_types": self.event_types,
+                "responses": self.responses}
 
 
 def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> EventSelection:
-    """`calendar_ids`, `time_min`, `time_max`, `query`, `time_zone`, `include_declined`.
+    """`calendar_ids`, `time_min`, `time_max`, `query`, `time_zone`, `include_declined`,
+    `event_types`, `responses`.
 
     Times without an offset and the words today/tomorrow are read in `time_zone`, else in the
     user's own (primary calendar) zone, whichever calendars are listed: people mean their own
@@ -78,7 +82,7 @@ def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> Ev
     include_declined = to_bool(
         parameters.get("include_declined"), "include_declined", default=False
     )
-    choice: CalendarChoice = resolve_calendar_ids(
+    calendars: CalendarChoice = resolve_calendar_ids(
         client, to_str(parameters.get("calendar_ids"), "calendar_ids")
     )
     start, end = time_window(
@@ -86,6 +90,14 @@ def event_selection(client: CalendarClient, parameters: Mapping[str, Any]) -> Ev
         to_str(parameters.get("time_max"), "time_max"),
         zone,
     )
-    return EventSelection(choice.ids, start, end, zone, query, bool(include_declined),
-                          parse_event_types(parameters.get("event_types")), choice.notes,
-                          choice.names)
+    return EventSelection(calendars.ids, start, end, zone, query, bool(include_declined),
+                          parse_event_types(parameters.get("event_types")),
+                          parse_responses(parameters.get("responses")), calendars.notes,
+                          calendars.names)
+
+
+def parse_responses(value: Any) -> tuple[str, ...]:
+    """A comma list of the user's answers (needs_action, accepted, tentative, declined)."""
+    text = to_str(value, "responses")
+    names = [part.strip() for part in (text or "").split(",") if part.strip()]
+    return tuple(dict.fromkeys(choice(name, "responses", RESPONSES) for name in names))

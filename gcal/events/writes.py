@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from gcal.dates.recurrence import check_start_on_rule, fit_to_event, moved_rules
+from gcal.dates.spans import day_label
 from gcal.dates.times import day_start, now_in, parse_rfc3339
 from gcal.errors import (
     EVENT_ID_EXAMPLE,
@@ -28,7 +29,14 @@ from gcal.errors import (
 )
 from gcal.events import event_types
 from gcal.events.calendars import resolve_calendar_id
-from gcal.events.conflicts import Window, find_conflicts, window_items
+from gcal.events.conflicts import (
+    SeriesCheck,
+    Window,
+    find_conflicts,
+    find_series_conflicts,
+    first_occurrences,
+    window_items,
+)
 from gcal.events.input import (
     EventFields,
     Span,
@@ -126,16 +134,37 @@ def default_send(given: str | None, *attendee_lists: list[dict] | None) -> str:
 
 
 def _conflicts(client, calendar_id: str, span: Span, event_id: str, notes: list[str], *,
-               free: bool = False, read: list[dict] | Future | None = None):
+               free: bool = False, read: list[dict] | Future | None = None,
+               recurrence: list[str] | None = None):
+    """Overlaps of the event, or of a new series' first two weeks (`recurrence`)."""
     if free:
         return []  # an event shown as free blocks no time, so it conflicts with nothing
     try:
+        occurrences = first_occurrences(recurrence, _window(span), span.zone) if recurrence \
+            else []
+        if len(occurrences) > 1:
+            check = find_series_conflicts(client, calendar_id, occurrences, span.zone,
+                                          ignore_id=event_id)
+            notes.extend(_series_notes(check, span.zone))
+            return check.conflicts
         return find_conflicts(client, calendar_id, _window(span), span.zone,
                               ignore_id=event_id,
                               read=(calendar_id, read) if read is not None else None)
     except GoogleCalendarError as exc:
         notes.append(f"Could not check for overlapping events: {exc.message}")
         return []
+
+
+def _series_notes(check: SeriesCheck, zone: ZoneInfo) -> list[str]:
+    last = check.occurrences[-1].start.astimezone(zone).date()
+    notes = [f"Checked the first {plural(len(check.occurrences), 'occurrence')} (to "
+             f"{day_label(last)}) for overlaps: {check.clashing} overlap other events."]
+    if check.holidays:
+        notes.append("On public holidays: " + ", ".join(
+            f"{day_label(day)} {name}".rstrip() for day, name in check.holidays) + ".")
+    if check.away:
+        notes.append("On out-of-office days: " + ", ".join(map(day_label, check.away)) + ".")
+    return notes
 
 
 def invitation_note(send: str, attendees: list[dict] | None, verb: str) -> list[str]:
@@ -182,7 +211,8 @@ def create_event(
     check_notes: list[str] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         overlaps = pool.submit(_conflicts, client, calendar.id, span, event_id, check_notes,
-                               free=body.get("transparency") == "transparent", read=read)
+                               free=body.get("transparency") == "transparent", read=read,
+                               recurrence=body.get("recurrence"))
         item = _insert(client, calendar.id, body, send, meet=fields.add_meet)
         if idempotency_key and item.get("start"):  # a 409 answered with someone else's event
             _require_own_keyed(client, calendar.id, item, body, span)
@@ -202,7 +232,7 @@ def create_event(
 _SAME_KEY_NOTE = ("This event already existed (same idempotency_key) — not created twice; it "
                   "is returned unchanged.")
 _SAME_EVENT_NOTE = ("An event with the same title, start and end was already on this calendar "
-                    "— not created twice (allow_duplicate=true creates another).")
+                    "— not created twice (create_event with allow_duplicate=true creates another).")
 
 
 def _earlier_copy(client, calendar_id: str, body: dict, span: Span, key: str | None,

@@ -1,10 +1,18 @@
-"""Gathering what an ICS export contains: every event of a window, recurring series as series.
+"""Gathering what an ICS export contains: the events of a window.
 
-Occurrences are listed expanded (`singleEvents`, as list_events does). Each distinct series is
-then written once as its master event (fetched with one GET per series, concurrently) carrying
-Google's RRULE/EXDATE/RDATE lines; only occurrences that differ from what the rule produces are
-written, as RECURRENCE-ID overrides, and deleted occurrences in the window become EXDATEs.
-Changed occurrences outside the window are not looked up.
+Occurrences are listed expanded (`singleEvents`, as list_events does). By default the file holds
+exactly those: each occurrence of a series inside the window, keeping the series' UID and its
+RECURRENCE-ID so a calendar app still groups them (RFC 5545 §3.8.4.4), and nothing outside the
+window ("next week's meetings" is not a stand-up that began a month ago and never ends).
+
+With `keep_series` (backups, moving calendars) each distinct series is written once as its
+master event (fetched with one GET per series, concurrently) carrying Google's RRULE/EXDATE/RDATE
+lines; only occurrences that differ from what the rule produces are written, as RECURRENCE-ID
+overrides, and deleted occurrences in the window become EXDATEs. Changed occurrences outside the
+window are not looked up.
+
+Subscribed holiday calendars are left out unless named: a file of "my events" is not the
+country's holidays.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from gcal.errors import ApiError, GoogleCalendarError
+from gcal.events.holiday_marks import is_holiday_calendar
 from gcal.events.reading import MAX_RESULTS_CAP, get_event, list_events
 from gcal.events.selection import EventSelection
 from gcal.google.client import CalendarClient
@@ -43,6 +52,10 @@ class Export:
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
     calendar_names: dict[str, str] = field(default_factory=dict)
+    kept_series: bool = False
+    from_series: int = 0  # occurrences of recurring series among the events
+    types: dict[str, int] = field(default_factory=dict)  # Google event type -> events
+    left_out: list[str] = field(default_factory=list)  # holiday calendars not exported
 
     @property
     def label(self) -> str:
@@ -61,14 +74,47 @@ class _Window:
     calendar_names: dict[str, str] = field(default_factory=dict)
 
 
+def without_holiday_calendars(selection: EventSelection) -> tuple[EventSelection, list[str]]:
+    """The selection without subscribed holiday calendars (unless nothing else is left), and
+    the names of those left out. For a selection whose calendars were not named one by one."""
+    kept = [cal for cal in selection.calendar_ids if not is_holiday_calendar(cal)]
+    if not kept or len(kept) == len(selection.calendar_ids):
+        return selection, []
+    left_out = [selection.calendar_names.get(cal, cal)
+                for cal in selection.calendar_ids if cal not in kept]
+    return dataclasses.replace(selection, calendar_ids=kept), left_out
+
+
 def gather_export(
-    client: CalendarClient, selection: EventSelection, *, limit: int = MAX_EXPORT_EVENTS
+    client: CalendarClient, selection: EventSelection, *, keep_series: bool = False,
+    limit: int = MAX_EXPORT_EVENTS,
 ) -> Export:
     window = _list_window(client, selection, limit)
+    live = [e for e in window.events if _live(e)]
+    export = Export(
+        events=_unique(live), removed={}, occurrences=len(live), series=0,
+        calendar_ids=window.calendar_ids, time_min=window.time_min, time_max=window.time_max,
+        truncated=window.truncated, warnings=window.warnings,
+        calendar_names=window.calendar_names, kept_series=keep_series,
+        from_series=sum(1 for e in live if e.recurring_event_id), types=_types(live),
+    )
+    if keep_series:
+        _as_series(client, selection.zone, window, export)
+    return export
+
+
+def _types(events: list[Event]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for event in events:
+        counts[event.event_type] += 1
+    return dict(counts)
+
+
+def _as_series(client: CalendarClient, zone: ZoneInfo, window: _Window, export: Export) -> None:
+    """Whole series: masters with their rules, changed occurrences and EXDATEs."""
     groups = _by_series(window.events)
-    masters = _fetch_masters(client, list(groups), selection.zone, window.warnings)
+    masters = _fetch_masters(client, list(groups), zone, export.warnings)
     components = [e for e in window.events if not e.recurring_event_id and _live(e)]
-    removed: dict[str, list[EventTime]] = {}
     for key, occurrences in groups.items():
         master = masters.get(key)
         if master is None:
@@ -76,19 +122,9 @@ def gather_export(
             continue
         components.append(master)
         components.extend(e for e in occurrences if _is_override(e, master))
-        removed[master.id] = _removed(occurrences)
-    return Export(
-        events=_unique(components),
-        removed=removed,
-        occurrences=sum(map(_live, window.events)),
-        series=len(masters),
-        calendar_ids=window.calendar_ids,
-        time_min=window.time_min,
-        time_max=window.time_max,
-        truncated=window.truncated,
-        warnings=window.warnings,
-        calendar_names=window.calendar_names,
-    )
+        export.removed[master.id] = _removed(occurrences)
+    export.events = _unique(components)
+    export.series = len(masters)
 
 
 def _list_window(client: CalendarClient, selection: EventSelection, limit: int) -> _Window:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gcal.dates.intervals import Interval
 from gcal.dates.spans import WEEKDAYS, inclusive_end_day, span_text
 from gcal.dates.times import format_offset
 from gcal.events.calendars import calendar_aliases
+from gcal.events.event_types import TYPE_NAMES
 from gcal.events.reading import EventPage
 from gcal.events.writes import WriteResult
 from gcal.google.serializers import event_time_from_api
@@ -58,23 +59,34 @@ def events_reply(
     budget: int = TEXT_BUDGET,
     notes: list[str] | None = None,
     names: dict[str, str] | None = None,
+    aliases: dict[str, str] | None = None,
+    query: str | None = None,
 ) -> Reply:
-    """The listing: a summary line, the calendar legend (several calendars), day headings and
-    one line per event. `notes` say how calendar names were read ("Fam" → "Family")."""
+    """The listing: a summary line, the legend of the calendars its lines name (several
+    calendars), day headings and one line per event. `notes` say how calendar names were read
+    ("Fam" → "Family"); `aliases` are the calendars' short labels (`listing_aliases`); guests
+    matching `query` are named on their events' lines with their answer."""
     several = len(page.calendar_ids) > 1
-    aliases = calendar_aliases(page.calendar_ids) if several else {}
-    rows = _grouped_lines(page.events, zone, aliases)
+    aliases = (aliases or calendar_aliases(page.calendar_ids)) if several else {}
+    first_day = page.time_min.astimezone(zone).date()
+    rows = _grouped_lines(page.events, zone, aliases, first_day, query)
     kept = _fit(rows, budget)
     if kept < len(page.events):
         page.truncate(kept)
     lines = [line for index, line in rows if index < kept]
-    scope = plural(len(page.calendar_ids), "calendar") if several else page.calendar_ids[0]
+    all_names = {**page.calendar_names, **(names or {})}
+    scope = plural(len(page.calendar_ids), "calendar") if several else _calendar_named(
+        page.calendar_ids[0], all_names)
     start, end = page.time_min.astimezone(zone), page.time_max.astimezone(zone)
     window = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone.key}"
     count = plural(len(page.events), "event") if page.events else "No events"
-    text = [f"{count} in {scope}, {window}"]
-    if several:
-        text.append(legend_line(aliases, {**page.calendar_names, **(names or {})}))
+    hidden = (f" · {page.hidden_declined} declined hidden (include_declined=true shows them)"
+              if page.hidden_declined else "")
+    text = [f"{count} in {scope}, {window}{hidden}"]
+    shown = {e.calendar_id for e in page.events}
+    if several and shown:
+        text.append(legend_line({cal: alias for cal, alias in aliases.items() if cal in shown},
+                                all_names))
     text.extend(f"Note: {note}" for note in notes or [])
     text.extend(lines)
     if page.next_page_token:
@@ -92,18 +104,32 @@ def events_reply(
     return Reply("\n".join(text), data)
 
 
+def _calendar_named(calendar_id: str, names: Mapping[str, str]) -> str:
+    """`Work [c_…@group.calendar.google.com]`: the name people use, and the id to pass on."""
+    name = names.get(calendar_id)
+    plain = not name or name == calendar_id or calendar_id == "primary"
+    return calendar_id if plain else f"{name} [{calendar_id}]"
+
+
 def _grouped_lines(
-    events: list[Event], zone: ZoneInfo, aliases: dict[str, str]
+    events: list[Event], zone: ZoneInfo, aliases: dict[str, str], first_day: date,
+    query: str | None,
 ) -> list[tuple[int, str]]:
-    """(index of the event the line belongs to, line): a heading per day, then its events."""
+    """(index of the event the line belongs to, line): a heading per day, then its events.
+
+    An event that began before the window's first day is listed under that day, marked as
+    continuing, so "everything on Saturday" is not read as including Friday's party."""
     rows: list[tuple[int, str]] = []
     current = None
     for index, event in enumerate(events):
-        day = listing_day(event, zone)
+        started = listing_day(event, zone)
+        day = first_day if started is not None and started < first_day else started
         if day != current and day is not None:
             rows.append((index, day_heading(day, zone)))
             current = day
-        rows.append((index, event_line(event, zone, calendar=aliases.get(event.calendar_id))))
+        rows.append((index, event_line(
+            event, zone, calendar=aliases.get(event.calendar_id), guest_query=query,
+            continuing_from=started if day != started else None)))
     return rows
 
 
@@ -199,6 +225,18 @@ def _holidays_note(holidays: Holidays | None, skipped: Sequence[Holiday]) -> str
     return f"; public holidays skipped ({', '.join(holidays.calendars)}): {days}"
 
 
+def _export_holds(export: Export) -> str:
+    """What kind of events the file holds, so the user knows before sending it on."""
+    parts = [f"{count} {TYPE_NAMES.get(kind, kind).replace('_', ' ')}"
+             for kind, count in export.types.items() if kind != "default"]
+    if export.series:
+        parts.append(f"{export.series} recurring series with their rules")
+    elif export.from_series:
+        parts.append(f"{export.from_series} occurrences of recurring series, only those in the "
+                     "window; keep_series=true writes whole series")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def _unknown_line(people: FreeBusy) -> str:
     """Google shows no busy time for them, so nothing of theirs could block a slot."""
     listed = "; ".join(f"{name}: {reason}" for name, reason in people.unknown.items())
@@ -250,9 +288,12 @@ def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes)
     start, end = export.time_min.astimezone(zone), export.time_max.astimezone(zone)
     window = f"{_short_time(start)} → {_short_time(end)} ({zone.key})"
     scope = ", ".join(export.calendar_ids)
-    series = f" ({export.series} recurring series with their rules)" if export.series else ""
-    text = [f"Exported {export.occurrences} events{series} to {file_name}, {window}, "
-            f"calendars: {scope}"]
+    count = plural(export.occurrences, "event")
+    text = [f"Exported {count}{_export_holds(export)} to {file_name}, {window}, calendars: "
+            f"{scope}"]
+    if export.left_out:
+        text.append(f"Left out holiday calendars: {', '.join(export.left_out)} (name one in "
+                    "calendar_ids to include it).")
     if export.truncated:
         text.append(f"Incomplete: the window holds more than {MAX_EXPORT_EVENTS} events; export "
                     "shorter windows to get the rest.")
@@ -266,6 +307,8 @@ def export_reply(export: Export, zone: ZoneInfo, file_name: str, content: bytes)
         "time_min": start.isoformat(),
         "time_max": end.isoformat(),
     }
+    if export.kept_series:
+        data["series"] = export.series
     if export.truncated:
         data["truncated"] = True
     if export.warnings:

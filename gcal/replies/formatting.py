@@ -14,7 +14,6 @@ from gcal.dates.times import format_offset
 from gcal.events.event_types import TYPE_NAMES, type_details, type_mark
 from gcal.google.serializers import COLOR_NAMES
 from gcal.models import Attendee, Calendar, Event, EventTime
-from gcal.words import plural
 
 
 def day_heading(day: date, zone: ZoneInfo) -> str:
@@ -68,13 +67,16 @@ _MY_ANSWERS = {"declined": "declined", "tentative": "tentative", "needsAction": 
 
 
 def event_line(
-    event: Event, zone: ZoneInfo, *, calendar: str | None = None, standalone: bool = False
+    event: Event, zone: ZoneInfo, *, calendar: str | None = None, standalone: bool = False,
+    guest_query: str | None = None, continuing_from: date | None = None,
 ) -> str:
     """`time title [id calendar] details`: under a day heading, or `standalone` with its date.
 
     `calendar` is a short alias from the listing's legend (or an id) when the reader cannot
     tell the calendar otherwise. Brackets instead of labelled columns: the model reads each
-    listed event, so every token per line counts (see README, "Output").
+    listed event, so every token per line counts (see README, "Output"). Guests matching
+    `guest_query` are shown with their answer; `continuing_from` marks an event that started
+    on an earlier day than the heading it is listed under.
     """
     when = when_text(event, zone) if standalone else time_in_day(event, zone)
     reference = f"{event.id} {calendar}" if calendar else event.id
@@ -85,30 +87,53 @@ def event_line(
     if event.location:
         details.append(f"at {event.location}")
     if event.meet_link:
-        details.append(event.meet_link)
+        details.append(event.meet_link.removeprefix("https://"))
     answer = _MY_ANSWERS.get(event.my_response or "accepted")
     if answer:  # accepted (and your own events) are the silent default
         details.append(f"you:{answer}")
     if _organized_by_someone_else(event):
         details.append(f"by {event.organizer}")
-    guests = _guest_count(event)
-    if guests:
-        details.append(plural(guests, "guest"))
-    if event.recurring:
+    if _recurring_unseen(event):
         details.append("recurring")
     if event.status == "tentative":
         details.append("tentative")
+    details.extend(_matching_guests(event, guest_query))
+    if continuing_from is not None:
+        details.append(f"continuing from {day_label(continuing_from)}")
     line = f"{when} {event.summary} [{reference}]"
     return f"{line} {', '.join(details)}" if details else line
 
 
+def _recurring_unseen(event: Event) -> bool:
+    """A series, or an occurrence whose id does not already read `<series id>_<start>` (the
+    form Google's occurrence ids take in practice; not a documented contract, so checked)."""
+    if event.recurrence:
+        return True
+    series = event.recurring_event_id
+    return bool(series) and not event.id.startswith(f"{series}_")
+
+
+_GUEST_ANSWERS = {"needsAction": "not answered"}
+MAX_MATCHED_GUESTS = 3
+
+
+def _matching_guests(event: Event, query: str | None) -> list[str]:
+    """`with bob@example.com: declined` for the guests a search for `query` found."""
+    terms = (query or "").casefold().split()  # Google's q matches every term somewhere
+    found = [a for a in event.attendees if not a.is_self and not a.resource
+             and any(term in f"{a.email} {a.name or ''}".casefold() for term in terms)]
+    return [f"with {a.name or a.email}: {_GUEST_ANSWERS.get(a.response, a.response)}"
+            for a in found[:MAX_MATCHED_GUESTS]]
+
+
 def legend_line(aliases: dict[str, str], names: dict[str, str]) -> str:
-    """`Calendars: c1 Alice [alice@example.com]; c2 Team [team@group…]`, each named once."""
+    """`Calendars: unlabelled primary [alice@example.com]; c2 Team [team@group…]`, each named
+    once; an empty alias marks the primary calendar, whose lines carry no label."""
     parts = []
-    for calendar_id, alias in aliases.items():
+    for calendar_id, alias in sorted(aliases.items(), key=lambda item: bool(item[1])):
         name = names.get(calendar_id)
         shown = f"{name} [{calendar_id}]" if name and name != calendar_id else f"[{calendar_id}]"
-        parts.append(f"{alias} {shown}")
+        parts.append(f"{alias} {shown}" if alias else f"unlabelled: primary [{calendar_id}]")
     return "Calendars: " + "; ".join(parts)
 
 

@@ -21,13 +21,17 @@ from datetime import date, datetime, timedelta
 from gcal.dates.times import to_rfc3339
 from gcal.errors import GoogleCalendarError
 from gcal.events.calendars import list_calendars, shown_calendars
+from gcal.events.holiday_marks import (
+    OBSERVANCE,
+    PUBLIC_HOLIDAY,
+    holiday_marker,
+    is_holiday_calendar,
+    is_public_holiday,
+)
 from gcal.google.client import CalendarClient
 from gcal.google.transport import calendar_path
 from gcal.models import Calendar
 
-HOLIDAY_CALENDAR_SUFFIX = "#holiday@group.v.calendar.google.com"
-PUBLIC_HOLIDAY = "public holiday"  # the description's first line, case-folded
-OBSERVANCE = "observance"
 _MAX_ITEMS = 2500  # one page: a year of a country's holidays and observances is ~100
 
 
@@ -48,10 +52,6 @@ class Holidays:
     def on(self, first: date, last: date, weekdays: frozenset[int]) -> list[Holiday]:
         """The holidays from ``first`` to ``last`` that fall on working days."""
         return [h for h in self.days if first <= h.day <= last and h.day.weekday() in weekdays]
-
-
-def is_holiday_calendar(calendar_id: str) -> bool:
-    return calendar_id.endswith(HOLIDAY_CALENDAR_SUFFIX)
 
 
 def shown_holiday_calendars(calendars: Iterable[Calendar]) -> list[Calendar]:
@@ -116,16 +116,7 @@ def _public(items: list[dict]) -> Iterable[Holiday]:
             day += timedelta(days=1)
 
 
-def is_public_holiday(description: str | None) -> bool:
-    return _marker(description) == PUBLIC_HOLIDAY
-
-
 def _kind(item: dict) -> str | None:
     """``public holiday``, ``observance``, or None when the description says neither."""
-    marker = _marker(item.get("description"))
+    marker = holiday_marker(item.get("description"))
     return marker if marker in (PUBLIC_HOLIDAY, OBSERVANCE) else None
-
-
-def _marker(description: str | None) -> str:
-    first_line = (description or "").strip().splitlines()[:1]
-    return first_line[0].strip().casefold() if first_line else ""

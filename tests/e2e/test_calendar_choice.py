@@ -210,4 +210,5 @@ def test_a_listing_alias_passed_as_a_calendar_says_to_use_the_legend_id(
     with pytest.raises(PluginInvokeError) as error:
         plugin.invoke_tool("list_events", {**DAY, "calendar_ids": "c2"}, oauth_creds)
     message = str(error.value)
-    assert "short name" in message and "Calendars:" in message and "[id]" in message
+    assert "short label" in message and "Calendars:" in message
+    assert message.endswith(f"Example: {calendars['work']}")  # c2 is the Work calendar

@@ -50,7 +50,8 @@ def components(blob):
 def test_export_sends_ics_file_summary_and_variables(plugin, emu, oauth_creds):
     master = seed(emu)
     emu.clear_requests()
-    result = plugin.invoke_tool("export_events_ics", WINDOW, oauth_creds)
+    result = plugin.invoke_tool("export_events_ics", {**WINDOW, "keep_series": True},
+                                oauth_creds)
     [(blob, meta)] = result.blobs
     assert meta == {"mime_type": "text/calendar", "filename": "calendar-2026-03-16.ics"}
     assert result.text.startswith("Exported 7 events (1 recurring series")

@@ -305,6 +305,9 @@ def test_quick_add_twice_keeps_one_event(plugin, emu, oauth_creds):
     second = plugin.invoke_tool("quick_add_event", text, oauth_creds)
     assert second.variables["action"] == "already_existed"
     assert second.variables["event_id"] == first.variables["event_id"]
+    # quick add's allow_duplicate is a builder's setting (not in the model's schema): the
+    # answer points the model at the tool it can use.
+    assert "create_event with allow_duplicate=true creates another" in second.text
     assert len(live(emu, ALICE, first.variables["event"]["summary"])) == 1
     third = plugin.invoke_tool("quick_add_event", {**text, "allow_duplicate": True},
                                oauth_creds)

@@ -57,6 +57,8 @@ def occurrence(master, day, **changes):
 
 
 def export(client, calendars=("primary",), **kwargs):
+    """Whole series (keep_series): what these tests are about; the default is in test_agents…"""
+    kwargs.setdefault("keep_series", True)
     return gather_export(client, EventSelection(list(calendars), START, END, BERLIN), **kwargs)
 
 
