@@ -66,13 +66,25 @@ def test_several_people_across_the_spring_dst_change(plugin, team, oauth_creds):
     assert result.variables["time_zone"] == "Europe/Berlin"
 
     lines = result.text.splitlines()
-    assert lines[1:4] == ["Fri 2027-03-26 10:30–11:30 +01:00", "Mon 2027-03-29 11:00–12:00 +02:00",
+    # The free stretches of those days, then the slots as examples within them (issue 25).
+    assert lines[1:4] == ["Free Fri 2027-03-26 10:15–12:00 +01:00",
+                          "Free Mon 2027-03-29 10:45–12:00 +02:00",
+                          "Free Tue 2027-03-30 09:00–12:00 +02:00"]
+    assert lines[5:8] == ["Fri 2027-03-26 10:30–11:30 +01:00", "Mon 2027-03-29 11:00–12:00 +02:00",
                           "Tue 2027-03-30 09:00–10:00 +02:00"]
+    assert result.variables["free_stretches"][0] == {
+        "start": "2027-03-26T10:15:00+01:00", "end": "2027-03-26T12:00:00+01:00",
+        "minutes": 105}
+    assert all(s["everyone_in_hours"] for s in result.variables["slots"])
+    assert result.variables["everyone_fits"] is True
+    # Bob and Carol are in nobody's calendar list and no zone was given: the answer says so.
+    [guessed] = [line for line in lines if line.startswith("Zone unknown")]
+    assert f"{BOB}, {CAROL}" in guessed and "Europe/Berlin" in guessed
     assert "2 more slots exist" in result.text and "time_min=2027-03-30T10:00+02:00" in result.text
     # Carol's private calendar cannot block anything: the slots are free for the others only,
     # and the text must say so instead of claiming she was "not treated as free".
     assert "NOT treated as free" not in result.text
-    [unknown_line] = [line for line in lines if CAROL in line]
+    [unknown_line] = [line for line in lines if line.startswith("Availability unknown")]
     assert "availability unknown" in unknown_line.lower()
     assert "free for the others only" in unknown_line
     [post] = freebusy_posts(emu)

@@ -1,0 +1,226 @@
+"""Free time of a team spread over zones: each person's working hours in their own zone.
+
+Pure computation, no I/O. A slot fits when it lies inside every person's working time
+(their hours on their working days, in their zone, minus their public holidays) and outside
+everyone's busy time. The free stretches are those times; slots are examples within them.
+
+When no slot fits everyone, the least-bad slots are offered: free of busy time, with the
+fewest minutes outside anyone's hours (per person, how far the slot reaches before their
+start or after their end), chosen so the burden rotates: each pick counts the minutes a
+person already bears in earlier picks, so the same person is not early or late every time.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import reduce
+from zoneinfo import ZoneInfo
+
+from gcal.dates.intervals import Interval, clip, intersect, subtract, widen
+from gcal.scheduling.countries import zone_holiday_calendar
+from gcal.scheduling.holidays import Holiday, Holidays
+from gcal.scheduling.people import Person
+from gcal.scheduling.slots import SlotRules, all_slots, next_aligned, working_windows
+
+_MARGIN = timedelta(days=2)  # working time looked at beyond the window, for distances
+_NO_HOURS = 24 * 60  # minutes outside for someone with no working time near the slot
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person and their working time (UTC intervals, sorted)."""
+
+    person: Person
+    days_off: frozenset[date]
+    windows: list[Interval]
+    starts: list[datetime] = field(repr=False)
+
+    def minutes_outside(self, slot: Interval) -> tuple[int, str]:
+        """How far ``slot`` reaches outside this person's nearest working time, and whether
+        it is ``early`` or ``late`` there (0 and "" when it lies inside)."""
+        index = bisect.bisect_right(self.starts, slot.start)
+        best = (_NO_HOURS, "")
+        for window in self.windows[max(0, index - 1): index + 1]:
+            early = _minutes(window.start - slot.start)
+            late = _minutes(slot.end - window.end)
+            if early + late < best[0]:
+                best = (early + late, "early" if early >= late and early else
+                        "late" if late else "")
+        return best
+
+
+def member(person: Person, days_off: Iterable[date], rules: SlotRules, start: datetime,
+           end: datetime) -> Member:
+    off = frozenset(days_off)
+    windows = working_windows(start - _MARGIN, end + _MARGIN, person.hours, rules.days,
+                              person.zone, days_off=off)
+    return Member(person, off, windows, [w.start for w in windows])
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One person's view of a slot."""
+
+    email: str
+    zone: ZoneInfo
+    start: datetime  # local
+    end: datetime
+    minutes_outside: int = 0
+    side: str = ""  # "early" or "late" when outside
+
+
+@dataclass(frozen=True)
+class TeamSlot:
+    slot: Interval
+    fits: tuple[Fit, ...]
+
+    @property
+    def everyone_in_hours(self) -> bool:
+        return all(f.minutes_outside == 0 for f in self.fits)
+
+    @property
+    def outside(self) -> list[Fit]:
+        return [f for f in self.fits if f.minutes_outside]
+
+
+@dataclass(frozen=True)
+class TeamSearch:
+    slots: list[TeamSlot]
+    total: int  # slots that fit everyone (0 when only least-bad ones are offered)
+    stretches: list[Interval]  # free for everyone in everyone's hours, holding a slot
+    start: datetime
+    end: datetime
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.slots))
+
+    @property
+    def least_bad(self) -> bool:
+        return self.total == 0 and bool(self.slots)
+
+
+def search_team(
+    busy: Iterable[Interval], start: datetime, end: datetime, rules: SlotRules,
+    members: Sequence[Member], limit: int, *, offer_least_bad: bool,
+) -> TeamSearch:
+    blocked = widen(busy, rules.buffer)
+    together = reduce(intersect, (m.windows for m in members))
+    free = subtract(clip(together, start, end), blocked)
+    slots, total, stretches = [], 0, []
+    for stretch in free:
+        inside = list(_slot_times(stretch, rules))
+        if inside:
+            stretches.append(stretch)
+        total += len(inside)
+        slots.extend(inside[: max(0, limit - len(slots))])
+    if slots or not offer_least_bad:
+        return TeamSearch([_team_slot(s, members) for s in slots], total, stretches, start,
+                          end)
+    free_of_busy = subtract([Interval(start, end)], blocked)
+    return TeamSearch(least_bad(free_of_busy, rules, members, limit), 0, [], start, end)
+
+
+def _slot_times(stretch: Interval, rules: SlotRules) -> list[Interval]:
+    return list(all_slots([stretch], rules))
+
+
+def least_bad(free: Iterable[Interval], rules: SlotRules, members: Sequence[Member],
+              limit: int) -> list[TeamSlot]:
+    """Up to ``limit`` slots with the fewest minutes outside hours, the burden rotated,
+    no two overlapping, one per day (of the search zone) before a second on any day."""
+    candidates = sorted((_team_slot(s, members) for s in _every_start(free, rules)),
+                        key=lambda c: (_cost(c), c.slot.start))
+    chosen: list[TeamSlot] = []
+    burden: dict[str, int] = {}
+    days: set[date] = set()
+    while len(chosen) < limit:
+        pick = (_pick(candidates, chosen, burden, days, rules.zone, one_per_day=True)
+                or _pick(candidates, chosen, burden, days, rules.zone, one_per_day=False))
+        if pick is None:
+            break
+        chosen.append(pick)
+        days.add(pick.slot.start.astimezone(rules.zone).date())
+        for fit in pick.outside:
+            burden[fit.email] = burden.get(fit.email, 0) + fit.minutes_outside
+    return sorted(chosen, key=lambda c: c.slot.start)
+
+
+def _pick(candidates: Sequence[TeamSlot], chosen: Sequence[TeamSlot], burden: dict[str, int],
+          days: set[date], zone: ZoneInfo, *, one_per_day: bool) -> TeamSlot | None:
+    best, best_key = None, None
+    for candidate in candidates:  # sorted by cost: the fairness term only adds
+        if best_key is not None and _cost(candidate) > best_key[0]:
+            break
+        if one_per_day and candidate.slot.start.astimezone(zone).date() in days:
+            continue
+        if any(_overlap(candidate.slot, c.slot) for c in chosen):
+            continue
+        key = (_cost(candidate) + sum(burden.get(f.email, 0) for f in candidate.outside),
+               candidate.slot.start)
+        if best_key is None or key < best_key:
+            best, best_key = candidate, key
+    return best
+
+
+def _cost(candidate: TeamSlot) -> int:
+    return sum(f.minutes_outside for f in candidate.fits)
+
+
+def _overlap(a: Interval, b: Interval) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _every_start(free: Iterable[Interval], rules: SlotRules) -> Iterator[Interval]:
+    step = timedelta(minutes=rules.granularity_minutes)
+    for stretch in free:
+        begin = next_aligned(stretch.start, rules.zone, step)
+        while begin + rules.duration <= stretch.end:
+            yield Interval(begin, begin + rules.duration)
+            begin = next_aligned(begin + step, rules.zone, step)
+
+
+def _team_slot(slot: Interval, members: Sequence[Member]) -> TeamSlot:
+    fits = []
+    for m in members:
+        minutes, side = m.minutes_outside(slot)
+        zone = m.person.zone
+        fits.append(Fit(m.person.email, zone, slot.start.astimezone(zone),
+                        slot.end.astimezone(zone), minutes, side))
+    return TeamSlot(slot, tuple(fits))
+
+
+def _minutes(span: timedelta) -> int:
+    return max(0, int(span.total_seconds() // 60))
+
+
+def days_off(people: Sequence[Person], holidays: Holidays | None, rules: SlotRules,
+             start: datetime, end: datetime) -> dict[str, list[Holiday]]:
+    """Each person's public holidays on their working days in the window (email → days).
+
+    The user keeps the holiday calendars they show, except one that is only another
+    person's country (a Berlin user showing Japan's holidays for a colleague in Tokyo)."""
+    if holidays is None:
+        return {}
+    user = people[0]
+    theirs = {p.holiday_calendar for p in people[1:] if p.holiday_calendar}
+    own = zone_holiday_calendar(user.zone)
+    found: dict[str, list[Holiday]] = {}
+    for person in people:
+        first = start.astimezone(person.zone).date()
+        last = (end - timedelta(microseconds=1)).astimezone(person.zone).date()  # end excluded
+        days = [h for h in holidays.on(first, last, rules.days)
+                if (h.calendar_id == person.holiday_calendar if not person.is_user
+                    else h.calendar_id not in theirs or h.calendar_id == own)]
+        if days:
+            found[person.email] = days
+    return found
+
+
+def members_of(people: Sequence[Person], skipped: dict[str, list[Holiday]], rules: SlotRules,
+               start: datetime, end: datetime) -> list[Member]:
+    return [member(p, (h.day for h in skipped.get(p.email, ())), rules, start, end)
+            for p in people]
