@@ -170,7 +170,7 @@ def slots_reply(
     shown_stretches = _stretches_until(search, zone)
     text.extend(f"Free {_stretch_day(day)}" for day in _by_day(shown_stretches, zone))
     if shown_stretches:
-        text.append("Slots within it, as examples:")
+        text.append("Slots within them, as examples:")
     text.extend(view.slot_line(s) for s in search.slots)
     if search.more:
         resume = _short_time(search.slots[-1].slot.end.astimezone(zone))

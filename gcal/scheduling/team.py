@@ -110,9 +110,10 @@ def search_team(
     blocked = widen(busy, rules.buffer)
     together = reduce(intersect, (m.windows for m in members))
     free = subtract(clip(together, start, end), blocked)
-    slots, total, stretches = [], 0, []
+    slots: list[Interval] = []
+    total, stretches = 0, []
     for stretch in free:
-        inside = list(_slot_times(stretch, rules))
+        inside = list(all_slots([stretch], rules))
         if inside:
             stretches.append(stretch)
         total += len(inside)
@@ -124,54 +125,80 @@ def search_team(
     return TeamSearch(least_bad(free_of_busy, rules, members, limit), 0, [], start, end)
 
 
-def _slot_times(stretch: Interval, rules: SlotRules) -> list[Interval]:
-    return list(all_slots([stretch], rules))
-
-
 def least_bad(free: Iterable[Interval], rules: SlotRules, members: Sequence[Member],
               limit: int) -> list[TeamSlot]:
     """Up to ``limit`` slots with the fewest minutes outside hours, the burden rotated,
-    no two overlapping, one per day (of the search zone) before a second on any day."""
-    candidates = sorted((_team_slot(s, members) for s in _every_start(free, rules)),
-                        key=lambda c: (_cost(c), c.slot.start))
-    chosen: list[TeamSlot] = []
-    burden: dict[str, int] = {}
-    days: set[date] = set()
-    while len(chosen) < limit:
-        pick = (_pick(candidates, chosen, burden, days, rules.zone, one_per_day=True)
-                or _pick(candidates, chosen, burden, days, rules.zone, one_per_day=False))
-        if pick is None:
-            break
-        chosen.append(pick)
-        days.add(pick.slot.start.astimezone(rules.zone).date())
-        for fit in pick.outside:
-            burden[fit.email] = burden.get(fit.email, 0) + fit.minutes_outside
-    return sorted(chosen, key=lambda c: c.slot.start)
+    no two overlapping, one per day (of the search zone) before a second on any day.
+
+    Candidates are grouped by who is outside hours; within a group the cheapest allowed one
+    is the only one worth weighing, so each pick looks at one candidate per group."""
+    groups: dict[frozenset[str], list[_Candidate]] = {}
+    for slot in _every_start(free, rules):
+        candidate = _Candidate(slot, tuple(m.minutes_outside(slot)[0] for m in members))
+        outside = frozenset(m.person.email for m, n in zip(members, candidate.minutes,
+                                                            strict=True) if n)
+        groups.setdefault(outside, []).append(candidate)
+    for items in groups.values():
+        items.sort(key=lambda c: (c.cost, c.slot.start))
+    picks = _Picks(rules.zone, [m.person.email for m in members])
+    for one_per_day in (True, False):
+        picks.fill(groups, limit, one_per_day=one_per_day)
+    return [_team_slot(c.slot, members) for c in picks.chosen]
 
 
-def _pick(candidates: Sequence[TeamSlot], chosen: Sequence[TeamSlot], burden: dict[str, int],
-          days: set[date], zone: ZoneInfo, *, one_per_day: bool) -> TeamSlot | None:
-    best, best_key = None, None
-    for candidate in candidates:  # sorted by cost: the fairness term only adds
-        if best_key is not None and _cost(candidate) > best_key[0]:
-            break
-        if one_per_day and candidate.slot.start.astimezone(zone).date() in days:
-            continue
-        if any(_overlap(candidate.slot, c.slot) for c in chosen):
-            continue
-        key = (_cost(candidate) + sum(burden.get(f.email, 0) for f in candidate.outside),
-               candidate.slot.start)
-        if best_key is None or key < best_key:
-            best, best_key = candidate, key
-    return best
+@dataclass(frozen=True)
+class _Candidate:
+    slot: Interval
+    minutes: tuple[int, ...]  # outside hours, per member
+
+    @property
+    def cost(self) -> int:
+        return sum(self.minutes)
 
 
-def _cost(candidate: TeamSlot) -> int:
-    return sum(f.minutes_outside for f in candidate.fits)
+class _Picks:
+    """The least-bad slots chosen so far (by start), who bears how many minutes, days used."""
 
+    def __init__(self, zone: ZoneInfo, emails: Sequence[str]) -> None:
+        self.zone = zone
+        self.emails = list(emails)  # in the order of _Candidate.minutes
+        self.chosen: list[_Candidate] = []
+        self.burden = dict.fromkeys(self.emails, 0)
+        self.days: set[date] = set()
 
-def _overlap(a: Interval, b: Interval) -> bool:
-    return a.start < b.end and b.start < a.end
+    def fill(self, groups: dict[frozenset[str], list[_Candidate]], limit: int, *,
+             one_per_day: bool) -> None:
+        next_index = dict.fromkeys(groups, 0)
+        while len(self.chosen) < limit:
+            best, best_key = None, None
+            for group, items in groups.items():
+                index = next_index[group]
+                while index < len(items) and not self._allowed(items[index], one_per_day):
+                    index += 1  # what is not allowed now never will be in this pass
+                next_index[group] = index
+                if index == len(items):
+                    continue
+                candidate = items[index]
+                key = (candidate.cost + sum(self.burden[e] for e in group), candidate.slot.start)
+                if best_key is None or key < best_key:
+                    best, best_key = candidate, key
+            if best is None:
+                return
+            self._take(best)
+
+    def _allowed(self, candidate: _Candidate, one_per_day: bool) -> bool:
+        slot = candidate.slot
+        if one_per_day and slot.start.astimezone(self.zone).date() in self.days:
+            return False
+        at = bisect.bisect_left(self.chosen, slot.start, key=lambda c: c.slot.start)
+        neighbours = self.chosen[max(0, at - 1): at + 1]
+        return not any(slot.start < o.slot.end and o.slot.start < slot.end for o in neighbours)
+
+    def _take(self, candidate: _Candidate) -> None:
+        bisect.insort(self.chosen, candidate, key=lambda c: c.slot.start)
+        self.days.add(candidate.slot.start.astimezone(self.zone).date())
+        for email, minutes in zip(self.emails, candidate.minutes, strict=True):
+            self.burden[email] += minutes
 
 
 def _every_start(free: Iterable[Interval], rules: SlotRules) -> Iterator[Interval]:

@@ -222,3 +222,26 @@ def test_a_failing_holiday_calendar_does_not_fail_the_search(plugin, emu, oauth_
         "working_hours": "09:00-10:00"}, oauth_creds)
     assert [s for s, _ in slot_times(result)] == ["2027-07-05T09:00:00+02:00"]
     assert "public holidays not checked" in result.text
+
+
+def test_free_stretches_show_time_the_back_to_back_slots_hide(plugin, emu, oauth_creds):
+    """Issue 25: '4 of 4 free 60-min slots' hid a free 17:00–18:00, because slots are laid back
+    to back from a stretch's start (15:30, 16:30). The free stretches are shown, the slots are
+    examples within them, and workflows get the stretches typed."""
+    emu.add_event(ALICE, busy("2027-03-02T09:00:00+01:00", "2027-03-02T12:00:00+01:00"))
+    emu.add_event(ALICE, busy("2027-03-02T14:00:00+01:00", "2027-03-02T15:30:00+01:00"))
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 60, "time_min": "2027-03-02", "time_max": "2027-03-02",
+    }, oauth_creds)
+    assert [s for s, _ in slot_times(result)] == [
+        "2027-03-02T12:00:00+01:00", "2027-03-02T13:00:00+01:00",
+        "2027-03-02T15:30:00+01:00", "2027-03-02T16:30:00+01:00"]
+    lines = result.text.splitlines()
+    assert lines[1] == "Free Tue 2027-03-02 12:00–14:00, 15:30–18:00 +01:00"
+    assert lines[2] == "Slots within them, as examples:"
+    assert result.variables["free_stretches"] == [
+        {"start": "2027-03-02T12:00:00+01:00", "end": "2027-03-02T14:00:00+01:00",
+         "minutes": 120},
+        {"start": "2027-03-02T15:30:00+01:00", "end": "2027-03-02T18:00:00+01:00",
+         "minutes": 150},
+    ]
