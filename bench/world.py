@@ -19,6 +19,9 @@ from tests.dify_files import FileServer
 USER = "bench@example.com"
 ZONE = "Europe/Berlin"
 COLLEAGUES = ("anna@example.com", "ben@example.com", "chen@example.com")
+# The user and four people: a team of five, spread over five zones in the cross-zone search.
+TEAM = (*COLLEAGUES, "dev@example.com")
+TEAM_ZONES = ("America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata")
 CLIENT_ID = "bench-client.apps.googleusercontent.com"
 CLIENT_SECRET = "bench-client-secret"  # the emulator's, not a Google secret
 LISTED_EVENTS = 50
@@ -120,7 +123,7 @@ def build_world(emu: Any) -> World:
     emu.reset()
     zone = ZoneInfo(ZONE)
     emu.add_user(USER, ZONE, name="Bench User")
-    for email in COLLEAGUES:
+    for email in TEAM:
         emu.add_user(email, ZONE, name=email.split("@")[0].title())
     emu.register_client(CLIENT_ID, CLIENT_SECRET)
     names = {"work": "Work", "family": "Family", "team": "Team Offsite"}

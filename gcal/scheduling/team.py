@@ -13,7 +13,7 @@ person already bears in earlier picks, so the same person is not early or late e
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import reduce
@@ -23,7 +23,7 @@ from gcal.dates.intervals import Interval, clip, intersect, subtract, widen
 from gcal.scheduling.countries import zone_holiday_calendar
 from gcal.scheduling.holidays import Holiday, Holidays
 from gcal.scheduling.people import Person
-from gcal.scheduling.slots import SlotRules, all_slots, next_aligned, working_windows
+from gcal.scheduling.slots import SlotRules, all_slots, working_windows
 
 _MARGIN = timedelta(days=2)  # working time looked at beyond the window, for distances
 _NO_HOURS = 24 * 60  # minutes outside for someone with no working time near the slot
@@ -133,7 +133,7 @@ def least_bad(free: Iterable[Interval], rules: SlotRules, members: Sequence[Memb
     Candidates are grouped by who is outside hours; within a group the cheapest allowed one
     is the only one worth weighing, so each pick looks at one candidate per group."""
     groups: dict[frozenset[str], list[_Candidate]] = {}
-    for slot in _every_start(free, rules):
+    for slot in all_slots(free, rules, overlapping=True):
         candidate = _Candidate(slot, tuple(m.minutes_outside(slot)[0] for m in members))
         outside = frozenset(m.person.email for m, n in zip(members, candidate.minutes,
                                                             strict=True) if n)
@@ -199,15 +199,6 @@ class _Picks:
         self.days.add(candidate.slot.start.astimezone(self.zone).date())
         for email, minutes in zip(self.emails, candidate.minutes, strict=True):
             self.burden[email] += minutes
-
-
-def _every_start(free: Iterable[Interval], rules: SlotRules) -> Iterator[Interval]:
-    step = timedelta(minutes=rules.granularity_minutes)
-    for stretch in free:
-        begin = next_aligned(stretch.start, rules.zone, step)
-        while begin + rules.duration <= stretch.end:
-            yield Interval(begin, begin + rules.duration)
-            begin = next_aligned(begin + step, rules.zone, step)
 
 
 def _team_slot(slot: Interval, members: Sequence[Member]) -> TeamSlot:
