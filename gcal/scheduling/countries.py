@@ -20,8 +20,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from gcal.errors import InvalidInputError
-from gcal.scheduling.holidays import HOLIDAY_CALENDAR_SUFFIX as HOLIDAY_SUFFIX
 
+HOLIDAY_SUFFIX = "#holiday@group.v.calendar.google.com"
 HOLIDAYS_EXAMPLE = "ken@example.com=jp"
 
 # ISO 3166 code: (the word in Google's calendar id, the country's English name)
@@ -71,6 +71,13 @@ def holiday_calendar_id(value: str, parameter: str = "attendee_holidays") -> str
             HOLIDAYS_EXAMPLE,
         )
     return calendar_of(code)
+
+
+def holidays_name(calendar_id: str) -> str:
+    """``Holidays in Japan`` for ``en.japanese#holiday@…`` (the name Google shows)."""
+    word = calendar_id.split("#", 1)[0].removeprefix("en.")
+    country = next((name for w, name in _COUNTRIES.values() if w == word), word)
+    return f"Holidays in {country}"
 
 
 def calendar_of(country_code: str) -> str:

@@ -25,8 +25,8 @@ from gcal.events.calendars import list_calendars, shown_calendars
 from gcal.google.client import CalendarClient
 from gcal.google.transport import calendar_path
 from gcal.models import Calendar
+from gcal.scheduling.countries import HOLIDAY_SUFFIX, holidays_name
 
-HOLIDAY_CALENDAR_SUFFIX = "#holiday@group.v.calendar.google.com"
 PUBLIC_HOLIDAY = "public holiday"  # the description's first line, case-folded
 OBSERVANCE = "observance"
 _MAX_PARALLEL = 4
@@ -53,13 +53,8 @@ class Holidays:
         return [h for h in self.days if first <= h.day <= last and h.day.weekday() in weekdays]
 
 
-def holiday_calendar_name(calendar_id: str) -> str:
-    """``en.japanese#holiday@…`` → ``en.japanese holidays`` (a calendar not in the list)."""
-    return calendar_id.split("#", 1)[0] + " holidays"
-
-
 def is_holiday_calendar(calendar_id: str) -> bool:
-    return calendar_id.endswith(HOLIDAY_CALENDAR_SUFFIX)
+    return calendar_id.endswith(HOLIDAY_SUFFIX)
 
 
 def shown_holiday_calendars(calendars: Iterable[Calendar]) -> list[Calendar]:
@@ -87,7 +82,7 @@ def users_public_holidays(client: CalendarClient, start: datetime, end: datetime
     except GoogleCalendarError as error:
         return Holidays(problems=[error.message])
     read = {c.id for c in calendars}
-    calendars += [Calendar(i, holiday_calendar_name(i), None, "reader")
+    calendars += [Calendar(i, holidays_name(i), None, "reader")
                   for i in dict.fromkeys(also) if i not in read]
     # All-day dates are local: a day's margin on both sides covers every zone.
     margin = timedelta(days=1)

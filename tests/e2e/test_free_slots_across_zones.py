@@ -134,7 +134,8 @@ def test_a_persons_public_holiday_named_in_the_call(plugin, world, oauth_creds):
     assert [s for s, _ in slot_times(result)] == ["2027-01-14T07:00:00+01:00"]
     assert result.variables["skipped_holidays"] == [
         {"date": "2027-01-13", "name": "A Japanese holiday", "who": KEN}]
-    assert "ken: Wed 2027-01-13 A Japanese holiday" in result.text
+    assert "public holidays skipped (Holidays in Japan): ken: Wed 2027-01-13 A Japanese holiday" \
+        in result.text
     holiday_reads = [r for r in world.requests if "holiday" in r.path]
     assert len(holiday_reads) == 1
 
