@@ -31,21 +31,26 @@ _NO_HOURS = 24 * 60  # minutes outside for someone with no working time near the
 
 @dataclass(frozen=True)
 class Member:
-    """A person and their working time (UTC intervals, sorted)."""
+    """A person and their working time (UTC intervals, sorted; also as POSIX seconds, which
+    the least-bad search compares thousands of times)."""
 
     person: Person
     days_off: frozenset[date]
     windows: list[Interval]
-    starts: list[datetime] = field(repr=False)
+    seconds: list[tuple[float, float]] = field(repr=False)
+    starts: list[float] = field(repr=False)
 
     def minutes_outside(self, slot: Interval) -> tuple[int, str]:
         """How far ``slot`` reaches outside this person's nearest working time, and whether
         it is ``early`` or ``late`` there (0 and "" when it lies inside)."""
-        index = bisect.bisect_right(self.starts, slot.start)
+        return self.outside_seconds(slot.start.timestamp(), slot.end.timestamp())
+
+    def outside_seconds(self, start: float, end: float) -> tuple[int, str]:
+        index = bisect.bisect_right(self.starts, start)
         best = (_NO_HOURS, "")
-        for window in self.windows[max(0, index - 1): index + 1]:
-            early = _minutes(window.start - slot.start)
-            late = _minutes(slot.end - window.end)
+        for window_start, window_end in self.seconds[max(0, index - 1): index + 1]:
+            early = max(0, int(window_start - start) // 60)
+            late = max(0, int(end - window_end) // 60)
             if early + late < best[0]:
                 best = (early + late, "early" if early >= late and early else
                         "late" if late else "")
@@ -57,7 +62,8 @@ def member(person: Person, days_off: Iterable[date], rules: SlotRules, start: da
     off = frozenset(days_off)
     windows = working_windows(start - _MARGIN, end + _MARGIN, person.hours, rules.days,
                               person.zone, days_off=off)
-    return Member(person, off, windows, [w.start for w in windows])
+    seconds = [(w.start.timestamp(), w.end.timestamp()) for w in windows]
+    return Member(person, off, windows, seconds, [s for s, _ in seconds])
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,8 @@ def least_bad(free: Iterable[Interval], rules: SlotRules, members: Sequence[Memb
     is the only one worth weighing, so each pick looks at one candidate per group."""
     groups: dict[frozenset[str], list[_Candidate]] = {}
     for slot in all_slots(free, rules, overlapping=True):
-        candidate = _Candidate(slot, tuple(m.minutes_outside(slot)[0] for m in members))
+        start, end = slot.start.timestamp(), slot.end.timestamp()
+        candidate = _Candidate(slot, tuple(m.outside_seconds(start, end)[0] for m in members))
         outside = frozenset(m.person.email for m, n in zip(members, candidate.minutes,
                                                             strict=True) if n)
         groups.setdefault(outside, []).append(candidate)
@@ -209,10 +216,6 @@ def _team_slot(slot: Interval, members: Sequence[Member]) -> TeamSlot:
         fits.append(Fit(m.person.email, zone, slot.start.astimezone(zone),
                         slot.end.astimezone(zone), minutes, side))
     return TeamSlot(slot, tuple(fits))
-
-
-def _minutes(span: timedelta) -> int:
-    return max(0, int(span.total_seconds() // 60))
 
 
 def days_off(people: Sequence[Person], holidays: Holidays | None, rules: SlotRules,
