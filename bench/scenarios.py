@@ -54,7 +54,7 @@ def _create(world: World, rep: int, **extra: Any) -> dict[str, Any]:
 
 
 def _team_search(world: World, **extra: Any) -> dict[str, Any]:
-    start, end = world.listing_window
+    start, end = world.team_window()
     return {"duration_minutes": 60, "attendees": ", ".join(TEAM), "time_min": start,
             "time_max": end, **extra}
 

@@ -51,6 +51,11 @@ class World:
         start = datetime.combine(self.first_day, time(0), self.zone)
         return start.isoformat(), (start + timedelta(days=5)).isoformat()
 
+    def team_window(self) -> tuple[str, str]:
+        """Five days the week after the listing week: each team member has a meeting a day."""
+        start = datetime.combine(self.first_day + timedelta(days=7), time(0), self.zone)
+        return start.isoformat(), (start + timedelta(days=5)).isoformat()
+
     def series_window(self) -> tuple[str, str]:
         start = datetime.combine(self.first_day + timedelta(days=14), time(0), self.zone)
         return start.isoformat(), (start + timedelta(days=7)).isoformat()
@@ -137,6 +142,7 @@ def build_world(emu: Any) -> World:
     world.listed = _seed_listing_week(world)
     _seed_other_calendars(world)
     _seed_series(world)
+    _seed_team_week(world)
     return world
 
 
@@ -188,6 +194,18 @@ def _seed_other_calendars(world: World) -> None:
             world.emu.add_event(world.calendars[role], {
                 "summary": f"{world.calendar_names[role]} item {hour}",
                 "start": {"dateTime": start.isoformat()},
+                "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
+            }, propagate=False)
+
+
+def _seed_team_week(world: World) -> None:
+    first = world.first_day + timedelta(days=7)
+    for number, email in enumerate((USER, *TEAM)):
+        for day in range(5):
+            start = datetime.combine(first + timedelta(days=day), time(8 + (number + day) % 10),
+                                     world.zone)
+            world.emu.add_event(email, {
+                "summary": f"Team week {number}.{day}", "start": {"dateTime": start.isoformat()},
                 "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
             }, propagate=False)
 

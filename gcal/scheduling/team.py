@@ -27,6 +27,8 @@ from gcal.scheduling.slots import SlotRules, all_slots, working_windows
 
 _MARGIN = timedelta(days=2)  # working time looked at beyond the window, for distances
 _NO_HOURS = 24 * 60  # minutes outside for someone with no working time near the slot
+# A slot on a day not offered yet is worth up to 1.5 times the minutes (+1 h) of the best one.
+_NEW_DAY_WORTH, _NEW_DAY_SLACK = 1.5, 60
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def search_team(
 def least_bad(free: Iterable[Interval], rules: SlotRules, members: Sequence[Member],
               limit: int) -> list[TeamSlot]:
     """Up to ``limit`` slots with the fewest minutes outside hours, the burden rotated,
-    no two overlapping, one per day (of the search zone) before a second on any day.
+    no two overlapping, spread over the days (of the search zone) where that costs little.
 
     Candidates are grouped by who is outside hours; within a group the cheapest allowed one
     is the only one worth weighing, so each pick looks at one candidate per group."""
@@ -148,8 +150,7 @@ def least_bad(free: Iterable[Interval], rules: SlotRules, members: Sequence[Memb
     for items in groups.values():
         items.sort(key=lambda c: (c.cost, c.slot.start))
     picks = _Picks(rules.zone, [m.person.email for m in members])
-    for one_per_day in (True, False):
-        picks.fill(groups, limit, one_per_day=one_per_day)
+    picks.fill(groups, limit)
     return [_team_slot(c.slot, members) for c in picks.chosen]
 
 
@@ -173,25 +174,35 @@ class _Picks:
         self.burden = dict.fromkeys(self.emails, 0)
         self.days: set[date] = set()
 
-    def fill(self, groups: dict[frozenset[str], list[_Candidate]], limit: int, *,
-             one_per_day: bool) -> None:
-        next_index = dict.fromkeys(groups, 0)
+    def fill(self, groups: dict[frozenset[str], list[_Candidate]], limit: int) -> None:
+        """Pick by cost plus the burden already borne; a slot on a day not used yet is
+        preferred unless it costs much more than the best one on a used day."""
+        anywhere = dict.fromkeys(groups, 0)
+        new_day = dict.fromkeys(groups, 0)
         while len(self.chosen) < limit:
-            best, best_key = None, None
-            for group, items in groups.items():
-                index = next_index[group]
-                while index < len(items) and not self._allowed(items[index], one_per_day):
-                    index += 1  # what is not allowed now never will be in this pass
-                next_index[group] = index
-                if index == len(items):
-                    continue
-                candidate = items[index]
-                key = (candidate.cost + sum(self.burden[e] for e in group), candidate.slot.start)
-                if best_key is None or key < best_key:
-                    best, best_key = candidate, key
+            best = self._best(groups, anywhere, one_per_day=False)
             if best is None:
                 return
-            self._take(best)
+            fresh = self._best(groups, new_day, one_per_day=True)
+            if fresh is not None and fresh[0] <= best[0] * _NEW_DAY_WORTH + _NEW_DAY_SLACK:
+                best = fresh
+            self._take(best[1])
+
+    def _best(self, groups: dict[frozenset[str], list[_Candidate]], next_index: dict,
+              *, one_per_day: bool) -> tuple[int, _Candidate] | None:
+        best: tuple[int, datetime, _Candidate] | None = None
+        for group, items in groups.items():
+            index = next_index[group]
+            while index < len(items) and not self._allowed(items[index], one_per_day):
+                index += 1  # what is not allowed now never will be again
+            next_index[group] = index
+            if index < len(items):
+                candidate = items[index]
+                key = (candidate.cost + sum(self.burden[e] for e in group),
+                       candidate.slot.start, candidate)
+                if best is None or key[:2] < best[:2]:
+                    best = key
+        return None if best is None else (best[0], best[2])
 
     def _allowed(self, candidate: _Candidate, one_per_day: bool) -> bool:
         slot = candidate.slot
