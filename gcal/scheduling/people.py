@@ -20,11 +20,12 @@ from gcal.dates.times import resolve_zone
 from gcal.errors import InvalidInputError
 from gcal.google.client import CalendarClient
 from gcal.params import split_list
-from gcal.scheduling.countries import holiday_calendar_id, zone_holiday_calendar
+from gcal.scheduling.countries import HOLIDAYS_EXAMPLE, holiday_calendar_id, zone_holiday_calendar
 from gcal.scheduling.holidays import shown_holiday_ids
 from gcal.scheduling.slots import HOURS_EXAMPLE, SlotRules, WorkingHours, parse_working_hours
 
 ZONES_EXAMPLE = "ann@example.com=Europe/Berlin, ken@example.com=Asia/Tokyo"
+HOURS_PAIR_EXAMPLE = f"ken@example.com={HOURS_EXAMPLE}"
 _PAIR = re.compile(r"^\s*([^\s=:]+@[^\s=:]+)\s*[=:]\s*(.+?)\s*$")
 _ROOM_SUFFIX = "resource.calendar.google.com"
 
@@ -64,9 +65,9 @@ def parse_per_person(zones: Any, hours: Any, holidays: Any) -> PerPerson:
         {k: resolve_zone(v, parameter="attendee_time_zones")
          for k, v in _pairs(zones, "attendee_time_zones", ZONES_EXAMPLE)},
         {k: _hours(v) for k, v in _pairs(hours, "attendee_working_hours",
-                                         f"ann@example.com={HOURS_EXAMPLE}")},
+                                         HOURS_PAIR_EXAMPLE)},
         {k: holiday_calendar_id(v) for k, v in _pairs(holidays, "attendee_holidays",
-                                                      "ken@example.com=jp")},
+                                                      HOLIDAYS_EXAMPLE)},
     )
 
 
@@ -75,7 +76,7 @@ def _hours(text: str) -> WorkingHours:
         return parse_working_hours(text)
     except InvalidInputError as error:
         raise InvalidInputError("attendee_working_hours", error.message.split(": ", 1)[-1],
-                                f"ann@example.com={HOURS_EXAMPLE}") from None
+                                HOURS_PAIR_EXAMPLE) from None
 
 
 def _pairs(value: Any, parameter: str, example: str) -> list[tuple[str, str]]:
@@ -97,14 +98,15 @@ def _pairs(value: Any, parameter: str, example: str) -> list[tuple[str, str]]:
 def check_named(per_person: PerPerson, known: Iterable[str]) -> None:
     """Every person the per-person parameters name must be searched for."""
     names = {name.casefold() for name in known}
-    for parameter, given in (("attendee_time_zones", per_person.zones),
-                             ("attendee_working_hours", per_person.hours),
-                             ("attendee_holidays", per_person.holidays)):
+    for parameter, given, example in (
+            ("attendee_time_zones", per_person.zones, ZONES_EXAMPLE),
+            ("attendee_working_hours", per_person.hours, HOURS_PAIR_EXAMPLE),
+            ("attendee_holidays", per_person.holidays, HOLIDAYS_EXAMPLE)):
         strangers = [email for email in given if email not in names]
         if strangers:
             raise InvalidInputError(
                 parameter, f"names {', '.join(strangers)}, who is not in attendees; add them "
-                "to attendees or leave them out here", ZONES_EXAMPLE)
+                "to attendees or leave them out here", example)
 
 
 def resolve_people(
