@@ -43,6 +43,7 @@ def test_a_slot_inside_everyones_hours_in_la_berlin_and_tokyo(plugin, world, oau
     # 07:00-23:00 everywhere overlaps only 06:00-07:00 UTC (Berlin 07:00, LA 22:00 the day
     # before, Tokyo 15:00), which Ken's meeting blocks on the 12th.
     assert result.variables["everyone_fits"] is False
+    world.clear_requests()
     result = search(plugin, oauth_creds, working_hours="07:00-23:00",
                     time_min="2027-01-13", time_max="2027-01-13")
     [slot] = result.variables["slots"]
@@ -61,9 +62,11 @@ def test_a_slot_inside_everyones_hours_in_la_berlin_and_tokyo(plugin, world, oau
     assert not any(line.startswith("Zone unknown") for line in lines)
     people = {p["email"]: p for p in result.variables["people"]}
     assert people[KEN]["zone_from"] == "calendar list"
-    # Same round as a one-zone search: one free/busy query; Ken's zone came from the
-    # calendar list the search reads anyway.
-    assert len(freebusy_posts(world)) == 2  # one per call
+    # What a one-zone search asks: one free/busy query and a status read per person, side
+    # by side; Ken's zone came from the calendar list, cached since the first call.
+    assert len(freebusy_posts(world)) == 1
+    assert sorted(r.method for r in world.requests) == ["GET", "GET", "GET", "POST"]
+    assert not any("calendarList" in r.path for r in world.requests)
 
 
 def test_no_slot_fits_everyone_least_bad_rotates_over_a_week(plugin, world, oauth_creds):
