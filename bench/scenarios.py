@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench.world import COLLEAGUES, World
+from bench.world import COLLEAGUES, TEAM, TEAM_ZONES, World
 
 Params = Callable[[World, int], dict[str, Any]]
 
@@ -53,6 +53,12 @@ def _create(world: World, rep: int, **extra: Any) -> dict[str, Any]:
             "location": "Room 4.12", **extra}
 
 
+def _team_search(world: World, **extra: Any) -> dict[str, Any]:
+    start, end = world.team_window()
+    return {"duration_minutes": 60, "attendees": ", ".join(TEAM), "time_min": start,
+            "time_max": end, **extra}
+
+
 def _own(world: World) -> str:
     return world.own_event()["id"]
 
@@ -87,6 +93,14 @@ SCENARIOS: tuple[Scenario, ...] = (
              1, 4, why="one freeBusy query for the user's busy calendars and everyone; "
              "alongside it, one status-event read per primary calendar (yours and each "
              "person's) to say what focus time or out of office blocks"),
+    Scenario("find_free_slots", "5 people, one zone, 5 days",
+             lambda w, r: _team_search(w), 1, 6,
+             why="one freeBusy query for everyone; alongside it, the five status-event reads"),
+    Scenario("find_free_slots", "5 people in 5 zones, 5 days",
+             lambda w, r: _team_search(w, attendee_time_zones=", ".join(
+                 f"{email}={zone}" for email, zone in zip(TEAM, TEAM_ZONES, strict=True))),
+             1, 6, why="the same round: zones given in the call need no lookup; no hour fits "
+             "New York, Los Angeles, Berlin, Kolkata and Tokyo, so the least-bad are computed"),
     Scenario("export_events_ics", "single events",
              lambda w, r: {"time_min": w.listing_window[0], "time_max": w.listing_window[1],
                            "calendar_ids": "primary"}, 1),

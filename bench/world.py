@@ -19,6 +19,9 @@ from tests.dify_files import FileServer
 USER = "bench@example.com"
 ZONE = "Europe/Berlin"
 COLLEAGUES = ("anna@example.com", "ben@example.com", "chen@example.com")
+# The user and four people: a team of five, spread over five zones in the cross-zone search.
+TEAM = (*COLLEAGUES, "dev@example.com")
+TEAM_ZONES = ("America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata")
 CLIENT_ID = "bench-client.apps.googleusercontent.com"
 CLIENT_SECRET = "bench-client-secret"  # the emulator's, not a Google secret
 LISTED_EVENTS = 50
@@ -46,6 +49,11 @@ class World:
     @property
     def listing_window(self) -> tuple[str, str]:
         start = datetime.combine(self.first_day, time(0), self.zone)
+        return start.isoformat(), (start + timedelta(days=5)).isoformat()
+
+    def team_window(self) -> tuple[str, str]:
+        """Five days the week after the listing week: each team member has a meeting a day."""
+        start = datetime.combine(self.first_day + timedelta(days=7), time(0), self.zone)
         return start.isoformat(), (start + timedelta(days=5)).isoformat()
 
     def series_window(self) -> tuple[str, str]:
@@ -120,7 +128,7 @@ def build_world(emu: Any) -> World:
     emu.reset()
     zone = ZoneInfo(ZONE)
     emu.add_user(USER, ZONE, name="Bench User")
-    for email in COLLEAGUES:
+    for email in TEAM:
         emu.add_user(email, ZONE, name=email.split("@")[0].title())
     emu.register_client(CLIENT_ID, CLIENT_SECRET)
     names = {"work": "Work", "family": "Family", "team": "Team Offsite"}
@@ -134,6 +142,7 @@ def build_world(emu: Any) -> World:
     world.listed = _seed_listing_week(world)
     _seed_other_calendars(world)
     _seed_series(world)
+    _seed_team_week(world)
     return world
 
 
@@ -185,6 +194,18 @@ def _seed_other_calendars(world: World) -> None:
             world.emu.add_event(world.calendars[role], {
                 "summary": f"{world.calendar_names[role]} item {hour}",
                 "start": {"dateTime": start.isoformat()},
+                "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
+            }, propagate=False)
+
+
+def _seed_team_week(world: World) -> None:
+    first = world.first_day + timedelta(days=7)
+    for number, email in enumerate((USER, *TEAM)):
+        for day in range(5):
+            start = datetime.combine(first + timedelta(days=day), time(8 + (number + day) % 10),
+                                     world.zone)
+            world.emu.add_event(email, {
+                "summary": f"Team week {number}.{day}", "start": {"dateTime": start.isoformat()},
                 "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
             }, propagate=False)
 

@@ -1,5 +1,4 @@
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -11,14 +10,15 @@ from gcal.google.client import CalendarClient
 from gcal.params import parse_emails, to_bool, to_int, to_str
 from gcal.replies.build import Reply, slots_reply
 from gcal.scheduling.availability import read_availability
+from gcal.scheduling.people import differ, parse_per_person, people_of
 from gcal.scheduling.slots import (
     SlotRules,
     check_fits,
-    find_slots,
     parse_working_days,
     parse_working_hours,
     search_window,
 )
+from gcal.scheduling.team import days_off, members_of, search_team
 from tools import _base
 
 
@@ -32,6 +32,9 @@ class FindFreeSlotsTool(_base.CalendarTool):
         hours = parse_working_hours(to_str(parameters.get("working_hours"), "working_hours"))
         days = parse_working_days(to_str(parameters.get("working_days"), "working_days"))
         attendees = parse_emails(parameters.get("attendees"), "attendees")
+        per_person = parse_per_person(parameters.get("attendee_time_zones"),
+                                      parameters.get("attendee_working_hours"),
+                                      parameters.get("attendee_holidays"))
         zone = client.zone_or_primary(to_str(parameters.get("time_zone"), "time_zone"))
         rules = SlotRules(timedelta(minutes=duration), zone, hours, days, granularity,
                           timedelta(minutes=buffer))
@@ -43,17 +46,19 @@ class FindFreeSlotsTool(_base.CalendarTool):
         check_fits(rules, start, end)
         calendars = resolve_calendar_ids(
             client, to_str(parameters.get("calendar_ids"), "calendar_ids"), default=Default.BUSY)
+        people = people_of(client, rules, attendees, per_person)
         # Default off, so a model that sends every boolean as false keeps holidays free.
         work_on_holidays = to_bool(parameters.get("work_on_holidays"), "work_on_holidays")
-        found = read_availability(client, calendars.ids, attendees, start, end, zone,
-                                  skip_holidays=not work_on_holidays)
-        holidays = found.holidays
-        last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()  # end excluded
-        skipped = holidays.on(start.astimezone(zone).date(), last_day, days) if holidays else []
-        rules = replace(rules, days_off=frozenset(h.day for h in skipped))
-        return slots_reply(find_slots(found.free_busy.all_busy(), start, end, rules, limit),
-                           rules, found.free_busy, holidays, skipped, notes=found.notes,
-                           names=calendars.names)
+        found = read_availability(
+            client, calendars.ids, attendees, start, end, zone,
+            skip_holidays=not work_on_holidays,
+            other_holidays=[p.holiday_calendar for p in people if p.holiday_calendar])
+        skipped = days_off(people, found.holidays, rules, start, end)
+        members = members_of(people, skipped, rules, start, end)
+        search = search_team(found.free_busy.all_busy(), start, end, rules, members, limit,
+                             offer_least_bad=differ(people))
+        return slots_reply(search, rules, people, found.free_busy, found.holidays, skipped,
+                           notes=found.notes, names=calendars.names)
 
 
 def _minutes(parameters: Mapping[str, Any], name: str, *, default: int | None,

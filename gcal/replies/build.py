@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gcal.dates.intervals import Interval
-from gcal.dates.spans import WEEKDAYS, inclusive_end_day, span_text
+from gcal.dates.spans import WEEKDAYS, day_label, inclusive_end_day, span_text
 from gcal.dates.times import format_offset
 from gcal.events.calendars import calendar_aliases
 from gcal.events.event_types import TYPE_NAMES
@@ -33,7 +33,9 @@ from gcal.replies.formatting import (
 )
 from gcal.scheduling.freebusy import FreeBusy
 from gcal.scheduling.holidays import Holiday, Holidays
-from gcal.scheduling.slots import SlotRules, SlotSearch, days_label
+from gcal.scheduling.people import Person, assumed
+from gcal.scheduling.slots import SlotRules, days_label
+from gcal.scheduling.team import Fit, TeamSearch, TeamSlot
 from gcal.words import plural
 
 # Roughly 2,500 tokens: enough for ~60 events, small enough to leave the model room to think.
@@ -182,46 +184,205 @@ def current_time_reply(now: datetime, zone: ZoneInfo, *, source: str) -> Reply:
 
 
 def slots_reply(
-    search: SlotSearch, rules: SlotRules, people: FreeBusy,
-    holidays: Holidays | None = None, skipped: Sequence[Holiday] = (), *,
-    notes: Sequence[str] = (), names: Mapping[str, str] | None = None,
+    search: TeamSearch, rules: SlotRules, people: Sequence[Person], free_busy: FreeBusy,
+    holidays: Holidays | None = None, skipped: Mapping[str, Sequence[Holiday]] | None = None,
+    *, notes: Sequence[str] = (), names: Mapping[str, str] | None = None,
 ) -> Reply:
-    """`names`: calendar id -> name, so the text names the user's calendars as they do."""
-    zone = rules.zone
-    text = [_slots_headline(search, rules), *(_slot_line(s, zone) for s in search.slots)]
+    """`names`: calendar id -> name, so the text names the user's calendars as they do.
+    `skipped`: each person's public holidays taken as days off (email -> days)."""
+    zone, skipped = rules.zone, skipped or {}
+    view = _TeamView(people, zone)
+    text = [_slots_headline(search, rules, view)]
+    shown_stretches = _stretches_until(search, zone)
+    text.extend(f"Free {_stretch_day(day)}" for day in _by_day(shown_stretches, zone))
+    if shown_stretches:
+        text.append("Slots within them, as examples:")
+    text.extend(view.slot_line(s) for s in search.slots)
     if search.more:
-        resume = _short_time(search.slots[-1].end.astimezone(zone))
+        resume = _short_time(search.slots[-1].slot.end.astimezone(zone))
         text.append(f"{search.more} more slots exist: raise max_results or call again with "
                     f"time_min={resume}")
+    text.extend(view.zone_lines())
     text.extend(f"Note: {note}" for note in notes)
-    considered = ", ".join((names or {}).get(name, name) for name in people.considered)
-    text.append(f"Considered: {considered}{_holidays_note(holidays, skipped)}")
-    if people.unknown:
-        text.append(_unknown_line(people))
+    considered = ", ".join((names or {}).get(name, name) for name in free_busy.considered)
+    text.append(f"Considered: {considered}{_holidays_note(holidays, skipped, view)}")
+    if free_busy.unknown:
+        text.append(_unknown_line(free_busy))
     data = {
-        "slots": [_slot_record(slot, zone) for slot in search.slots],
+        "slots": [view.slot_record(slot) for slot in search.slots],
         "total_found": search.total,
-        "considered": people.considered,
-        "unknown": [{"email": name, "reason": why} for name, why in people.unknown.items()],
-        "unknown_count": len(people.unknown),
-        "skipped_holidays": [{"date": h.day.isoformat(), "name": h.name} for h in skipped],
+        "everyone_fits": search.total > 0,
+        "free_stretches": [_stretch_record(s, zone) for s in search.stretches[:_MAX_STRETCHES]],
+        "considered": free_busy.considered,
+        "unknown": [{"email": name, "reason": why} for name, why in free_busy.unknown.items()],
+        "unknown_count": len(free_busy.unknown),
+        "skipped_holidays": [_holiday_record(h, who, people[0].email)
+                             for who, days in skipped.items() for h in days],
         "time_zone": zone.key,
         "time_min": search.start.astimezone(zone).isoformat(),
         "time_max": search.end.astimezone(zone).isoformat(),
     }
+    if len(people) > 1:
+        data["people"] = [{"email": p.email, "time_zone": p.zone.key,
+                           "zone_from": p.zone_source, "working_hours": str(p.hours)}
+                          for p in people]
     if search.slots:  # workflow variables cannot index arrays: the usual pick, as scalars
-        first = _slot_record(search.slots[0], zone)
-        data["first_slot_start"], data["first_slot_end"] = first["start"], first["end"]
+        first = search.slots[0].slot
+        data["first_slot_start"] = first.start.astimezone(zone).isoformat()
+        data["first_slot_end"] = first.end.astimezone(zone).isoformat()
     return Reply("\n".join(text), data)
 
 
-def _holidays_note(holidays: Holidays | None, skipped: Sequence[Holiday]) -> str:
+_MAX_STRETCHES = 100
+
+
+class _TeamView:
+    """How a search of several zones is written: a label per zone, a short name per person."""
+
+    def __init__(self, people: Sequence[Person], zone: ZoneInfo) -> None:
+        self.people = list(people)
+        self.zone = zone
+        self.zones = list(dict.fromkeys([zone.key, *(p.zone.key for p in people)]))
+        self.labels = _zone_labels(self.zones)
+        self.short = _short_names(people)
+
+    @property
+    def several_zones(self) -> bool:
+        return len(self.zones) > 1
+
+    def slot_line(self, team_slot: TeamSlot) -> str:
+        slot = team_slot.slot
+        line = span_text(slot.start.astimezone(self.zone), slot.end.astimezone(self.zone))
+        if self.several_zones:
+            day = slot.start.astimezone(self.zone).date()
+            line += f" {self.labels[self.zone.key]}" + "".join(
+                f" · {_local_clock(slot.start.astimezone(ZoneInfo(key)), day)} "
+                f"{self.labels[key]}" for key in self.zones[1:])
+        outside = team_slot.outside
+        if outside:
+            line += " (outside hours: " + ", ".join(
+                f"{self.short[f.email]} {_span_words(f.minutes_outside)} {f.side}"
+                for f in outside) + ")"
+        return line
+
+    def slot_record(self, team_slot: TeamSlot) -> dict:
+        slot = team_slot.slot
+        start = slot.start.astimezone(self.zone)
+        record: dict = {"start": start.isoformat(), "end": slot.end.astimezone(self.zone)
+                        .isoformat(), "weekday": start.strftime("%A"),
+                        "everyone_in_hours": team_slot.everyone_in_hours}
+        if len(self.people) > 1:
+            record["local_times"] = [_fit_record(f) for f in team_slot.fits]
+        return record
+
+    def zone_lines(self) -> list[str]:
+        lines = []
+        if self.several_zones:
+            lines.append("Zones: " + ", ".join(
+                f"{self.short[p.email]} {p.zone.key} ({p.zone_source})" for p in self.people))
+        guessed = assumed(self.people)
+        if guessed:
+            lines.append(f"Zone unknown (not given, not in your calendar list), so yours "
+                         f"({self.zone.key}) is assumed for: {', '.join(guessed)}; "
+                         "attendee_time_zones sets it")
+        return lines
+
+
+def _fit_record(fit: Fit) -> dict:
+    record: dict = {"email": fit.email, "time_zone": fit.zone.key,
+                    "start": fit.start.isoformat(), "end": fit.end.isoformat(),
+                    "in_hours": not fit.minutes_outside}
+    if fit.minutes_outside:
+        record["minutes_outside"] = fit.minutes_outside
+        record["side"] = fit.side
+    return record
+
+
+def _zone_labels(keys: Sequence[str]) -> dict[str, str]:
+    """``America/Los_Angeles`` → ``LA``, ``Europe/Berlin`` → ``Berlin``; the full key when
+    two zones would share a label."""
+    labels = {}
+    for key in keys:
+        words = key.rsplit("/", 1)[-1].split("_")
+        labels[key] = "".join(w[0] for w in words).upper() if len(words) > 1 else words[0]
+    shared = {label for label in labels.values() if list(labels.values()).count(label) > 1}
+    return {key: key if label in shared else label for key, label in labels.items()}
+
+
+def _short_names(people: Sequence[Person]) -> dict[str, str]:
+    """The user is `you`; others by the part before @ when that is unambiguous."""
+    locals_ = [p.email.split("@")[0] for p in people[1:]]
+    names = {p.email: (p.email.split("@")[0] if locals_.count(p.email.split("@")[0]) == 1
+                       else p.email) for p in people[1:]}
+    if people:
+        names[people[0].email] = "you"
+    return names
+
+
+def _local_clock(moment: datetime, day) -> str:
+    shift = (moment.date() - day).days
+    return f"{moment:%H:%M}" + (f"{shift:+d}" if shift else "")
+
+
+def _span_words(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60}h{minutes % 60:02d}" if minutes % 60 else f"{minutes // 60}h"
+
+
+def _stretches_until(search: TeamSearch, zone: ZoneInfo) -> list[Interval]:
+    """The free stretches of the days the shown slots reach (all of them when none is more)."""
+    if not search.slots or search.least_bad:
+        return []
+    last_day = search.slots[-1].slot.start.astimezone(zone).date()
+    return [s for s in search.stretches if s.start.astimezone(zone).date() <= last_day]
+
+
+def _by_day(stretches: Sequence[Interval], zone: ZoneInfo) -> list[list[Interval]]:
+    days: dict = {}
+    for stretch in stretches:
+        days.setdefault(stretch.start.astimezone(zone).date(), []).append(
+            Interval(stretch.start.astimezone(zone), stretch.end.astimezone(zone)))
+    return list(days.values())
+
+
+def _stretch_day(stretches: Sequence[Interval]) -> str:
+    """`Tue 2027-03-30 12:00–14:00, 15:30–18:00 +02:00` (a stretch into another day or offset
+    is written in full)."""
+    first = stretches[0].start
+    plain = all(s.start.date() == s.end.date() == first.date()
+                and format_offset(s.start) == format_offset(s.end) == format_offset(first)
+                for s in stretches)
+    if not plain:
+        return ", ".join(span_text(s.start, s.end) for s in stretches)
+    times = ", ".join(f"{s.start:%H:%M}–{s.end:%H:%M}" for s in stretches)
+    return f"{day_label(first.date())} {times} {format_offset(first)}"
+
+
+def _stretch_record(stretch: Interval, zone: ZoneInfo) -> dict:
+    return {"start": stretch.start.astimezone(zone).isoformat(),
+            "end": stretch.end.astimezone(zone).isoformat(),
+            "minutes": _whole_minutes(stretch.duration)}
+
+
+def _holiday_record(holiday: Holiday, who: str, user: str) -> dict:
+    record = {"date": holiday.day.isoformat(), "name": holiday.name}
+    if who != user:
+        record["who"] = who
+    return record
+
+
+def _holidays_note(holidays: Holidays | None, skipped: Mapping[str, Sequence[Holiday]],
+                   view: _TeamView) -> str:
     if holidays is None or not (holidays.calendars or holidays.problems):
         return ""
     if holidays.problems:
         return "; public holidays not checked: " + "; ".join(holidays.problems)
-    days = ", ".join(f"{WEEKDAYS[h.day.weekday()]} {h.day.isoformat()} {h.name}"
-                     for h in skipped) or "none on these working days"
+    days = "; ".join(
+        (f"{view.short[who]}: " if len(view.people) > 1 and who != view.people[0].email
+         else "") + ", ".join(f"{WEEKDAYS[h.day.weekday()]} {h.day.isoformat()} {h.name}"
+                              for h in found)
+        for who, found in skipped.items()) or "none on these working days"
     return f"; public holidays skipped ({', '.join(holidays.calendars)}): {days}"
 
 
@@ -244,14 +405,20 @@ def _unknown_line(people: FreeBusy) -> str:
             f"the others only; confirm with them before booking: {listed}")
 
 
-def _slots_headline(search: SlotSearch, rules: SlotRules) -> str:
+def _slots_headline(search: TeamSearch, rules: SlotRules, view: _TeamView) -> str:
     zone = rules.zone
     window = (f"{_short_time(search.start.astimezone(zone))} → "
               f"{_short_time(search.end.astimezone(zone))} ({zone.key})")
     setting = f"working hours {rules.hours} {days_label(rules.days)}"
+    if view.several_zones:
+        setting += " in each person's zone"
     if rules.buffer:
         setting += f", buffer {_whole_minutes(rules.buffer)} min"
     minutes = _whole_minutes(rules.duration)
+    if search.least_bad:
+        return (f"No {minutes}-min slot fits everyone's working hours {window}, {setting}. "
+                f"The {len(search.slots)} least-bad, free for everyone (fewest minutes "
+                "outside anyone's hours; who bears them rotates):")
     if not search.slots:
         return (f"No free {minutes}-min slot {window}, {setting}. Try a longer window, other "
                 "working hours or days, or a shorter meeting.")
@@ -261,19 +428,6 @@ def _slots_headline(search: SlotSearch, rules: SlotRules) -> str:
 
 def _whole_minutes(span: timedelta) -> int:
     return int(span.total_seconds() // 60)
-
-
-def _slot_line(slot: Interval, zone: ZoneInfo) -> str:
-    return span_text(slot.start.astimezone(zone), slot.end.astimezone(zone))
-
-
-def _slot_record(slot: Interval, zone: ZoneInfo) -> dict:
-    start = slot.start.astimezone(zone)
-    return {
-        "start": start.isoformat(),
-        "end": slot.end.astimezone(zone).isoformat(),
-        "weekday": start.strftime("%A"),
-    }
 
 
 # Agent apps before langgenius/dify PR #36746 show no file card: the model only sees the

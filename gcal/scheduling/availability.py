@@ -26,11 +26,14 @@ class Availability:
 def read_availability(
     client: CalendarClient, calendar_ids: Sequence[str], attendees: Sequence[str],
     start: datetime, end: datetime, zone: ZoneInfo, *, skip_holidays: bool,
+    other_holidays: Sequence[str] = (),
 ) -> Availability:
+    """``other_holidays``: holiday calendars of other people's countries, read in the same
+    round as the rest."""
     owners = status_owners(client, attendees)
     with ThreadPoolExecutor(max_workers=2) as pool:
         notes = pool.submit(status_notes, client, owners, start, end, zone)
-        holidays = (pool.submit(users_public_holidays, client, start, end) if skip_holidays
-                    else None)
+        holidays = (pool.submit(users_public_holidays, client, start, end, other_holidays)
+                    if skip_holidays else None)
         free_busy = query_free_busy(client, unique_ids(calendar_ids, attendees), start, end)
         return Availability(free_busy, holidays.result() if holidays else None, notes.result())

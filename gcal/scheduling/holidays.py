@@ -15,6 +15,7 @@ not checked") rather than skipping working days on a guess.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -31,7 +32,9 @@ from gcal.events.holiday_marks import (
 from gcal.google.client import CalendarClient
 from gcal.google.transport import calendar_path
 from gcal.models import Calendar
+from gcal.scheduling.countries import holidays_name
 
+_MAX_PARALLEL = 4
 _MAX_ITEMS = 2500  # one page: a year of a country's holidays and observances is ~100
 
 
@@ -39,6 +42,7 @@ _MAX_ITEMS = 2500  # one page: a year of a country's holidays and observances is
 class Holiday:
     day: date
     name: str
+    calendar_id: str = field(default="", compare=False)  # whose holiday it is
 
 
 @dataclass
@@ -60,13 +64,27 @@ def shown_holiday_calendars(calendars: Iterable[Calendar]) -> list[Calendar]:
     return [c for c in shown_calendars(list(calendars)) if is_holiday_calendar(c.id)]
 
 
-def users_public_holidays(client: CalendarClient, start: datetime, end: datetime) -> Holidays:
-    """Public holidays of the holiday calendars the user shows; nothing when there are none."""
+def shown_holiday_ids(client: CalendarClient) -> list[str]:
+    """Ids of the holiday calendars the user shows ([] when the list cannot be read: the
+    holiday read reports that)."""
+    try:
+        return [c.id for c in shown_holiday_calendars(list_calendars(client, refresh=False))]
+    except GoogleCalendarError:
+        return []
+
+
+def users_public_holidays(client: CalendarClient, start: datetime, end: datetime,
+                          also: Iterable[str] = ()) -> Holidays:
+    """Public holidays of the holiday calendars the user shows, and of the holiday calendars
+    ``also`` names (other people's countries); each calendar read once."""
     try:
         # The calendar list is cached per account (the calendar choice just read it).
         calendars = shown_holiday_calendars(list_calendars(client, refresh=False))
     except GoogleCalendarError as error:
         return Holidays(problems=[error.message])
+    read = {c.id for c in calendars}
+    calendars += [Calendar(i, holidays_name(i), None, "reader")
+                  for i in dict.fromkeys(also) if i not in read]
     # All-day dates are local: a day's margin on both sides covers every zone.
     margin = timedelta(days=1)
     return public_holidays(client, calendars, start - margin, end + margin)
@@ -75,23 +93,33 @@ def users_public_holidays(client: CalendarClient, start: datetime, end: datetime
 def public_holidays(
     client: CalendarClient, calendars: list[Calendar], start: datetime, end: datetime
 ) -> Holidays:
-    """Public holidays in [start, end): one ``events.list`` request per holiday calendar
-    (users normally show one). A calendar that fails is reported, never fatal."""
+    """Public holidays in [start, end): one ``events.list`` request per holiday calendar,
+    all in one round. A calendar that fails is reported, never fatal."""
     found = Holidays(calendars=[c.summary for c in calendars])
-    for calendar in calendars:
-        try:
-            items = _all_day_items(client, calendar.id, start, end)
-        except GoogleCalendarError as error:
-            found.problems.append(f"{calendar.summary}: {error.message}")
+    if not calendars:
+        return found
+    with ThreadPoolExecutor(max_workers=min(_MAX_PARALLEL, len(calendars))) as pool:
+        answers = list(pool.map(lambda c: _items_or_error(client, c.id, start, end), calendars))
+    for calendar, items in zip(calendars, answers, strict=True):
+        if isinstance(items, GoogleCalendarError):
+            found.problems.append(f"{calendar.summary}: {items.message}")
             continue
         if items and not any(_kind(item) for item in items):
             found.problems.append(f"{calendar.summary}: its entries are not marked \"Public "
                                   "holiday\" or \"Observance\" (a calendar in another "
                                   "language?)")
             continue
-        found.days.extend(_public(items))
+        found.days.extend(_public(items, calendar.id))
     found.days.sort(key=lambda holiday: holiday.day)
     return found
+
+
+def _items_or_error(client: CalendarClient, calendar_id: str, start: datetime,
+                    end: datetime) -> list[dict] | GoogleCalendarError:
+    try:
+        return _all_day_items(client, calendar_id, start, end)
+    except GoogleCalendarError as error:
+        return error
 
 
 def _all_day_items(
@@ -104,7 +132,7 @@ def _all_day_items(
     return [item for item in body.get("items") or [] if "date" in (item.get("start") or {})]
 
 
-def _public(items: list[dict]) -> Iterable[Holiday]:
+def _public(items: list[dict], calendar_id: str) -> Iterable[Holiday]:
     for item in items:
         if item.get("status") == "cancelled" or not is_public_holiday(item.get("description")):
             continue
@@ -112,7 +140,7 @@ def _public(items: list[dict]) -> Iterable[Holiday]:
         last = date.fromisoformat((item.get("end") or {}).get("date") or item["start"]["date"])
         day = first
         while day < max(last, first + timedelta(days=1)):
-            yield Holiday(day, item.get("summary") or "holiday")
+            yield Holiday(day, item.get("summary") or "holiday", calendar_id)
             day += timedelta(days=1)
 
 

@@ -283,13 +283,16 @@ def _wall(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     return localize(datetime.combine(day, time()) + timedelta(minutes=minutes), zone)
 
 
-def all_slots(free: Iterable[Interval], rules: SlotRules) -> Iterator[Interval]:
+def all_slots(free: Iterable[Interval], rules: SlotRules, *,
+              overlapping: bool = False) -> Iterator[Interval]:
+    """Back to back within each stretch, or (``overlapping``) at every aligned start."""
     step = timedelta(minutes=rules.granularity_minutes)
     for stretch in free:
         begin = next_aligned(stretch.start, rules.zone, step)
         while begin + rules.duration <= stretch.end:
             yield Interval(begin, begin + rules.duration)
-            begin = next_aligned(begin + rules.duration, rules.zone, step)
+            begin = next_aligned(begin + (step if overlapping else rules.duration), rules.zone,
+                                 step)
 
 
 def next_aligned(moment: datetime, zone: ZoneInfo, step: timedelta) -> datetime:

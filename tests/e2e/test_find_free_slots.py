@@ -66,13 +66,25 @@ def test_several_people_across_the_spring_dst_change(plugin, team, oauth_creds):
     assert result.variables["time_zone"] == "Europe/Berlin"
 
     lines = result.text.splitlines()
-    assert lines[1:4] == ["Fri 2027-03-26 10:30–11:30 +01:00", "Mon 2027-03-29 11:00–12:00 +02:00",
+    # The free stretches of those days, then the slots as examples within them (issue 25).
+    assert lines[1:4] == ["Free Fri 2027-03-26 10:15–12:00 +01:00",
+                          "Free Mon 2027-03-29 10:45–12:00 +02:00",
+                          "Free Tue 2027-03-30 09:00–12:00 +02:00"]
+    assert lines[5:8] == ["Fri 2027-03-26 10:30–11:30 +01:00", "Mon 2027-03-29 11:00–12:00 +02:00",
                           "Tue 2027-03-30 09:00–10:00 +02:00"]
+    assert result.variables["free_stretches"][0] == {
+        "start": "2027-03-26T10:15:00+01:00", "end": "2027-03-26T12:00:00+01:00",
+        "minutes": 105}
+    assert all(s["everyone_in_hours"] for s in result.variables["slots"])
+    assert result.variables["everyone_fits"] is True
+    # Bob and Carol are in nobody's calendar list and no zone was given: the answer says so.
+    [guessed] = [line for line in lines if line.startswith("Zone unknown")]
+    assert f"{BOB}, {CAROL}" in guessed and "Europe/Berlin" in guessed
     assert "2 more slots exist" in result.text and "time_min=2027-03-30T10:00+02:00" in result.text
     # Carol's private calendar cannot block anything: the slots are free for the others only,
     # and the text must say so instead of claiming she was "not treated as free".
     assert "NOT treated as free" not in result.text
-    [unknown_line] = [line for line in lines if CAROL in line]
+    [unknown_line] = [line for line in lines if line.startswith("Availability unknown")]
     assert "availability unknown" in unknown_line.lower()
     assert "free for the others only" in unknown_line
     [post] = freebusy_posts(emu)
@@ -210,3 +222,26 @@ def test_a_failing_holiday_calendar_does_not_fail_the_search(plugin, emu, oauth_
         "working_hours": "09:00-10:00"}, oauth_creds)
     assert [s for s, _ in slot_times(result)] == ["2027-07-05T09:00:00+02:00"]
     assert "public holidays not checked" in result.text
+
+
+def test_free_stretches_show_time_the_back_to_back_slots_hide(plugin, emu, oauth_creds):
+    """Issue 25: '4 of 4 free 60-min slots' hid a free 17:00–18:00, because slots are laid back
+    to back from a stretch's start (15:30, 16:30). The free stretches are shown, the slots are
+    examples within them, and workflows get the stretches typed."""
+    emu.add_event(ALICE, busy("2027-03-02T09:00:00+01:00", "2027-03-02T12:00:00+01:00"))
+    emu.add_event(ALICE, busy("2027-03-02T14:00:00+01:00", "2027-03-02T15:30:00+01:00"))
+    result = plugin.invoke_tool("find_free_slots", {
+        "duration_minutes": 60, "time_min": "2027-03-02", "time_max": "2027-03-02",
+    }, oauth_creds)
+    assert [s for s, _ in slot_times(result)] == [
+        "2027-03-02T12:00:00+01:00", "2027-03-02T13:00:00+01:00",
+        "2027-03-02T15:30:00+01:00", "2027-03-02T16:30:00+01:00"]
+    lines = result.text.splitlines()
+    assert lines[1] == "Free Tue 2027-03-02 12:00–14:00, 15:30–18:00 +01:00"
+    assert lines[2] == "Slots within them, as examples:"
+    assert result.variables["free_stretches"] == [
+        {"start": "2027-03-02T12:00:00+01:00", "end": "2027-03-02T14:00:00+01:00",
+         "minutes": 120},
+        {"start": "2027-03-02T15:30:00+01:00", "end": "2027-03-02T18:00:00+01:00",
+         "minutes": 150},
+    ]

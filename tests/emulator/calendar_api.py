@@ -56,10 +56,15 @@ Response = tuple[int, Any, dict[str, str]]
 # ------------------------------------------------------------------------- access
 
 
+PUBLIC_HOLIDAYS = "#holiday@group.v.calendar.google.com"
+
+
 def get_calendar(ctx: Ctx, min_role: str = "reader") -> tuple[Calendar, Membership]:
     cal_id = ctx.state.resolve_calendar_id(ctx.params["calendarId"], ctx.user)
     cal = ctx.state.calendars.get(cal_id)
     mem = ctx.state.membership(ctx.user, cal_id)
+    if mem is None and cal is not None and cal_id.endswith(PUBLIC_HOLIDAYS):
+        mem = Membership(cal_id, ctx.user, "reader")  # public: readable without subscribing
     if cal is None or mem is None:
         raise not_found()
     if ROLE_RANK[mem.access_role] < ROLE_RANK[min_role]:
@@ -159,6 +164,8 @@ def cal_list_entry(state: State, cal: Calendar, mem: Membership) -> dict[str, An
         "defaultReminders": cal.default_reminders if ROLE_RANK[mem.access_role] >= 2 else [],
         "conferenceProperties": {"allowedConferenceSolutionTypes": ["hangoutsMeet"]},
     }
+    if mem.access_role == "freeBusyReader" and not state.free_busy_reader_zone:
+        del out["timeZone"]
     if cal.description:
         out["description"] = cal.description
     if cal.location:
@@ -875,6 +882,12 @@ MAX_FREEBUSY_RANGE = timedelta(days=90)
 
 
 def _freebusy_visible(ctx: Ctx, cal_id: str) -> Calendar | None:
+    """A calendar the user may see free/busy of: one in their list (freeBusyReader is enough),
+    or a person's primary calendar unless its owner keeps free/busy private. Any other id is
+    answered per calendar with errors [{domain: global, reason: notFound}] and no busy time
+    (freebusy.query reference: calendars.(key).errors[].reason "notFound - The requested
+    resource was not found"; developers.google.com/workspace/calendar/api/v3/reference/
+    freebusy/query), never with an HTTP error for the whole query."""
     cal = ctx.state.calendars.get(cal_id)
     if cal is None:
         return None

@@ -419,6 +419,23 @@ class GoogleEmulator:
         https://github.com/mitica/public-holidays-js/issues/22). ``holidays`` and
         ``observances`` map ISO dates to names.
         """
+        self.publish_holidays(holidays, observances, calendar_id=calendar_id, summary=summary,
+                              time_zone=time_zone)
+        self.share_calendar(calendar_id, email, "reader", selected=selected)
+        return calendar_id
+
+    def publish_holidays(
+        self,
+        holidays: dict[str, str],
+        observances: dict[str, str] | None = None,
+        *,
+        calendar_id: str = "en.usa#holiday@group.v.calendar.google.com",
+        summary: str = "Holidays in United States",
+        time_zone: str = "UTC",
+    ) -> str:
+        """One of Google's regional holiday calendars, in nobody's list yet. Like Google's,
+        it is public: anyone may read its events (its public ICS feed is
+        calendar.google.com/calendar/ical/<id>/public/basic.ics)."""
         with self.state.lock:
             exists = calendar_id in self.state.calendars
         if not exists:
@@ -435,8 +452,19 @@ class GoogleEmulator:
                         "start": {"date": day}, "end": {"date": end},
                         "transparency": "transparent", "visibility": "public",
                     }, propagate=False)
-        self.share_calendar(calendar_id, email, "reader", selected=selected)
         return calendar_id
+
+    def share_free_busy(self, owner: str, viewer: str) -> None:
+        """``owner`` shares only their free/busy with ``viewer``: the calendar is in the
+        viewer's list with accessRole freeBusyReader and freebusy.query answers for it. The
+        emulator refuses events.list of it as of any calendar without reader access (the
+        plugin reads only status events there and takes a refusal as "nothing shown")."""
+        self.share_calendar(owner, viewer, "freeBusyReader")
+
+    def list_free_busy_reader_zones(self, shown: bool) -> None:
+        """Emulator switch: whether a freeBusyReader calendar-list entry carries timeZone."""
+        with self.state.lock:
+            self.state.free_busy_reader_zone = shown
 
     def set_freebusy_private(self, email: str, private: bool = True) -> None:
         with self.state.lock:

@@ -132,6 +132,10 @@ class State:
         self.calendars: dict[str, Calendar] = {}
         self.memberships: dict[tuple[str, str], Membership] = {}
         self.freebusy_private: set[str] = set()
+        # Whether Google's calendar-list entry of a calendar shared free/busy-only carries
+        # its timeZone: not settled by public docs (CalendarListEntry.timeZone is documented
+        # without an exception), so both are modelled.
+        self.free_busy_reader_zone = True
         self.clients: dict[str, Client] = {}
         self.access_tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
