@@ -1,5 +1,5 @@
-"""gcal.ics.importing against the emulator in-process: what a failed batch after the first round
-leaves reported, and how refusals Google did not act on are read."""
+"""gcal.ics.importing against the emulator in-process: what a failed write round leaves
+reported, and how refusals Google did not act on are read."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def actions(result) -> list[tuple[str, str]]:
     return [(o.action, o.summary) for o in result.outcomes]
 
 
-def test_a_later_batch_that_fails_leaves_the_first_rounds_imports_reported(client):
+def test_a_write_round_that_fails_leaves_the_lookup_reported(client):
     import_ics(client, term("L0"), None)
     batch, sent = client.transport.batch, []
 
@@ -49,8 +49,8 @@ def test_a_later_batch_that_fails_leaves_the_first_rounds_imports_reported(clien
 
     client.transport.batch = second_fails
     result = import_ics(client, term("L0", "L1", "L2"), None)
-    assert actions(result) == [("skipped", "L0"), ("imported", "L1"), ("imported", "L2")]
-    assert "import the file again" in result.outcomes[0].reason
+    assert actions(result) == [("unchanged", "L0"), ("skipped", "L1"), ("skipped", "L2")]
+    assert "import the file again" in result.outcomes[1].reason
 
 
 def test_a_whole_batch_refused_unprocessed_still_finds_the_held_events_unchanged(client,
