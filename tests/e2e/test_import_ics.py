@@ -3,9 +3,13 @@ signed file URLs do), the real plugin process, the emulator's events.import and 
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
+import recurring_ical_events
 
 from tests.dify_files import FileServer
 from tests.e2e.test_export_ics import WINDOW, seed
@@ -508,3 +512,84 @@ def test_a_newer_version_google_lets_only_the_organizer_apply_says_so(
     [refused] = newer.variables["skipped"]
     assert "only anna.schmidt@contoso.example change this event" in refused["reason"]
     assert "newer version was not applied" in refused["reason"]
+
+
+# ---------------------------------------------------------------- files people really have
+
+BERLIN = ZoneInfo("Europe/Berlin")
+REAL_FILES = {  # sample → UIDs the import must skip (with a reason), not import
+    "outlook_allday_series.ics": set(),
+    "holidays_calendarlabs.ics": set(),
+    "thunderbird_cancelled.ics": set(),
+    "floating_series.ics": set(),
+    "freebusy_broken.ics": set(),
+    "exdate_without_rrule.ics": set(),
+    "rdate_period.ics": set(),
+    "invalid_rules.ics": {"broken-count@planner.example", "broken-interval@planner.example",
+                          "broken-byday@planner.example"},
+}
+# What the file means where recurring-ical-events reads it otherwise, stated in the file:
+# Outlook names an occurrence of an all-day series by a time (its midnight in the writer's
+# zone, or that midnight in UTC); the library matches no occurrence, as the import did.
+MEANING = {"outlook_allday_series.ics": [
+    (b"RECURRENCE-ID;TZID=GMT Standard Time:20260416T000000",
+     b"RECURRENCE-ID;VALUE=DATE:20260416"),
+    (b"RECURRENCE-ID:20260429T230000Z", b"RECURRENCE-ID;VALUE=DATE:20260430")]}
+LISTED = {"time_min": "2026-03-01", "time_max": "2026-06-01", "time_zone": "Europe/Berlin",
+          "max_results": 200}
+
+
+def _as_listed(value) -> str:
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=BERLIN) if value.tzinfo is None else value
+        return moment.astimezone(BERLIN).isoformat()
+    return value.isoformat()
+
+
+def independent_occurrences(sample: str, content: bytes, skipped: set[str]) -> list[tuple]:
+    """Every occurrence in the listed window as `recurring-ical-events` expands the file
+    (floating times in the user's zone), cancelled ones left out; an all-day event ending
+    on its start day lasts that day (RFC 5545 3.6.1's one day)."""
+    for written, meant in MEANING.get(sample, []):
+        content = content.replace(written, meant)
+    calendar = icalendar.Calendar.from_ical(content)
+    for vevent in list(calendar.subcomponents):
+        if vevent.name == "VEVENT" and str(vevent.get("UID")) in skipped:
+            calendar.subcomponents.remove(vevent)
+    window = (date(2026, 3, 1), date(2026, 6, 2))
+    return sorted(
+        (str(e.get("SUMMARY")), _as_listed(e["DTSTART"].dt), _as_listed(_end(e)))
+        for e in recurring_ical_events.of(calendar).between(*window)
+        if str(e.get("STATUS", "")).upper() != "CANCELLED")
+
+
+def _end(occurrence):
+    start, end = occurrence["DTSTART"].dt, occurrence["DTEND"].dt
+    return end + timedelta(days=1) if not isinstance(start, datetime) and end == start else end
+
+
+def listed_occurrences(plugin, oauth_creds) -> list[tuple]:
+    events = plugin.invoke_tool("list_events", LISTED, oauth_creds).variables["events"]
+    return sorted((e["summary"], e["start"], e["end"]) for e in events)
+
+
+@pytest.mark.parametrize("sample", sorted(REAL_FILES))
+def test_every_occurrence_of_real_files_matches_an_independent_expansion(
+    plugin, emu, files, oauth_creds, rules, sample
+):
+    content = (SAMPLES / sample).read_bytes()
+    dry = run(plugin, files, oauth_creds, content, name=sample, dry_run=True)
+    first = run(plugin, files, oauth_creds, content, name=sample)
+    skipped = {s["ical_uid"] for s in first.variables["skipped"]}
+    assert skipped == REAL_FILES[sample], first.text
+    assert all(s["reason"] for s in first.variables["skipped"])
+    for action in ("imported", "updated", "unchanged", "skipped"):
+        assert len(dry.variables[action]) == len(first.variables[action]), (dry.text, first.text)
+    expected = independent_occurrences(sample, content, skipped)
+    assert expected and listed_occurrences(plugin, oauth_creds) == expected
+
+    emu.clear_requests()
+    again = run(plugin, files, oauth_creds, content, name=sample)
+    assert again.variables["imported"] == again.variables["updated"] == [], again.text
+    assert not [r for r in emu.requests if r.method in ("PUT", "PATCH", "DELETE")
+                or r.path.endswith("/import")]
