@@ -30,7 +30,7 @@ from gcal.events.writes import target_calendar
 from gcal.google.batch import Answer, Call, run_batch
 from gcal.google.client import CalendarClient
 from gcal.google.transport import calendar_path
-from gcal.ics.items import IcsFile, ImportItem, original_start_key
+from gcal.ics.items import IcsFile, ImportItem, excluded_keys, original_start_key
 from gcal.ics.reading import read_ics
 from gcal.models import Calendar
 
@@ -41,7 +41,7 @@ _LOOKUP_PAGE = 2500  # Google's largest events.list page: a series with all its 
 # Partial responses (Calendar API guide "Improve performance", `fields`): what deciding
 # imported/updated/unchanged needs, and the user's own fields a newer version keeps.
 _PERSONAL = ("reminders", "colorId", "transparency")
-_LOOKUP_FIELDS = ("items(id,iCalUID,sequence,status,originalStartTime,htmlLink,"
+_LOOKUP_FIELDS = ("items(id,iCalUID,sequence,status,originalStartTime,htmlLink,recurrence,"
                   + ",".join(_PERSONAL) + ")")
 _WRITE_FIELDS = "id,htmlLink"
 _MAX_ROUNDS = 4  # lookup, write, fallback (or the occurrences of a new series), fallback
@@ -152,6 +152,14 @@ class _Target:
     def _path(self, event_id: str) -> str:
         return self._events_path + calendar_path(event_id, parameter="event_id")
 
+    def _excluded_by_new_series(self, item: ImportItem, stored: dict) -> bool:
+        """The series is imported from this file, which excludes the occurrence (EXDATE)."""
+        if not item.original_start or (item.uid, None) in stored:
+            return False
+        return any(i.uid == item.uid and i.original_start is None
+                   and item.original_start in excluded_keys(i.body.get("recurrence"))
+                   for i in self.parsed.items)
+
     def _import(self, body: dict) -> Call:
         return Call("POST", self._events_path + "/import", {"fields": _WRITE_FIELDS}, body)
 
@@ -239,9 +247,12 @@ class _Target:
 
     def _cancel_step(self, step: _Step, existing: dict | None, stored: dict,
                      newer: bool) -> _Step:
-        if existing is not None and existing.get("status") == "cancelled":
+        if _already_cancelled(step.item, existing, stored):
             step.outcome.action = "unchanged"
             step.outcome.reason = "already cancelled in this calendar"
+            return step
+        if existing is None and self._excluded_by_new_series(step.item, stored):
+            step.outcome.reason = "a cancelled occurrence: left out of the series"
             return step
         target = existing.get("id") if existing else _instance_id(step.item, stored)
         if target is None:
@@ -310,6 +321,13 @@ def _outcome(item: ImportItem) -> Outcome:
     return Outcome("imported", item.summary, uid=item.uid, start=item.body["start"],
                    end=item.body["end"], original_start=item.original_start,
                    recurring=bool(item.body.get("recurrence")))
+
+
+def _already_cancelled(item: ImportItem, existing: dict | None, stored: dict) -> bool:
+    if existing is not None:
+        return existing.get("status") == "cancelled"
+    master = stored.get((item.uid, None))
+    return bool(master and item.original_start in excluded_keys(master.get("recurrence")))
 
 
 def _instance_id(item: ImportItem, stored: dict) -> str | None:

@@ -438,26 +438,23 @@ def _align_all_day_originals(result: IcsFile) -> None:
 
 def _fold_cancelled_occurrences(result: IcsFile) -> None:
     """A cancelled occurrence (STATUS:CANCELLED with a RECURRENCE-ID, as Thunderbird writes
-    it) of a series in the same file becomes an EXDATE of the series: imported with it in one
-    call, and unchanged when the same file comes again."""
+    it) of a series in the same file is also an EXDATE of the series: a new series is
+    imported without it in one call. The item stays, for a series the calendar holds."""
     if result.cancels:
         return
-    cancelled = [i for i in result.items if i.original_start and not i.this_and_future
-                 and i.body.get("status") == "cancelled"]
     series = {i.uid: i for i in result.items if i.original_start is None
               and i.body.get("recurrence")}
-    folded = [i for i in cancelled if i.uid in series]
-    for item in folded:
-        master = series[item.uid]
+    for item in result.items:
+        master = series.get(item.uid)
+        if (master is None or not item.original_start or item.this_and_future
+                or item.body.get("status") != "cancelled"):
+            continue
         value = (f";VALUE=DATE:{item.original_start}" if len(item.original_start) == 8
                  else f":{item.original_start}")
-        sequence = max(master.sequence, item.sequence)
-        body = {**master.body, "recurrence": [*master.body["recurrence"], "EXDATE" + value],
-                "sequence": sequence}
-        series[item.uid] = replace(master, body=body, sequence=sequence)
-    gone = {id(i) for i in folded}
+        body = {**master.body, "recurrence": [*master.body["recurrence"], "EXDATE" + value]}
+        series[item.uid] = replace(master, body=body)
     result.items = [series.get(i.uid, i) if i.original_start is None else i
-                    for i in result.items if id(i) not in gone]
+                    for i in result.items]
 
 
 # ------------------------------------------------------------------------------ fields

@@ -593,3 +593,23 @@ def test_every_occurrence_of_real_files_matches_an_independent_expansion(
     assert again.variables["imported"] == again.variables["updated"] == [], again.text
     assert not [r for r in emu.requests if r.method in ("PUT", "PATCH", "DELETE")
                 or r.path.endswith("/import")]
+
+
+def test_a_cancelled_occurrence_arriving_after_its_series_cancels_it_once(
+    plugin, emu, files, oauth_creds, rules
+):
+    content = (SAMPLES / "thunderbird_cancelled.ics").read_bytes()
+    series_only = content.split(b"BEGIN:VEVENT")
+    run(plugin, files, oauth_creds, b"BEGIN:VEVENT".join(series_only[:2]) + b"END:VCALENDAR\r\n")
+    assert len(listed_occurrences(plugin, oauth_creds)) == 5
+    dry = run(plugin, files, oauth_creds, content, dry_run=True)
+    result = run(plugin, files, oauth_creds, content)
+    assert [u["change"] for u in result.variables["updated"]] == ["cancelled"], result.text
+    assert len(dry.variables["updated"]) == 1 and len(dry.variables["unchanged"]) == 1
+    assert listed_occurrences(plugin, oauth_creds) == independent_occurrences(
+        "thunderbird_cancelled.ics", content, set())
+    emu.clear_requests()
+    again = run(plugin, files, oauth_creds, content)
+    assert len(again.variables["unchanged"]) == 2, again.text
+    assert not [r for r in emu.requests if r.method in ("PUT", "PATCH", "DELETE")
+                or r.path.endswith("/import")]
