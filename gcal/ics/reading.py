@@ -84,7 +84,13 @@ def read_ics(content: bytes, user_zone: ZoneInfo) -> IcsFile:
 def _decoded(content: bytes) -> str:
     """RFC 5545 says UTF-8, but Outlook and older tools write UTF-16 or Windows-1252."""
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16")
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:  # odd length, a lone surrogate: cut or damaged
+            raise InvalidInputError(
+                "file", "the file says it is UTF-16 but its text is cut or damaged (an odd "
+                "number of bytes or a broken character); export it again, preferably as "
+                "UTF-8", _FILE_EXAMPLE) from None
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
