@@ -76,8 +76,8 @@ def read_ics(content: bytes, user_zone: ZoneInfo) -> IcsFile:
                                           f"broken: {_first_line(broken)}"))
     _skip_duplicates(result)
     _align_all_day_originals(result)
-    _fold_cancelled_occurrences(result)
     apply_future_ranges(result, user_zone)
+    _fold_cancelled_occurrences(result)  # after: a split re-keys occurrences to its parts
     return result
 
 
