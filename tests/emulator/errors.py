@@ -54,7 +54,6 @@ CALENDAR_DOMAIN_REASONS = {
     "tooManyCalendarsRequested",
     "requiredAccessLevel",
     "fullSyncRequired",
-    "participantIsNeitherOrganizerNorAttendee",
 }
 
 AUTH_MESSAGE = (
