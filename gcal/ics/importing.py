@@ -1,20 +1,21 @@
 """Importing an .ics file into a calendar with Google's `events.import`, idempotently.
 
-Google's `events.import` never updates: an iCalUID the calendar already holds, live or deleted,
-is refused as a 409 `duplicate` whatever its SEQUENCE (gcalcli PR #712 and issue #784, which
-tell it apart by that reason). So the import is optimistic:
+Read before writing, so the result is the same whatever Google's `events.import` does with an
+iCalUID the calendar holds (it replaces it, gcalcli PR #599; what it does with an equal or
+lower SEQUENCE or a deleted one is not settled: docs/google-behaviour.md):
 
-1. every event of the file is imported at once (one batch): a new file costs one round trip;
-2. only what Google called a duplicate, the file's cancellations and changed occurrences of a
-   series that is not new are looked up by iCalUID; the same batch imports the changed
-   occurrences of the series round 1 created (an occurrence needs its series first: Google
-   may run the calls of one batch in any order);
-3. the lookup decides: a higher SEQUENCE updates the stored event (`events.update`), a deleted
-   one is restored, an equal or lower one is left unchanged, a cancellation deletes; the
-   occurrences of a series written here follow in one more round.
+1. every iCalUID of the file is looked up (one batch, deleted events included);
+2. new → `events.import`; held with a higher SEQUENCE → the newer version is imported with
+   the user's own reminders, colour and show-as kept (`events.update` when Google refuses the
+   import); held with an equal or lower SEQUENCE, or deleted by the user and not newer →
+   unchanged, nothing sent; a cancellation deletes a held event it is newer than;
+3. changed occurrences of a series written in this run follow in one more round.
 
-A dry run only looks every UID up and reports what would happen. Nothing is written when the
-file itself is unusable; a call Google refuses is reported as skipped with Google's reason.
+An event the user neither organizes nor attends (bookings, tickets, PUBLISH feeds: Google
+refuses it with `participantIsNeitherOrganizerNorAttendee`) lands as the user's own event
+under the file's UID: no guest, the organizer and guests kept in the description.
+A dry run makes the same plan and writes nothing. A call Google refuses is reported as
+skipped with Google's reason.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from gcal.events.writes import target_calendar
 from gcal.google.batch import Answer, Call, run_batch
 from gcal.google.client import CalendarClient
 from gcal.google.transport import calendar_path
-from gcal.ics.items import IcsFile, ImportItem, original_start_key
+from gcal.ics.items import IcsFile, ImportItem, excluded_keys, original_start_key
 from gcal.ics.reading import read_ics
 from gcal.models import Calendar
 
@@ -37,11 +38,17 @@ logger = logging.getLogger(__name__)
 
 ACTIONS = ("imported", "updated", "unchanged", "skipped")
 _LOOKUP_PAGE = 2500  # Google's largest events.list page: a series with all its exceptions
-# Partial responses (Calendar API guide "Improve performance", `fields`): only
-# what deciding imported/updated/unchanged needs.
-_LOOKUP_FIELDS = "items(id,iCalUID,sequence,status,originalStartTime,htmlLink)"
+# Partial responses (Calendar API guide "Improve performance", `fields`): what deciding
+# imported/updated/unchanged needs, and the user's own fields a newer version keeps.
+_PERSONAL = ("reminders", "colorId", "transparency")
+_LOOKUP_FIELDS = ("items(id,iCalUID,sequence,status,originalStartTime,htmlLink,recurrence,"
+                  + ",".join(_PERSONAL) + ")")
 _WRITE_FIELDS = "id,htmlLink"
-_RESTORED = "restored: it had been deleted from this calendar"
+_MAX_ROUNDS = 4  # lookup, write, fallback (or the occurrences of a new series), fallback
+_LEFT_DELETED = "you deleted it from this calendar: left deleted (the file is not newer)"
+_RESTORED = "restored: a newer version of an event deleted from this calendar"
+_OWN_COPY = ("added as your own event: you are neither its organizer nor a guest, so nobody "
+             "was invited; organizer and guests are in the description")
 
 
 @dataclass
@@ -78,9 +85,8 @@ class _Step:
     item: ImportItem
     outcome: Outcome
     call: Call | None = None
+    fallback: Call | None = None  # events.update, should Google refuse the import (409)
     after_series: bool = False  # an occurrence whose series is written in this run too
-    held: bool = False  # Google answered `duplicate`: the calendar holds this UID already
-    landed_before: bool = False  # a repeat answered `duplicate`: the first try had landed
 
 
 def import_ics(
@@ -95,8 +101,11 @@ def import_ics(
     zone = client.primary_time_zone()
     parsed = read_ics(content, zone)
     result = ImportResult(calendar, zone, dry_run, parsed.method, send_updates)
-    target = _Target(client, calendar.id, parsed, send_updates)
-    steps = target.preview() if dry_run else target.run()
+    owners = {calendar.id.casefold(), client.account_email().casefold()}
+    target = _Target(client, calendar.id, parsed, send_updates, owners)
+    steps = target.plan(dry_run=dry_run)
+    if not dry_run:
+        target.write(steps)
     by_item = {id(s.item): s for s in steps}
     result.outcomes = [by_item[id(item)].outcome for item in parsed.items] + [
         Outcome("skipped", s.summary, uid=s.uid, reason=s.reason) for s in parsed.skipped
@@ -110,35 +119,28 @@ class _Target:
     calendar_id: str
     parsed: IcsFile
     send_updates: str
+    owners: set[str]
 
-    def preview(self) -> list[_Step]:
-        stored, unreadable = self._lookup(self.parsed.items)
-        if unreadable:
+    def plan(self, *, dry_run: bool) -> list[_Step]:
+        items = self.parsed.items
+        stored, unreadable = self._lookup(items, later=False)
+        if unreadable and dry_run:
             raise next(iter(unreadable.values()))  # nothing is written: one clear error
-        return self._plan(self.parsed.items, stored, set())
+        steps = self._plan([i for i in items if i.uid not in unreadable], stored)
+        return steps + [_skip(_Step(i, _outcome(i)), "Google did not say what this calendar "
+                              f"holds for it ({unreadable[i.uid].message}); import the file "
+                              "again") for i in items if i.uid in unreadable]
 
-    def run(self) -> list[_Step]:
-        eager = [i for i in self.parsed.items
-                 if i.original_start is None and not self._cancels(i)]
-        first = self._write([self._import_step(i) for i in eager], duplicate_is_held=True)
-        created = {s.item.uid for s in first if s.outcome.action == "imported" and not s.held}
-        follow, rest = [], [s.item for s in first if s.held]
-        for item in self.parsed.items:
-            if item.original_start is None and not self._cancels(item):
-                continue  # sent in the first round
-            if item.original_start and item.uid in created and not self._cancels(item):
-                follow.append(self._import_step(item))  # its series is new: nothing to look up
-            else:
-                rest.append(item)
-        stored, unreadable = self._lookup(rest, also=follow, later=True)
-        landed = {s.item.key for s in first if s.landed_before}
-        steps = self._plan([i for i in rest if i.uid not in unreadable], stored, landed)
-        steps += [_skip(_Step(i, _outcome(i)), "Google did not say what this calendar holds "
-                        f"for it ({unreadable[i.uid].message}); import the file again")
-                  for i in rest if i.uid in unreadable]
-        self._write([s for s in steps if s.call and not s.after_series], later=True)
-        self._write([s for s in steps if s.call and s.after_series], later=True)
-        return [s for s in first if not s.held] + follow + steps
+    def write(self, steps: list[_Step]) -> None:
+        """Series and single events first, then the occurrences of series written here; an
+        import Google refuses as a duplicate is retried as an update in the next round."""
+        pending = [s for s in steps if s.call and not s.after_series]
+        later = [s for s in steps if s.call and s.after_series]
+        for _ in range(_MAX_ROUNDS - 1):
+            if not pending:
+                break
+            retry = self._write(pending)
+            pending, later = retry + later, []
 
     def _cancels(self, item: ImportItem) -> bool:
         return self.parsed.cancels or item.body.get("status") == "cancelled"
@@ -150,29 +152,31 @@ class _Target:
     def _path(self, event_id: str) -> str:
         return self._events_path + calendar_path(event_id, parameter="event_id")
 
-    def _import_step(self, item: ImportItem) -> _Step:
-        step = _Step(item, _outcome(item))
-        step.call = Call("POST", self._events_path + "/import", {"fields": _WRITE_FIELDS},
-                         item.body)
-        return step
+    def _excluded_by_new_series(self, item: ImportItem, stored: dict) -> bool:
+        """The series is imported from this file, which excludes the occurrence (EXDATE)."""
+        if not item.original_start or (item.uid, None) in stored:
+            return False
+        return any(i.uid == item.uid and i.original_start is None
+                   and item.original_start in excluded_keys(i.body.get("recurrence"))
+                   for i in self.parsed.items)
+
+    def _import(self, body: dict) -> Call:
+        return Call("POST", self._events_path + "/import", {"fields": _WRITE_FIELDS}, body)
 
     # -------------------------------------------------------------------------- lookup
 
-    def _lookup(self, items: list[ImportItem], also: list[_Step] = (), *, later: bool = False
+    def _lookup(self, items: list[ImportItem], *, later: bool
                 ) -> tuple[dict, dict[str, GoogleCalendarError]]:
         """Stored events by (iCalUID, original start key), deleted ones included, and the
-        UIDs Google did not answer for. `also`: writes that go out in the same batch (their
-        answers are recorded on their steps)."""
+        UIDs Google did not answer for."""
         uids = list(dict.fromkeys(item.uid for item in items))
         calls = [Call("GET", self._events_path, {"iCalUID": uid, "showDeleted": True,
                                             "fields": _LOOKUP_FIELDS, "maxResults": _LOOKUP_PAGE})
                  for uid in uids]
-        answers = self._batch(calls + [s.call for s in also], later=later)
-        for step, answer in zip(also, answers[len(calls):], strict=True):
-            _record(step, answer)
+        answers = self._batch(calls, later=later)
         stored: dict[tuple[str, str | None], dict] = {}
         unreadable: dict[str, GoogleCalendarError] = {}
-        for uid, answer in zip(uids, answers, strict=False):
+        for uid, answer in zip(uids, answers, strict=True):
             if not answer.ok:
                 unreadable[uid] = answer.error or TransportError(f"HTTP {answer.status}")
                 continue
@@ -183,7 +187,7 @@ class _Target:
 
     # -------------------------------------------------------------------------- decide
 
-    def _plan(self, items: list[ImportItem], stored: dict, landed: set) -> list[_Step]:
+    def _plan(self, items: list[ImportItem], stored: dict) -> list[_Step]:
         written_series = set()
         series = {i.uid for i in self.parsed.items if i.original_start is None} | {
             uid for (uid, original), event in stored.items()
@@ -191,7 +195,7 @@ class _Target:
         }
         steps = []
         for item in sorted(items, key=lambda i: i.original_start is not None):
-            step = self._decide(item, stored, item.key in landed)
+            step = self._decide(item, stored)
             if item.original_start and item.uid not in series and step.call is not None:
                 _skip(step, "a changed occurrence of a series that is neither in the file nor "
                       "in this calendar; import the whole series")
@@ -201,45 +205,59 @@ class _Target:
             steps.append(step)
         return steps
 
-    def _decide(self, item: ImportItem, stored: dict, landed_before: bool) -> _Step:
+    def _decide(self, item: ImportItem, stored: dict) -> _Step:
         step = _Step(item, _outcome(item))
         existing = stored.get(item.key)
         if existing is not None:
             step.outcome.event_id = existing.get("id")
             step.outcome.html_link = existing.get("htmlLink")
         stored_sequence = int((existing or {}).get("sequence") or 0)
+        newer = item.sequence > stored_sequence
         if self._cancels(item):
-            return self._cancel_step(step, existing, stored, item.sequence > stored_sequence)
+            return self._cancel_step(step, existing, stored, newer)
+        body = self._own_copy(step)
         if existing is None:
-            return self._import_step(item) if not landed_before else step
-        if existing.get("status") == "cancelled":
-            step.outcome.reason = _RESTORED
-            return self._update_step(step, existing, max(item.sequence, stored_sequence),
-                                     "confirmed")
-        if item.sequence <= stored_sequence:
-            step.outcome.action = "imported" if landed_before else "unchanged"
+            step.call = self._import(body)
+            return step
+        deleted = existing.get("status") == "cancelled"
+        if not newer:
+            step.outcome.action = "unchanged"
+            step.outcome.reason = _LEFT_DELETED if deleted else step.outcome.reason
             return step
         step.outcome.action = "updated"
-        return self._update_step(step, existing, item.sequence, None)
-
-    def _update_step(self, step: _Step, existing: dict, sequence: int,
-                     status: str | None) -> _Step:
-        """`events.update` of the stored event: `organizer` is writable only on import
-        (Event resource docs), `sequence` may rise (it is not read-only)."""
-        body = {k: v for k, v in step.item.body.items() if k != "organizer"}
-        body["sequence"] = sequence
-        if status is not None:
-            body["status"] = status
-        step.call = Call("PUT", self._path(existing["id"]), {"fields": _WRITE_FIELDS}, body)
+        if deleted:
+            step.outcome.reason = _RESTORED
+        kept = {name: existing[name] for name in _PERSONAL if name in existing}
+        step.call = self._import({**body, **kept})
+        update = {k: v for k, v in body.items() if k != "organizer"}
+        step.fallback = Call("PUT", self._path(existing["id"]), {"fields": _WRITE_FIELDS},
+                             {**update, **kept, "status": body.get("status", "confirmed")})
         return step
+
+    def _own_copy(self, step: _Step) -> dict:
+        """The body to import: the file's, or the user's own event when the user neither
+        organizes nor attends it (Google refuses such an import)."""
+        body = step.item.body
+        people = [body.get("organizer") or {}, *(body.get("attendees") or [])]
+        emails = {(p.get("email") or "").casefold() for p in people}
+        if not body.get("organizer") or emails & self.owners:
+            return body
+        step.outcome.reason = _OWN_COPY
+        return own_event_body(body)
 
     def _cancel_step(self, step: _Step, existing: dict | None, stored: dict,
                      newer: bool) -> _Step:
-        live = existing if existing and existing.get("status") != "cancelled" else None
-        target = live.get("id") if live else _instance_id(step.item, stored)
+        if _already_cancelled(step.item, existing, stored):
+            step.outcome.action = "unchanged"
+            step.outcome.reason = "already cancelled in this calendar"
+            return step
+        if existing is None and self._excluded_by_new_series(step.item, stored):
+            step.outcome.reason = "a cancelled occurrence: left out of the series"
+            return step
+        target = existing.get("id") if existing else _instance_id(step.item, stored)
         if target is None:
             return _skip(step, "cancelled in the file and not in this calendar")
-        if live is not None and not newer:
+        if existing is not None and not newer:
             step.outcome.action = "unchanged"
             step.outcome.reason = "the calendar holds a newer version than this cancellation"
             return step
@@ -249,20 +267,29 @@ class _Target:
 
     # -------------------------------------------------------------------------- write
 
-    def _write(self, steps: list[_Step], *, duplicate_is_held: bool = False,
-               later: bool = False) -> list[_Step]:
-        if steps:
-            answers = self._batch([s.call for s in steps], later=later)
-            for step, answer in zip(steps, answers, strict=True):
-                if duplicate_is_held and _duplicate(answer):
-                    step.held, step.landed_before = True, answer.after_lost_answer
-                else:
-                    _record(step, answer)
-        return steps
+    def _write(self, steps: list[_Step]) -> list[_Step]:
+        """One round; the steps to send again (as their fallback) in the next."""
+        answers = self._batch([s.call for s in steps], later=True)
+        retry = []
+        for step, answer in zip(steps, answers, strict=True):
+            if step.fallback is not None and _duplicate(answer) and not answer.after_lost_answer:
+                step.call, step.fallback = step.fallback, None
+                retry.append(step)
+            elif _not_a_participant(answer) and step.outcome.reason != _OWN_COPY:
+                # an address of the user's that is not the calendar's (an alias)
+                step.outcome.reason = _OWN_COPY
+                step.call = self._import(own_event_body(step.call.body))
+                step.fallback = None
+                retry.append(step)
+            else:
+                _record(step, answer)
+        return retry
 
     def _batch(self, calls: list[Call], *, later: bool) -> list[Answer]:
-        """The first round fails as one error (retrying the whole import is safe); a later
-        one fails call by call, so what the first round did is still reported."""
+        """The lookup fails as one error (nothing is written yet: retrying the whole import
+        is safe); a write round fails call by call, so what was done is still reported."""
+        if not calls:
+            return []
         try:
             return run_batch(self.client.transport, calls)
         except GoogleCalendarError as failure:
@@ -272,10 +299,35 @@ class _Target:
             return [Answer(failure.status or 0, error=failure) for _ in calls]
 
 
+def own_event_body(body: dict) -> dict:
+    """An event the user neither organizes nor attends, as the user's own: no guests (nobody
+    is invited or e-mailed), who organizes and attends it kept in the description."""
+    guests = [_who(a) for a in body.get("attendees") or []]
+    lines = [f"Organizer: {_who(body['organizer'])}"] if body.get("organizer") else []
+    if guests:
+        lines.append("Guests: " + ", ".join(guests))
+    description = "\n\n".join(filter(None, [body.get("description"), "\n".join(lines)]))
+    own = {k: v for k, v in body.items() if k not in ("organizer", "attendees")}
+    own["description"] = description
+    return own
+
+
+def _who(person: dict) -> str:
+    name, email = person.get("displayName"), person.get("email", "")
+    return f"{name} <{email}>" if name else email
+
+
 def _outcome(item: ImportItem) -> Outcome:
     return Outcome("imported", item.summary, uid=item.uid, start=item.body["start"],
                    end=item.body["end"], original_start=item.original_start,
                    recurring=bool(item.body.get("recurrence")))
+
+
+def _already_cancelled(item: ImportItem, existing: dict | None, stored: dict) -> bool:
+    if existing is not None:
+        return existing.get("status") == "cancelled"
+    master = stored.get((item.uid, None))
+    return bool(master and item.original_start in excluded_keys(master.get("recurrence")))
 
 
 def _instance_id(item: ImportItem, stored: dict) -> str | None:
@@ -299,6 +351,13 @@ def _duplicate(answer: Answer) -> bool:
         "duplicate", None))
 
 
+def _not_a_participant(answer: Answer) -> bool:
+    """Google refuses to import what the calendar's owner neither organizes nor attends
+    (kewisch/gdata-provider#1049)."""
+    return (answer.status == 400 and answer.error is not None
+            and answer.error.reason == "participantIsNeitherOrganizerNorAttendee")
+
+
 def _refusal(step: _Step, answer: Answer) -> str:
     """Why Google refused a call, in terms of what the user can do about it."""
     error = answer.error
@@ -308,9 +367,8 @@ def _refusal(step: _Step, answer: Answer) -> str:
                 "written: import the file again to see")
     if (error is not None and error.reason == "forbiddenForNonOrganizer"
             and step.call is not None and step.call.method == "PUT"):
-        # The emulator lets an imported copy take a newer version (our reading of "private
-        # copy"); should Google refuse, as it does for invitations organised by others
-        # (kewisch/gdata-provider#728), say so in terms the user can act on.
+        # An imported copy organized by someone else takes personal fields only
+        # (kewisch/gdata-provider#728): reached when Google also refused the import.
         organizer = (step.item.body.get("organizer") or {}).get("email") or "its organizer"
         what = ("it could not be restored" if step.outcome.reason == _RESTORED
                 else "this newer version was not applied")

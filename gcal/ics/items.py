@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,22 @@ def original_start_key(google_time: dict | None) -> str | None:
     if google_time.get("date"):
         return google_time["date"].replace("-", "")
     return start_key(datetime.fromisoformat(google_time["dateTime"]))
+
+
+def excluded_keys(recurrence: list[str] | None) -> set[str]:
+    """The start keys a stored series' EXDATE lines exclude (Google may write them in UTC,
+    as dates, or with a TZID)."""
+    keys = set()
+    for line in recurrence or []:
+        head, _, values = line.partition(":")
+        if not head.upper().startswith("EXDATE"):
+            continue
+        params = dict(p.split("=", 1) for p in head.split(";")[1:] if "=" in p)
+        for value in filter(None, values.split(",")):
+            if len(value) == 8:
+                keys.add(value)
+                continue
+            moment = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
+            zone = ZoneInfo(params["TZID"]) if "TZID" in params else UTC
+            keys.add(start_key(moment.replace(tzinfo=zone)))
+    return keys

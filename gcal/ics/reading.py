@@ -12,9 +12,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
+
+from dateutil import rrule
 
 from gcal.dates.times import localize, resolve_zone, to_rfc3339
 from gcal.errors import InvalidInputError
@@ -62,7 +65,7 @@ def read_ics(content: bytes, user_zone: ZoneInfo) -> IcsFile:
     result = IcsFile(method=method)
     for vevent in vevents:
         try:
-            result.items.append(_item(vevent, user_zone))
+            result.items.extend(_items(vevent, user_zone))
         except _Unusable as problem:
             result.skipped.append(Skipped(_text(vevent.get("UID")), _summary(vevent),
                                           str(problem)))
@@ -72,14 +75,22 @@ def read_ics(content: bytes, user_zone: ZoneInfo) -> IcsFile:
             result.skipped.append(Skipped(_text(vevent.get("UID")), _summary(vevent),
                                           f"broken: {_first_line(broken)}"))
     _skip_duplicates(result)
+    _align_all_day_originals(result)
     apply_future_ranges(result, user_zone)
+    _fold_cancelled_occurrences(result)  # after: a split re-keys occurrences to its parts
     return result
 
 
 def _decoded(content: bytes) -> str:
     """RFC 5545 says UTF-8, but Outlook and older tools write UTF-16 or Windows-1252."""
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16")
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:  # odd length, a lone surrogate: cut or damaged
+            raise InvalidInputError(
+                "file", "the file says it is UTF-16 but its text is cut or damaged (an odd "
+                "number of bytes or a broken character); export it again, preferably as "
+                "UTF-8", _FILE_EXAMPLE) from None
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -125,6 +136,14 @@ def _skip_duplicates(result: IcsFile) -> None:
 # ------------------------------------------------------------------------------ one VEVENT
 
 
+def _items(vevent, user_zone: ZoneInfo) -> list[ImportItem]:
+    """The VEVENT, and one changed occurrence per RDATE period whose length differs from the
+    series' (Google's RDATE has no length: the occurrence's own end is kept this way)."""
+    item = _item(vevent, user_zone)
+    periods = _odd_periods(vevent, item, user_zone)
+    return [item, *(_period_item(item, start, end) for start, end in periods)]
+
+
 def _item(vevent, user_zone: ZoneInfo) -> ImportItem:
     broken = [message for _, message in getattr(vevent, "errors", [])]
     start = _moment(vevent, "DTSTART", user_zone)
@@ -134,7 +153,7 @@ def _item(vevent, user_zone: ZoneInfo) -> ImportItem:
     uid = _text(vevent.get("UID")) or _derived_uid(vevent, start)
     body: dict = {"iCalUID": uid, "start": _google_time(start), "end": _google_time(end)}
     _add_texts(body, vevent)
-    recurrence = _recurrence(vevent, start)
+    recurrence = _recurrence(vevent, start, end)
     if recurrence:
         body["recurrence"] = recurrence
         if isinstance(start, datetime):
@@ -209,11 +228,14 @@ def _end(vevent, start: date | datetime, user_zone: ZoneInfo) -> date | datetime
         duration = getattr(vevent.get("DURATION"), "dt", None)
         if isinstance(duration, timedelta):
             end = start + duration
-    if end is None:
-        end = start + timedelta(days=1) if not isinstance(start, datetime) else start
+    all_day = not isinstance(start, datetime)
+    if end is None or (all_day and end == start):
+        # RFC 5545 3.6.1: an all-day event without an end lasts one day; holiday feeds
+        # (Calendar Labs) write DTEND equal to DTSTART for the same meaning
+        end = start + timedelta(days=1) if all_day else start
     if isinstance(start, datetime) != isinstance(end, datetime):
         raise _Unusable("DTSTART and DTEND mix a date and a date-time")
-    if end < start or (not isinstance(start, datetime) and end == start):
+    if end < start:
         raise _Unusable("it ends before it starts")
     return end
 
@@ -292,14 +314,45 @@ def _require_zone(body: dict) -> None:
 # ------------------------------------------------------------------------------ recurrence
 
 
-def _recurrence(vevent, start: date | datetime) -> list[str]:
-    lines = []
-    for rule in _values(vevent, "RRULE"):
-        lines.append("RRULE:" + _utc_until(rule, start).to_ical().decode())
-    for name in ("RDATE", "EXDATE"):
-        for prop in _values(vevent, name):
-            lines.extend(f"{name}{value}" for value in _date_values(prop))
+def _recurrence(vevent, start: date | datetime, end: date | datetime) -> list[str]:
+    rules = _values(vevent, "RRULE")
+    lines = ["RRULE:" + _utc_until(_checked(rule, start), start).to_ical().decode()
+             for rule in rules]
+    for prop in _values(vevent, "RDATE"):
+        lines.extend(f"RDATE{value}" for value in _date_values(prop, start))
+    if not lines:
+        if any(v == start for p in _values(vevent, "EXDATE")
+               for v in _raw_values(p, start)):
+            raise _Unusable("its EXDATE excludes its only occurrence")
+        return []  # EXDATE without RRULE or RDATE: nothing to exclude from (one event)
+    for prop in _values(vevent, "EXDATE"):
+        lines.extend(f"EXDATE{value}" for value in _date_values(prop, start))
     return lines
+
+
+_RULE_RANGES = {"COUNT": (1, None), "INTERVAL": (1, None), "BYSECOND": (0, 60),
+                "BYMINUTE": (0, 59), "BYHOUR": (0, 23), "BYMONTHDAY": (-31, 31),
+                "BYYEARDAY": (-366, 366), "BYWEEKNO": (-53, 53), "BYMONTH": (1, 12),
+                "BYSETPOS": (-366, 366)}
+
+
+def _checked(rule, start: date | datetime):
+    """RFC 5545 3.3.10's value ranges; a rule outside them (COUNT=-1, INTERVAL=0) is skipped
+    with the reason, never imported to show nothing."""
+    for part, (low, high) in _RULE_RANGES.items():
+        for value in rule.get(part, []):
+            number = int(value)
+            if number < low or (high is not None and number > high) or (
+                    number == 0 and low < 0):
+                raise _Unusable(f"its rule (RRULE) has an invalid {part}={value}")
+    unbounded = rule.copy()
+    unbounded.pop("UNTIL", None)  # a value icalendar has read already; dateutil wants it UTC
+    try:
+        anchor = start if isinstance(start, datetime) else datetime.combine(start, time())
+        rrule.rrulestr(unbounded.to_ical().decode(), dtstart=anchor.replace(tzinfo=None))
+    except (ValueError, TypeError) as problem:
+        raise _Unusable(f"its rule (RRULE) is invalid ({_first_line(problem)})") from None
+    return rule
 
 
 def _values(vevent, name: str) -> list:
@@ -318,17 +371,96 @@ def _utc_until(rule, start: date | datetime):
     return rule
 
 
-def _date_values(prop) -> Iterator[str]:
-    """RDATE/EXDATE values as UTC instants or dates: unambiguous whatever the file's TZID."""
+def _raw_values(prop, start: date | datetime) -> Iterator[date | datetime]:
+    """RDATE/EXDATE values in DTSTART's terms: a floating time is local like a floating
+    DTSTART (RFC 5545 3.3.5), a date on a timed series is that day from midnight in the
+    series' zone (as recurring-ical-events reads it) with the series' length, a period is its
+    start (its end: `_odd_periods`)."""
     for item in getattr(prop, "dts", []):
         value = item.dt
-        if isinstance(value, tuple):  # an RDATE period: its start
+        if isinstance(value, tuple):
             value = value[0]
+        if isinstance(start, datetime):
+            if not isinstance(value, datetime):
+                value = datetime.combine(value, time())
+            yield localize(value, start.tzinfo) if value.tzinfo is None else value
+        else:
+            yield value.date() if isinstance(value, datetime) else value
+
+
+def _date_values(prop, start: date | datetime) -> Iterator[str]:
+    """RDATE/EXDATE values as UTC instants or dates: unambiguous whatever the file's TZID."""
+    for value in _raw_values(prop, start):
         if isinstance(value, datetime):
-            instant = value if value.tzinfo else value.replace(tzinfo=UTC)
-            yield ":" + instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        elif isinstance(value, date):
+            yield ":" + value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        else:
             yield ";VALUE=DATE:" + value.strftime("%Y%m%d")
+
+
+def _odd_periods(vevent, item: ImportItem, user_zone: ZoneInfo) -> list[tuple]:
+    """RDATE;VALUE=PERIOD values (RFC 5545 3.8.5.2) whose length is not the series'."""
+    start = _moment(vevent, "DTSTART", user_zone)
+    if not isinstance(start, datetime) or "recurrence" not in item.body:
+        return []
+    length = _end(vevent, start, user_zone) - start
+    periods = []
+    for prop in _values(vevent, "RDATE"):
+        for entry in getattr(prop, "dts", []):
+            if not isinstance(entry.dt, tuple):
+                continue
+            begin, finish = entry.dt
+            begin = localize(begin, start.tzinfo) if begin.tzinfo is None else begin
+            finish = begin + finish if isinstance(finish, timedelta) else (
+                localize(finish, start.tzinfo) if finish.tzinfo is None else finish)
+            if finish - begin != length and finish > begin:
+                periods.append((begin.astimezone(start.tzinfo), finish.astimezone(start.tzinfo)))
+    return periods
+
+
+def _period_item(series: ImportItem, start: datetime, end: datetime) -> ImportItem:
+    body = {k: v for k, v in series.body.items() if k != "recurrence"}
+    body.update(start=_google_time(start), end=_google_time(end),
+                originalStartTime=_google_time(start))
+    return ImportItem(series.uid, body, series.sequence, start_key(start))
+
+
+def _align_all_day_originals(result: IcsFile) -> None:
+    """Outlook/Exchange write the RECURRENCE-ID of an all-day series' occurrence as a time
+    (`RECURRENCE-ID;TZID=GMT Standard Time:20200416T000000`, or that midnight in UTC): it
+    names the day whose midnight is nearest in the writer's zone."""
+    all_day = {i.uid for i in result.items if i.original_start is None
+               and "date" in i.body["start"] and i.body.get("recurrence")}
+    aligned = []
+    for item in result.items:
+        original = item.body.get("originalStartTime") or {}
+        if item.uid in all_day and "dateTime" in original:
+            wall = datetime.fromisoformat(original["dateTime"].replace("Z", "+00:00"))
+            day = (wall + timedelta(hours=12)).date()
+            body = {**item.body, "originalStartTime": {"date": day.isoformat()}}
+            item = replace(item, body=body, original_start=start_key(day))
+        aligned.append(item)
+    result.items = aligned
+
+
+def _fold_cancelled_occurrences(result: IcsFile) -> None:
+    """A cancelled occurrence (STATUS:CANCELLED with a RECURRENCE-ID, as Thunderbird writes
+    it) of a series in the same file is also an EXDATE of the series: a new series is
+    imported without it in one call. The item stays, for a series the calendar holds."""
+    if result.cancels:
+        return
+    series = {i.uid: i for i in result.items if i.original_start is None
+              and i.body.get("recurrence")}
+    for item in result.items:
+        master = series.get(item.uid)
+        if (master is None or not item.original_start or item.this_and_future
+                or item.body.get("status") != "cancelled"):
+            continue
+        value = (f";VALUE=DATE:{item.original_start}" if len(item.original_start) == 8
+                 else f":{item.original_start}")
+        body = {**master.body, "recurrence": [*master.body["recurrence"], "EXDATE" + value]}
+        series[item.uid] = replace(master, body=body)
+    result.items = [series.get(i.uid, i) if i.original_start is None else i
+                    for i in result.items]
 
 
 # ------------------------------------------------------------------------------ fields

@@ -106,8 +106,8 @@ def _vevent(
     vevent = ical.Event()
     _put(vevent, "uid", ical.vText(uid_of(event)))
     _put(vevent, "dtstamp", stamp)
-    _put(vevent, "dtstart", _time(_value(event.start, zone)))
-    _put(vevent, "dtend", _time(_value(event.end, zone)))
+    _put(vevent, "dtstart", _series_time(event, _value(event.start, zone)))
+    _put(vevent, "dtend", _series_time(event, _value(event.end, zone)))
     original = original_start(event)
     if original is not None:
         vevent.add("recurrence-id", _value(original, _zone_of(event.start, zone)))
@@ -127,6 +127,25 @@ def _time(value: date | datetime) -> vDatetime | vDDDTypes:
     """A date-time as vDatetime: vDDDTypes would build one on every serialisation."""
     ical = _icalendar()
     return ical.vDatetime(value) if isinstance(value, datetime) else ical.vDDDTypes(value)
+
+
+# Not "UTC" / "Etc/UTC": readers take a time whose zone is named UTC as UTC and move it to
+# X-WR-TIMEZONE (x-wr-timezone's `is_UTC`: tzname "UTC"); Etc/GMT has UTC's rules, another name.
+_UTC_ZONE_ID = "Etc/GMT"
+_UTC_KEYS = ("UTC", "Etc/UTC", "Etc/GMT", "GMT")
+
+
+def _series_time(event: Event, value: date | datetime) -> vDatetime | vDDDTypes:
+    """A series kept in UTC is written with TZID=Etc/GMT (and its VTIMEZONE), not as `...Z`:
+    readers that honour X-WR-TIMEZONE expand a UTC series in that zone, an hour off after a
+    DST change."""
+    utc = isinstance(value, datetime) and (
+        value.tzinfo is UTC or getattr(value.tzinfo, "key", None) in _UTC_KEYS)
+    if not (event.recurrence and utc):
+        return _time(value)
+    written = _icalendar().vDatetime(value.replace(tzinfo=None))
+    written.params["TZID"] = _UTC_ZONE_ID
+    return written
 
 
 def _put(vevent: VEvent, name: str, value: object) -> None:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import events as ev_mod
+from . import importing as imports
 from .discovery import Method
 from .errors import (
     ApiError,
@@ -139,12 +140,19 @@ def _sync_token(ctx: Ctx) -> str:
     return "CP" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _parse_sync_token(tok: str) -> str:
+def _parse_sync_token(ctx: Ctx, tok: str) -> str:
+    """A token the server never issued is a bad request (400); one it issued but no longer
+    honours is 410 `fullSyncRequired` ("Sometimes sync tokens are invalidated by the server,
+    for example due to token expiration", https://developers.google.com/calendar/api/guides/sync;
+    docs/google-behaviour.md)."""
     try:
         raw = tok[2:]
-        return json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["t"]
+        issued = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["t"]
     except (ValueError, KeyError, TypeError):
-        raise ApiError(410, "fullSyncRequired") from None
+        raise invalid("Invalid sync token value.") from None
+    if ctx.emu.sync_tokens_valid_from and issued < ctx.emu.sync_tokens_valid_from:
+        raise ApiError(410, "fullSyncRequired")
+    return str(issued)
 
 
 # ------------------------------------------------------------------------- calendarList
@@ -353,7 +361,7 @@ def events_list(ctx: Ctx) -> Response:
                     "sharedExtendedProperty", "timeMin", "timeMax", "updatedMin"):
             if bad in p:
                 raise invalid(f"Sync token cannot be used with {bad}.")
-        updated_min = _parse_sync_token(p["syncToken"])
+        updated_min = _parse_sync_token(ctx, p["syncToken"])
     elif p.get("updatedMin") is not None:
         updated_min = fmt_utc_ms(p["updatedMin"])
     show_deleted = p.get("showDeleted", False) or updated_min is not None
@@ -499,10 +507,9 @@ def conference(version: int, body: dict[str, Any], existing: dict[str, Any] | No
 
 SEEN_CONFERENCE_REQUESTS = "_conferenceRequestIds"  # hidden: render() drops "_" keys
 # events.import makes "a private copy" (import reference); Event.privateCopy: "Event propagation
-# is disabled". Our reading: the copy belongs to the calendar's writers, who may edit it, and
-# nothing they change reaches the organizer or guests. Unverified: Google refuses such edits on
-# invitation copies Gmail made (kewisch/gdata-provider#728, forbiddenForNonOrganizer);
-# tests/live/test_live_google.py decides it for imports, and the plugin words either answer.
+# is disabled": nothing the user changes reaches the organizer or guests. Whether the user may
+# change its shared fields when someone else organizes it is not settled (import_rules
+# .attendee_update; docs/google-behaviour.md); personal fields always.
 PRIVATE_COPY = "_privateCopy"
 
 
@@ -681,11 +688,9 @@ def events_import(ctx: Ctx) -> Response:
     importing an event", Event resource docs). The copy is the importing user's alone: guests
     get nothing (the method has no sendUpdates parameter). Google keys imports by iCalUID
     (plus originalStartTime for a changed occurrence, which becomes an exception of the series
-    with that iCalUID). An iCalUID the calendar already holds, live or deleted, is refused as a
-    duplicate whatever the SEQUENCE: Google does not update through import (gcalcli PR #712
-    review, 2024-08-26: "the API didn't seem to respect the sequence number and still considered
-    the events duplicates"; gcalcli issues #784 and #730, the latter for deleted events;
-    gcalcli tells them apart by the error reason `duplicate`).
+    with that iCalUID). A held iCalUID is replaced; the owner must take part; what is not
+    settled follows `ctx.emu.import_rules` (tests/emulator/importing.py,
+    docs/google-behaviour.md).
     """
     cal, _ = get_calendar(ctx, "writer")
     body = copy.deepcopy(ctx.body) or {}
@@ -697,10 +702,18 @@ def events_import(ctx: Ctx) -> Response:
     for a in body.get("attendees") or []:
         a.pop("self", None)
     ev_mod.validate_event(body)
+    body.setdefault("organizer", _organizer_for(ctx.state, cal))
+    if not imports.takes_part(body, {cal.id.lower(), cal.owner.lower()}):
+        raise ApiError(400, "participantIsNeitherOrganizerNorAttendee")
     original = body.get("originalStartTime")
-    if _by_ical_uid(cal, uid, original) is not None:
+    held = _by_ical_uid(cal, uid, original)
+    sequence = int(body.get("sequence") or 0)
+    answer = imports.answer_for_held(ctx.emu.import_rules, held, sequence) if held else None
+    if answer == "refuse":
         raise ApiError(409, "duplicate")
-    event_id = None
+    if answer == "keep":
+        return 200, ev_mod.render(held, cal, ctx.user, None, None), {}
+    event_id = held["id"] if held else None
     if original is not None:
         master = _by_ical_uid(cal, uid, None)
         if master is None or not master.get("recurrence"):
@@ -708,9 +721,10 @@ def events_import(ctx: Ctx) -> Response:
         start = ev_mod.parse_edt(original, "start")
         event_id = f"{master['id']}_{instance_suffix(start, not isinstance(start, datetime))}"
         body["recurringEventId"] = master["id"]
-    body.setdefault("organizer", _organizer_for(ctx.state, cal))
     stored = build_new_event(ctx.state, cal, body, ctx.user, ctx.now_iso(), event_id)
-    stored["sequence"] = int(body.get("sequence") or 0)
+    if held is not None:
+        stored["created"] = held.get("created", stored["created"])
+    stored["sequence"] = sequence
     stored[PRIVATE_COPY] = True
     cal.events[stored["id"]] = stored
     return 200, ev_mod.render(stored, cal, ctx.user, None, None), {}
@@ -781,7 +795,8 @@ def _write(ctx: Ctx, *, patch: bool) -> Response:
         new.pop("recurrence", None)
     private_copy = bool(ev.get(PRIVATE_COPY))
     organizer_side = is_organizer_side(ctx, cal, ev) or bool(ev.get("guestsCanModify"))
-    if not (organizer_side or private_copy):
+    editable_copy = private_copy and ctx.emu.import_rules.attendee_update == "allow"
+    if not (organizer_side or editable_copy):
         _check_non_organizer_change(ctx, ev, new)
     ev_mod.validate_event(new)
     conference(ctx.params.get("conferenceDataVersion", 0), new, ev)

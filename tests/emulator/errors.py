@@ -43,6 +43,9 @@ DEFAULT_MESSAGES = {
     "parseError": "Parse Error",
     "notImplemented": "Not Implemented",
     "fullSyncRequired": "Sync token is no longer valid, a full sync is required.",
+    # kewisch/gdata-provider#1049 (2025), Google's message for an import the owner is not in
+    "participantIsNeitherOrganizerNorAttendee": "The owner of the calendar must either be the "
+    "organizer or an attendee of an event that is imported.",
 }
 
 CALENDAR_DOMAIN_REASONS = {

@@ -27,6 +27,7 @@ from .errors import (
     not_found,
 )
 from .faults import Fault, FaultSet
+from .importing import ImportRules
 from .state import (
     ROLE_RANK,
     AccessToken,
@@ -260,8 +261,11 @@ class GoogleEmulator:
 
     created: ClassVar[list[GoogleEmulator]] = []  # every emulator of this test session
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, import_rules: ImportRules | None = None) -> None:
         self.latency = latency
+        self.default_import_rules = import_rules or ImportRules.from_environment()
+        self.import_rules = self.default_import_rules  # docs/google-behaviour.md
+        self.sync_tokens_valid_from: str | None = None  # older sync tokens are expired (410)
         self.state = State()
         GoogleEmulator.created.append(self)
         self.faults = FaultSet()
@@ -320,6 +324,8 @@ class GoogleEmulator:
         self.faults.clear()
         self.clear_requests()
         self.page_quirks = False
+        self.import_rules = self.default_import_rules
+        self.sync_tokens_valid_from = None
         self.auto_consent_user = None
         self.now_override = None
         self.internal_errors.clear()

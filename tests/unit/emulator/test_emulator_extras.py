@@ -12,6 +12,7 @@ from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
 
 from tests.emulator.discovery import document
+from tests.emulator.importing import ImportRules
 
 ALICE = "alice@example.com"
 
@@ -103,7 +104,11 @@ def test_sync_token_and_updated_min(emu, token):
     assert [(e["id"], e["status"]) for e in changed] == [(ev["id"], "cancelled")]
     r = get(emu, token, "/calendars/primary/events", syncToken=sync, q="a")
     assert r.status_code == 400
-    assert get(emu, token, "/calendars/primary/events", syncToken="CPjunk").status_code == 410
+    assert get(emu, token, "/calendars/primary/events", syncToken="CPjunk").status_code == 400
+    emu.sync_tokens_valid_from = "9999"  # every token issued so far has expired
+    expired = get(emu, token, "/calendars/primary/events", syncToken=sync)
+    assert expired.status_code == 410
+    assert expired.json()["error"]["errors"][0]["reason"] == "fullSyncRequired"
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert get(emu, token, "/calendars/primary/events", updatedMin=future).json()["items"] == []
 
@@ -172,11 +177,16 @@ def _body(**extra):
     return {"iCalUID": IMPORT_UID, "summary": "Planning",
             "start": {"dateTime": "2026-03-16T10:00:00+01:00", "timeZone": "Europe/Berlin"},
             "end": {"dateTime": "2026-03-16T11:00:00+01:00", "timeZone": "Europe/Berlin"},
-            "organizer": {"email": "anna@contoso.example"}, **extra}
+            "organizer": {"email": "anna@contoso.example"},
+            "attendees": [{"email": ALICE}], **extra}
 
 
 def _import(service, body):
     return service.events().import_(calendarId="primary", body=body).execute()
+
+
+def _reason(exc) -> str:
+    return json.loads(exc.value.content)["error"]["errors"][0]["reason"]
 
 
 def test_import_keeps_the_organizer_and_is_keyed_by_ical_uid(emu, service):
@@ -186,43 +196,92 @@ def test_import_keeps_the_organizer_and_is_keyed_by_ical_uid(emu, service):
     assert len(emu.stored_events(ALICE)) == 1
 
 
-@pytest.mark.parametrize("sequence", [0, 1, 5])
-def test_importing_a_held_ical_uid_again_is_a_duplicate_whatever_its_sequence(
-    emu, service, sequence
-):
-    first = _import(service, _body())
+def test_the_owner_must_organize_or_attend_what_is_imported(emu, service):
     with pytest.raises(HttpError) as exc:
-        _import(service, _body(summary="Moved", sequence=sequence))
-    assert exc.value.resp.status == 409
-    assert json.loads(exc.value.content)["error"]["errors"][0]["reason"] == "duplicate"
+        _import(service, _body(attendees=[{"email": "bob@example.com"}]))
+    assert exc.value.resp.status == 400
+    assert _reason(exc) == "participantIsNeitherOrganizerNorAttendee"
+    own = _body()
+    del own["organizer"], own["attendees"]  # organized by the calendar: allowed
+    assert _import(service, own)["organizer"]["email"] == ALICE
+
+
+def test_a_held_ical_uid_is_replaced_by_a_newer_import_and_loses_personal_fields(emu, service):
+    first = _import(service, _body(colorId="5"))
+    newer = _import(service, _body(summary="Moved", sequence=1))
     [stored] = emu.stored_events(ALICE)
-    assert stored["id"] == first["id"] and stored["summary"] == "Planning"
+    assert newer["id"] == first["id"] == stored["id"] and stored["summary"] == "Moved"
+    assert "colorId" not in stored and stored["reminders"] == {"useDefault": True}
 
 
-def test_a_deleted_import_still_holds_its_ical_uid_and_can_be_restored(emu, service):
+@pytest.mark.parametrize(("stale", "summary", "status"), [
+    ("replace", "Older", 200), ("keep", "Planning", 200), ("refuse", "Planning", 409)])
+@pytest.mark.parametrize("sequence", [0, 1])
+def test_an_equal_or_lower_sequence_follows_the_stale_switch(
+    emu, service, stale, summary, status, sequence
+):
+    emu.import_rules = ImportRules(stale=stale)
+    _import(service, _body(sequence=1))
+    try:
+        _import(service, _body(summary="Older", sequence=sequence))
+        answered = 200
+    except HttpError as exc:
+        answered = exc.resp.status
+    assert answered == status
+    [stored] = emu.stored_events(ALICE)
+    assert stored["summary"] == summary
+
+
+def test_held_refuse_is_the_earlier_model(emu, service):
+    emu.import_rules = ImportRules(held="refuse")
+    _import(service, _body())
+    with pytest.raises(HttpError) as exc:
+        _import(service, _body(summary="Moved", sequence=5))
+    assert exc.value.resp.status == 409 and _reason(exc) == "duplicate"
+
+
+@pytest.mark.parametrize(("deleted", "restored"), [("restore", True), ("refuse", False)])
+def test_a_deleted_ical_uid_follows_the_deleted_switch(emu, service, deleted, restored):
+    emu.import_rules = ImportRules(deleted=deleted)
     first = _import(service, _body())
     service.events().delete(calendarId="primary", eventId=first["id"]).execute()
-    with pytest.raises(HttpError) as exc:
-        _import(service, _body())
-    assert exc.value.resp.status == 409
-    restored = service.events().update(
-        calendarId="primary", eventId=first["id"],
-        body={**_body(summary="Back"), "status": "confirmed"}).execute()
-    assert restored["status"] == "confirmed" and restored["summary"] == "Back"
-    assert restored["organizer"]["email"] == "anna@contoso.example"
+    try:
+        _import(service, _body(summary="Back"))
+    except HttpError as exc:
+        assert exc.resp.status == 409
+    [stored] = emu.stored_events(ALICE)
+    assert (stored["status"] == "confirmed") is restored
 
 
-def test_an_imported_copy_is_editable_and_takes_the_sequence_it_is_given(emu, service):
+@pytest.mark.parametrize("rule", ["forbid", "allow"])
+def test_an_attendee_changes_shared_fields_of_a_copy_only_when_allowed(emu, service, rule):
+    emu.import_rules = ImportRules(attendee_update=rule)
     emu.add_user("anna@contoso.example", "Europe/Berlin")
-    first = _import(service, _body(attendees=[{"email": "anna@contoso.example"}]))
-    newer = service.events().update(calendarId="primary", eventId=first["id"],
-                                    body=_body(summary="Moved", sequence=3)).execute()
+    first = _import(service, _body())
+    personal = service.events().patch(calendarId="primary", eventId=first["id"],
+                                      body={"colorId": "3"}).execute()
+    assert personal["colorId"] == "3"
+    update = service.events().update(calendarId="primary", eventId=first["id"],
+                                     body=_body(summary="Moved", sequence=3))
+    if rule == "forbid":
+        with pytest.raises(HttpError) as exc:
+            update.execute()
+        assert exc.value.resp.status == 403 and _reason(exc) == "forbiddenForNonOrganizer"
+        return
+    newer = update.execute()
     assert newer["summary"] == "Moved" and newer["sequence"] == 3
     assert emu.stored_events("anna@contoso.example") == []  # a private copy: no propagation
     with pytest.raises(HttpError) as exc:
         service.events().update(calendarId="primary", eventId=first["id"],
                                 body=_body(summary="Older", sequence=2)).execute()
     assert exc.value.resp.status == 400
+
+
+def test_import_rules_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GOOGLE_EMULATOR_IMPORT_RULES", "stale=keep,deleted=refuse")
+    assert ImportRules.from_environment() == ImportRules(stale="keep", deleted="refuse")
+    with pytest.raises(ValueError):
+        ImportRules(stale="sometimes")
 
 
 def test_import_needs_an_ical_uid(service):
@@ -235,7 +294,7 @@ def test_import_needs_an_ical_uid(service):
 
 def test_a_private_copy_reaches_no_guest(emu, service):
     emu.add_user("bob@example.com", "Europe/Berlin")
-    _import(service, _body(attendees=[{"email": "bob@example.com"}]))
+    _import(service, _body(attendees=[{"email": ALICE}, {"email": "bob@example.com"}]))
     assert emu.stored_events("bob@example.com") == []
 
 

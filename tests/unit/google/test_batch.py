@@ -9,6 +9,7 @@ from gcal.errors import NotFoundError
 from gcal.google.batch import MAX_BATCH_CALLS, Call, run_batch
 from gcal.google.transport import CalendarTransport, RetryPolicy
 from tests.emulator.faults import Fault
+from tests.emulator.importing import ImportRules
 
 ALICE = "alice@example.com"
 IMPORT = "/calendars/primary/events/import"
@@ -20,6 +21,13 @@ def transport(server, monkeypatch):
     server.add_user(ALICE, "Europe/Berlin")
     monkeypatch.setenv("GOOGLE_CALENDAR_EMULATOR_HOST", server.host)
     return CalendarTransport(server.issue_token(ALICE))
+
+
+@pytest.fixture(autouse=True)
+def _repeats_refused(server, transport):
+    """These tests tell a repeat apart by Google's 409: the setting where an import of a held
+    iCalUID with the same SEQUENCE is refused (docs/google-behaviour.md)."""
+    server.import_rules = ImportRules(stale="refuse")
 
 
 def _import(n: int) -> Call:

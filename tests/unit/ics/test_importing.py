@@ -1,5 +1,5 @@
-"""gcal.ics.importing against the emulator in-process: what a failed batch after the first round
-leaves reported, and how refusals Google did not act on are read."""
+"""gcal.ics.importing against the emulator in-process: what a failed write round leaves
+reported, and how refusals Google did not act on are read."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def actions(result) -> list[tuple[str, str]]:
     return [(o.action, o.summary) for o in result.outcomes]
 
 
-def test_a_later_batch_that_fails_leaves_the_first_rounds_imports_reported(client):
+def test_a_write_round_that_fails_leaves_the_lookup_reported(client):
     import_ics(client, term("L0"), None)
     batch, sent = client.transport.batch, []
 
@@ -49,8 +49,8 @@ def test_a_later_batch_that_fails_leaves_the_first_rounds_imports_reported(clien
 
     client.transport.batch = second_fails
     result = import_ics(client, term("L0", "L1", "L2"), None)
-    assert actions(result) == [("skipped", "L0"), ("imported", "L1"), ("imported", "L2")]
-    assert "import the file again" in result.outcomes[0].reason
+    assert actions(result) == [("unchanged", "L0"), ("skipped", "L1"), ("skipped", "L2")]
+    assert "import the file again" in result.outcomes[1].reason
 
 
 def test_a_whole_batch_refused_unprocessed_still_finds_the_held_events_unchanged(client,
@@ -70,3 +70,25 @@ def test_an_import_google_never_confirmed_says_it_may_have_been_written(client, 
     assert outcome.action == "skipped" and "may have been written" in outcome.reason
     assert len(server.stored_events(ALICE)) == 1
     assert actions(import_ics(client, term("L0"), None)) == [("unchanged", "L0")]
+
+
+def test_excluded_keys_read_every_form_google_writes_an_exdate_in():
+    from gcal.ics.items import excluded_keys
+
+    assert excluded_keys([
+        "RRULE:FREQ=WEEKLY", "EXDATE:20260401T173000Z",
+        "EXDATE;TZID=Europe/Berlin:20260408T193000,20260415T193000",
+        "EXDATE;VALUE=DATE:20260422"]) == {
+        "20260401T173000Z", "20260408T173000Z", "20260415T173000Z", "20260422"}
+
+
+def test_a_booking_becomes_the_users_own_event_with_its_people_in_the_description():
+    from gcal.ics.importing import own_event_body
+
+    body = {"iCalUID": "b@x", "description": "Seat 12A",
+            "organizer": {"email": "noreply@air.example", "displayName": "Air"},
+            "attendees": [{"email": "a@alias.example"}]}
+    own = own_event_body(body)
+    assert "organizer" not in own and "attendees" not in own and own["iCalUID"] == "b@x"
+    assert own["description"] == ("Seat 12A\n\nOrganizer: Air <noreply@air.example>\n"
+                                  "Guests: a@alias.example")

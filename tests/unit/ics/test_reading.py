@@ -195,3 +195,65 @@ def test_outlook_customized_zone_maps_to_a_representative_iana_zone():
     body = only(content, ZoneInfo("America/New_York"))
     assert body["start"] == {"dateTime": "2026-03-16T10:00:00+01:00",
                              "timeZone": "Europe/Berlin"}
+
+
+_UTF16 = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a@x\r\n"
+          "DTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize("content", [
+    b"\xff\xfe" + _UTF16.encode("utf-16-le") + b"\x00",  # odd length
+    b"\xff\xfe" + _UTF16.encode("utf-16-le") + b"\x00\xd8",  # a lone high surrogate at the end
+    b"\xfe\xff" + _UTF16.encode("utf-16-be") + b"\xdc\x00A\x00",  # a lone low surrogate
+], ids=["odd-length", "lone-high-surrogate", "lone-low-surrogate"])
+def test_damaged_utf16_is_a_clear_input_error(content):
+    """Issue 28 item 9: not a UnicodeDecodeError escaping to Dify."""
+    with pytest.raises(InvalidInputError, match="UTF-16 but its text is cut or damaged"):
+        read_ics(content, BERLIN)
+
+
+def _vevent(*lines: str) -> bytes:
+    body = "\r\n".join(["BEGIN:VEVENT", "UID:r@x", "DTSTAMP:20260101T000000Z", *lines,
+                         "SUMMARY:R", "END:VEVENT"])
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{body}\r\nEND:VCALENDAR\r\n".encode()
+
+
+@pytest.mark.parametrize("rule", ["FREQ=DAILY;COUNT=-1", "FREQ=DAILY;COUNT=0",
+                                  "FREQ=WEEKLY;INTERVAL=0", "FREQ=MONTHLY;BYMONTHDAY=0",
+                                  "FREQ=YEARLY;BYMONTH=13", "FREQ=DAILY;BYHOUR=24"])
+def test_invalid_rule_parts_are_skipped_with_the_reason(rule):
+    parsed = read_ics(_vevent("DTSTART:20260316T090000Z", f"RRULE:{rule}"), BERLIN)
+    [skipped] = parsed.skipped
+    assert parsed.items == [] and "RRULE" in skipped.reason
+
+
+def test_exdate_without_rrule_is_one_event_unless_it_excludes_it():
+    [item] = read_ics(_vevent("DTSTART:20260316T090000Z", "EXDATE:20260317T090000Z"),
+                      BERLIN).items
+    assert "recurrence" not in item.body
+    parsed = read_ics(_vevent("DTSTART:20260316T090000Z", "EXDATE:20260316T090000Z"), BERLIN)
+    assert parsed.items == [] and "only occurrence" in parsed.skipped[0].reason
+
+
+def test_rdate_dates_on_a_timed_series_start_at_midnight_in_its_zone():
+    [item] = read_ics(_vevent("DTSTART;TZID=Europe/Berlin:20260316T100000",
+                              "DTEND;TZID=Europe/Berlin:20260316T110000",
+                              "RRULE:FREQ=DAILY;COUNT=2", "RDATE;VALUE=DATE:20260401"),
+                      BERLIN).items
+    assert "RDATE:20260331T220000Z" in item.body["recurrence"]
+
+
+def test_an_rdate_period_of_another_length_is_a_changed_occurrence():
+    series, period = read_ics(_vevent(
+        "DTSTART:20260316T100000Z", "DTEND:20260316T110000Z", "RRULE:FREQ=DAILY;COUNT=2",
+        "RDATE;VALUE=PERIOD:20260401T100000Z/PT3H,20260402T100000Z/PT1H"), BERLIN).items
+    assert series.body["recurrence"][1:] == ["RDATE:20260401T100000Z", "RDATE:20260402T100000Z"]
+    assert period.original_start == "20260401T100000Z"
+    assert period.body["end"]["dateTime"] == "2026-04-01T13:00:00Z"
+
+
+def test_an_outlook_all_day_occurrence_named_by_a_time_names_its_day():
+    content = (SAMPLES / "outlook_allday_series.ics").read_bytes()
+    moved = [i for i in read_ics(content, BERLIN).items if i.original_start]
+    assert [(i.original_start, i.body["originalStartTime"]) for i in moved] == [
+        ("20260416", {"date": "2026-04-16"}), ("20260430", {"date": "2026-04-30"})]

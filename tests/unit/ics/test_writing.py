@@ -273,3 +273,23 @@ def test_empty_export_is_a_valid_calendar():
 )
 def test_safe_file_name(wanted, expected):
     assert safe_file_name(wanted, "calendar-2026-03-10.ics") == expected
+
+
+def test_a_series_kept_in_utc_is_written_with_its_zone_not_as_utc_times():
+    """Readers that honour X-WR-TIMEZONE expand a `...Z` series in that zone: an hour off
+    after Berlin's DST change (recurring-ical-events does, through x-wr-timezone). With
+    TZID=Etc/GMT every occurrence stays at 08:00 UTC."""
+    import recurring_ical_events
+
+    from gcal.google.serializers import event_from_api
+
+    start = {"dateTime": "2026-03-02T08:00:00Z", "timeZone": "UTC"}
+    end = {"dateTime": "2026-03-02T09:00:00Z", "timeZone": "UTC"}
+    series = event_from_api({"id": "s1", "summary": "Sync", "start": start, "end": end,
+                             "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=6"]}, "cal")
+    content = calendar_bytes([series], zone=ZoneInfo("Europe/Berlin"), stamp=STAMP)
+    assert b"DTSTART;TZID=Etc/GMT:20260302T080000" in content
+    assert b"BEGIN:VTIMEZONE\r\nTZID:Etc/GMT" in content
+    parsed = icalendar.Calendar.from_ical(content)
+    starts = [o["DTSTART"].dt for o in recurring_ical_events.of(parsed).all()]
+    assert {(s.utcoffset(), s.hour) for s in starts} == {(timedelta(0), 8)} and len(starts) == 6
