@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil import rrule
-
-from gcal.dates.recurrence import moved_rules, utc_stamp, wall_start
+from gcal.dates.recurrence import expand_rule, moved_rules, utc_stamp, wall_start
 from gcal.dates.spans import WEEKDAYS
 from gcal.dates.times import localize, parse_rfc3339, to_rfc3339
 from gcal.errors import EVENT_ID_EXAMPLE, InvalidInputError, NotFoundError
@@ -279,9 +277,14 @@ def _rest_of_count(line: str, series: Span, split_at: Span) -> str:
     count = re.search(r"COUNT=(\d+)", line)
     if not count:
         return line
-    # COUNT counts what the rule generates, before EXDATEs remove any (RFC 5545 3.8.5.3).
-    rule = rrule.rrulestr(line.removeprefix("RRULE:"), dtstart=wall_start(series))
-    done = sum(1 for moment in rule if moment < wall_start(split_at))
+    # COUNT counts what the rule generates, before EXDATEs remove any (RFC 5545 3.8.5.3);
+    # the walk stops at the split, however large the COUNT.
+    walk = expand_rule(line, wall_start(series), stop_before=wall_start(split_at))
+    if walk.cut:
+        raise InvalidInputError("event_id", f"how many occurrences of {line} come before "
+                                f"this one cannot be judged: the rule {walk.cut}",
+                                EVENT_ID_EXAMPLE)
+    done = len(walk.moments)
     return line.replace(count[0], f"COUNT={max(1, int(count[1]) - done)}")
 
 
