@@ -196,8 +196,8 @@ def respond_following(client: CalendarClient, event_id: str, calendar_spec: str 
     if todo and todo[0][0] is items[0] and send != "none":
         result.notes.append("The organizer was told once (for the first of them).")
     if not _finite(split.master):
-        result.notes.append(f"Occurrences after {_horizon(split):%Y-%m-%d} (more than a year "
-                            "ahead) were not answered; answer again from then on.")
+        result.notes.append(f"Occurrences from {_horizon(split):%Y-%m-%d} on (more than a "
+                            "year ahead) were not answered; answer again from then on.")
     result.data = _ids(split.master["id"], None, len(items), earlier)
     return result
 
@@ -252,8 +252,8 @@ def _guest_update(client: CalendarClient, split: _Split, fields: EventFields
                        f"{plural(len(items), 'occurrence')} from {split.first_day} on; you are "
                        "a guest, so no new series was made and nobody was notified.")
     if not _finite(split.master):
-        result.notes.append(f"Occurrences after {_horizon(split):%Y-%m-%d} (more than a year "
-                            "ahead) were not changed; change them again from then on.")
+        result.notes.append(f"Occurrences from {_horizon(split):%Y-%m-%d} on (more than a "
+                            "year ahead) were not changed; change them again from then on.")
     result.data = _ids(split.master["id"], None, len(items), 0)
     return result
 

@@ -1,0 +1,272 @@
+"""Series writes that are safe whatever the history (issue 23), end to end through the plugin
+process against the emulator: the user as guest or organizer, occurrences moved across the
+split, the same request twice, open-ended series, zones behind and ahead of UTC, hostile
+rules."""
+
+from __future__ import annotations
+
+import time
+
+from tests.conftest import ALICE
+from tests.e2e.test_following import WEEKLY_TEN, weekly_series
+from tests.e2e.test_write_correctness import BOB, CAROL, fails, live, timed
+
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
+def writes_by(emu, since: int = 0) -> list:
+    return [r for r in emu.requests[since:]
+            if r.method in WRITES and "/events" in r.path]
+
+
+def notifying(emu, since: int = 0) -> list:
+    """Writes that e-mail people: sendUpdates all or externalOnly."""
+    return [r for r in writes_by(emu, since)
+            if (r.query.get("sendUpdates") or ["none"])[0] != "none"]
+
+
+def series_on(emu, calendar: str) -> list[dict]:
+    return [e for e in emu.stored_events(calendar)
+            if e.get("recurrence") and e.get("status") != "cancelled"]
+
+
+def bobs_weekly(emu, rule: str = WEEKLY_TEN) -> dict:
+    """Bob's Monday 14:00 Berlin meeting with Alice and Carol as guests."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    emu.add_user(CAROL, time_zone="Europe/Berlin")
+    return emu.add_event(BOB, timed("Bob's sync", "2026-03-02T14:00:00+01:00",
+                                    "2026-03-02T15:00:00+01:00", recurrence=[rule],
+                                    attendees=[{"email": BOB}, {"email": ALICE},
+                                               {"email": CAROL}]))
+
+
+# ----------------------------------------------------------------------------- 1. guests
+
+
+def test_a_guests_shared_change_from_an_occurrence_on_is_refused_before_any_write(
+        plugin, emu, oauth_creds):
+    series = bobs_weekly(emu)
+    before = len(emu.requests)
+    message = fails(plugin, oauth_creds, "update_event", {
+        "event_id": f"{series['id']}_20260316T130000Z", "scope": "following",
+        "summary": "My sync"})
+    assert BOB in message and "guest" in message and "reminders" in message
+    assert writes_by(emu, before) == []
+    assert len(series_on(emu, ALICE)) == 1
+
+
+def test_a_guests_reminders_change_each_later_occurrence_without_a_new_series(
+        plugin, emu, oauth_creds):
+    series = bobs_weekly(emu)
+    before = len(emu.requests)
+    reminders = {"useDefault": False, "overrides": [{"method": "popup", "minutes": 5}]}
+    result = plugin.invoke_tool("update_event", {
+        "event_id": f"{series['id']}_20260316T130000Z", "scope": "following",
+        "reminders": "popup:5"}, oauth_creds)
+    assert result.text.startswith("Changed your reminders on 8 occurrences from Mon "
+                                  "2026-03-16 on; you are a guest")
+    assert notifying(emu, before) == [] and len(series_on(emu, ALICE)) == 1
+    assert [r for r in writes_by(emu, before) if r.method == "POST" and not r.batch_part] == []
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
+                                                "2026-05-31"}, oauth_creds)
+    got = [e["id"] for e in listed.variables["events"]]
+    stored = [emu.get_stored_event(ALICE, i) or {} for i in got]
+    assert [s.get("reminders") == reminders for s in stored] == [False] * 2 + [True] * 8
+    assert emu.get_stored_event(BOB, series["id"])["recurrence"] == [WEEKLY_TEN]
+
+
+def test_a_guests_delete_from_an_occurrence_on_is_refused_before_any_write(
+        plugin, emu, oauth_creds):
+    series = bobs_weekly(emu)
+    before = len(emu.requests)
+    message = fails(plugin, oauth_creds, "delete_event", {
+        "event_id": f"{series['id']}_20260316T130000Z", "scope": "following"})
+    assert BOB in message and "respond_to_event" in message
+    assert writes_by(emu, before) == []
+
+
+# ----------------------------------------------------------------------------- 2. moved occurrences
+
+
+def move(plugin, creds, event_id: str, start: str, end: str) -> None:
+    plugin.invoke_tool("update_event", {"event_id": event_id, "start": start, "end": end,
+                                        "send_updates": "none"}, creds)
+
+
+def test_an_earlier_occurrence_moved_past_the_split_survives_delete_following(
+        plugin, emu, oauth_creds):
+    series = weekly_series(emu)
+    sid = series["id"]
+    # 9 March moved to Thursday 19 March, after the split at Monday 16 March.
+    move(plugin, oauth_creds, f"{sid}_20260309T080000Z", "2026-03-19T09:00", "2026-03-19T09:30")
+    plugin.invoke_tool("delete_event", {"event_id": f"{sid}_20260316T080000Z",
+                                        "scope": "following"}, oauth_creds)
+    moved = emu.get_stored_event(ALICE, f"{sid}_20260309T080000Z")
+    assert moved.get("status") != "cancelled"
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
+                                                "2026-06-30"}, oauth_creds)
+    assert [e["start"][:10] for e in listed.variables["events"]] == [
+        "2026-03-02", "2026-03-19"]
+
+
+def test_an_earlier_occurrence_moved_past_the_split_stays_with_the_earlier_part(
+        plugin, emu, oauth_creds):
+    series = weekly_series(emu)
+    sid = series["id"]
+    move(plugin, oauth_creds, f"{sid}_20260309T080000Z", "2026-03-19T09:00", "2026-03-19T09:30")
+    result = plugin.invoke_tool("update_event", {
+        "event_id": f"{sid}_20260316T080000Z", "scope": "following", "summary": "Later"},
+        oauth_creds)
+    assert emu.get_stored_event(ALICE, sid)["recurrence"] == [
+        "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260316T075959Z"]
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
+                                                "2026-06-30"}, oauth_creds)
+    starts = [(e["start"][:10], e["summary"]) for e in listed.variables["events"]]
+    assert starts[:3] == [("2026-03-02", "Standup"), ("2026-03-16", "Later"),
+                          ("2026-03-19", "Standup")]
+    assert len(starts) == 10 and result.variables["occurrences_changed"] == 8
+
+
+def test_a_later_occurrence_moved_before_the_split_moves_with_the_new_series(
+        plugin, emu, oauth_creds):
+    series = weekly_series(emu)
+    sid = series["id"]
+    # 30 March moved to Friday 13 March, before the split at 16 March.
+    move(plugin, oauth_creds, f"{sid}_20260330T070000Z", "2026-03-13T09:00", "2026-03-13T09:30")
+    result = plugin.invoke_tool("update_event", {
+        "event_id": f"{sid}_20260316T080000Z", "scope": "following", "summary": "Later"},
+        oauth_creds)
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
+                                                "2026-06-30"}, oauth_creds)
+    starts = [(e["start"][:10], e["summary"]) for e in listed.variables["events"]]
+    assert ("2026-03-13", "Later") in starts and ("2026-03-30", "Later") not in starts
+    assert ("2026-03-13", "Standup") not in starts and len(starts) == 10
+    assert result.variables["occurrences_changed"] == 8
+
+
+def test_a_later_occurrence_moved_before_the_split_goes_with_delete_following(
+        plugin, emu, oauth_creds):
+    series = weekly_series(emu)
+    sid = series["id"]
+    move(plugin, oauth_creds, f"{sid}_20260330T070000Z", "2026-03-13T09:00", "2026-03-13T09:30")
+    plugin.invoke_tool("delete_event", {"event_id": f"{sid}_20260316T080000Z",
+                                        "scope": "following"}, oauth_creds)
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
+                                                "2026-06-30"}, oauth_creds)
+    assert [e["start"][:10] for e in listed.variables["events"]] == [
+        "2026-03-02", "2026-03-09"]
+
+
+# ----------------------------------------------------------------------------- 3. same id again
+
+
+def test_a_second_change_with_the_same_occurrence_id_changes_the_new_series(
+        plugin, emu, oauth_creds):
+    series = weekly_series(emu)
+    chosen = {"event_id": f"{series['id']}_20260316T080000Z", "scope": "following"}
+    first = plugin.invoke_tool("update_event", {**chosen, "summary": "Later"}, oauth_creds)
+    second = plugin.invoke_tool("update_event", {**chosen, "location": "Room 3"}, oauth_creds)
+    follower = emu.get_stored_event(ALICE, first.variables["following_series_id"])
+    assert follower["location"] == "Room 3" and follower["summary"] == "Later"
+    assert "applied to that new series" in second.text
+    assert len(series_on(emu, ALICE)) == 2
+    assert second.variables["occurrences_changed"] == 8
+
+
+# ----------------------------------------------------------------------------- 4. answering
+
+
+def test_answering_an_open_ended_daily_series_notifies_the_organizer_once(
+        plugin, emu, oauth_creds):
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    series = emu.add_event(BOB, timed("Daily", "2026-03-02T14:00:00+01:00",
+                                      "2026-03-02T14:15:00+01:00",
+                                      recurrence=["RRULE:FREQ=DAILY"],
+                                      attendees=[{"email": BOB}, {"email": ALICE}]))
+    before = len(emu.requests)
+    params = {"event_id": f"{series['id']}_20260310T130000Z", "scope": "following",
+              "response": "declined"}
+    result = plugin.invoke_tool("respond_to_event", params, oauth_creds)
+    assert result.text.startswith("Answered 366 occurrences declined from Tue 2026-03-10 on")
+    assert "from 2027-03-11 on" in result.text  # the horizon is stated
+    assert len(notifying(emu, before)) == 1
+    round_trips = [r for r in emu.requests[before:] if not r.batch_part]
+    assert len(round_trips) < 30
+    again = len(emu.requests)
+    plugin.invoke_tool("respond_to_event", params, oauth_creds)  # a resend: nothing new
+    assert writes_by(emu, again) == []
+
+
+# ----------------------------------------------------------------------------- 5. UNTIL is local
+
+
+def gym_on(emu, zone: str) -> tuple[str, dict]:
+    """An all-day series through 10 March (a date UNTIL) on a calendar in ``zone``."""
+    calendar = emu.add_calendar(ALICE, f"Gym {zone}", time_zone=zone)
+    return calendar, emu.add_event(calendar, {
+        "summary": "Gym", "start": {"date": "2026-03-06"}, "end": {"date": "2026-03-07"},
+        "recurrence": ["RRULE:FREQ=DAILY;UNTIL=20260310"]})
+
+
+def days_on(plugin, creds, calendar: str, summary: str | None = None) -> list[str]:
+    listed = plugin.invoke_tool("list_events", {"calendar_ids": calendar, "time_min":
+                                                "2026-03-01", "time_max": "2026-03-20"}, creds)
+    return [e["start"][:10] for e in listed.variables["events"]
+            if summary is None or e["summary"] == summary]
+
+
+def test_a_date_until_is_local_behind_and_ahead_of_utc(plugin, emu, oauth_creds):
+    for zone in ("America/Los_Angeles", "Asia/Tokyo"):
+        calendar, series = gym_on(emu, zone)
+        result = plugin.invoke_tool("delete_event", {
+            "event_id": f"{series['id']}_20260310", "scope": "following",
+            "calendar_id": calendar}, oauth_creds)
+        assert result.variables["action"] == "deleted", zone
+        assert days_on(plugin, oauth_creds, calendar) == [f"2026-03-0{d}" for d in (6, 7, 8, 9)]
+
+
+def test_changing_the_last_day_of_a_date_until_series_behind_utc_adds_no_second_event(
+        plugin, emu, oauth_creds):
+    calendar, series = gym_on(emu, "America/Los_Angeles")
+    plugin.invoke_tool("update_event", {
+        "event_id": f"{series['id']}_20260310", "scope": "following", "summary": "Run",
+        "calendar_id": calendar}, oauth_creds)
+    days = days_on(plugin, oauth_creds, calendar)
+    assert days.count("2026-03-10") == 1
+    assert days_on(plugin, oauth_creds, calendar, "Run") == ["2026-03-10"]
+
+
+# ----------------------------------------------------------------------------- 6. hostile rules
+
+
+def test_a_rule_that_never_gives_a_date_is_refused_at_once(plugin, emu, oauth_creds):
+    before = len(emu.requests)
+    began = time.monotonic()
+    message = fails(plugin, oauth_creds, "create_event", {
+        "summary": "Never", "start": "2026-03-02T09:00", "duration_minutes": 30,
+        "recurrence": "RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"})
+    assert time.monotonic() - began < 3  # the process round trip included
+    assert "gives no date within 100 years" in message
+    assert writes_by(emu, before) == []
+
+
+# ----------------------------------------------------------------------------- also
+
+
+def test_following_on_a_one_off_event_says_the_scope_did_not_apply(plugin, emu, oauth_creds):
+    one = emu.add_event(ALICE, timed("Once", "2026-03-02T09:00:00+01:00",
+                                     "2026-03-02T09:30:00+01:00"))
+    result = plugin.invoke_tool("update_event", {"event_id": one["id"], "scope": "following",
+                                                 "summary": "Still once"}, oauth_creds)
+    assert "scope=following did not apply" in result.text
+    assert live(emu, ALICE, "Still once")
+
+
+def test_a_series_longer_than_one_page_is_read_to_its_end(plugin, emu, oauth_creds):
+    series = emu.add_event(ALICE, timed("Daily", "2019-01-01T09:00:00+01:00",
+                                        "2019-01-01T09:15:00+01:00",
+                                        recurrence=["RRULE:FREQ=DAILY;COUNT=3000"]))
+    result = plugin.invoke_tool("delete_event", {
+        "event_id": f"{series['id']}_20260101T080000Z", "scope": "following"}, oauth_creds)
+    # 2019-01-01 .. 2025-12-31 is 2557 days: more than Google's page of 2500.
+    assert result.variables["occurrences_unchanged"] == 2557
