@@ -10,6 +10,7 @@ import time
 from tests.conftest import ALICE
 from tests.e2e.test_following import WEEKLY_TEN, weekly_series
 from tests.e2e.test_write_correctness import BOB, CAROL, fails, live, timed
+from tests.emulator import Fault
 
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 
@@ -270,3 +271,24 @@ def test_a_series_longer_than_one_page_is_read_to_its_end(plugin, emu, oauth_cre
         "event_id": f"{series['id']}_20260101T080000Z", "scope": "following"}, oauth_creds)
     # 2019-01-01 .. 2025-12-31 is 2557 days: more than Google's page of 2500.
     assert result.variables["occurrences_unchanged"] == 2557
+
+
+def test_answering_a_series_that_fails_halfway_says_how_far_and_a_resend_finishes(
+        plugin, emu, oauth_creds):
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    series = emu.add_event(BOB, timed("Daily", "2026-03-02T14:00:00+01:00",
+                                      "2026-03-02T14:15:00+01:00",
+                                      recurrence=["RRULE:FREQ=DAILY;COUNT=30"],
+                                      attendees=[{"email": BOB}, {"email": ALICE}]))
+    emu.inject_fault(Fault(method="PATCH", path_regex="_20260320T130000Z", status=400,
+                           reason="invalid", times=None))
+    params = {"event_id": f"{series['id']}_20260310T130000Z", "scope": "following",
+              "response": "declined"}
+    message = fails(plugin, oauth_creds, "respond_to_event", params)
+    assert "Answered 21 of 22 occurrences from Tue 2026-03-10 on" in message
+    assert "Call again with the same parameters" in message
+    emu.clear_faults()
+    before = len(emu.requests)
+    again = plugin.invoke_tool("respond_to_event", params, oauth_creds)
+    assert again.text.startswith("Answered 22 occurrences declined")
+    assert len(writes_by(emu, before)) == 1 and notifying(emu, before) == []
