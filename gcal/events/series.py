@@ -4,13 +4,15 @@ Done the way Google Calendar does it: the original series ends just before the c
 occurrence (``UNTIL`` in the rule's own form: UTC for timed series, a date for all-day ones;
 ``COUNT`` dropped) and, for a change, a new series starts at that occurrence with the change
 applied, carrying guests (with their answers), reminders, conference data and the exceptions
-that fall after the split.
+whose original start falls after the split (wherever they were moved).
 
-The new series' id is derived from the chosen occurrence's id, so a resend after a lost answer
-finds the split already made and only finishes what is missing (never a second new series).
-Steps run in an order whose every prefix a resend completes: insert the new series, carry the
-exceptions, end the original series.
-"""
+Everything is decided before the first write: a guest never copies the organizer's series (a
+shared change is refused, their own fields change per occurrence), and occurrences are chosen
+by their original start. The new series' id is derived from the chosen occurrence's id, so a
+resend after a lost answer finds the split already made and only finishes what is missing
+(never a second new series). Steps run in an order whose every prefix a resend completes:
+insert the new series, carry the exceptions, end the original series. docs/series.md lists
+each operation's calls."""
 
 from __future__ import annotations
 
