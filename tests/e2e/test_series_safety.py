@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from tests.conftest import ALICE
+from tests.dify_files import FileServer
 from tests.e2e.test_following import WEEKLY_TEN, weekly_series
 from tests.e2e.test_write_correctness import BOB, CAROL, fails, live, timed
 from tests.emulator import Fault
@@ -292,3 +293,23 @@ def test_answering_a_series_that_fails_halfway_says_how_far_and_a_resend_finishe
     again = plugin.invoke_tool("respond_to_event", params, oauth_creds)
     assert again.text.startswith("Answered 22 occurrences declined")
     assert len(writes_by(emu, before)) == 1 and notifying(emu, before) == []
+
+
+SECONDLY_FILE = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\n"
+                 b"UID:s@x\r\nDTSTART:20260101T000000Z\r\nDTEND:20260101T000001Z\r\n"
+                 b"RRULE:FREQ=SECONDLY\r\nSUMMARY:s\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s@x\r\n"
+                 b"RECURRENCE-ID;RANGE=THISANDFUTURE:20660101T000000Z\r\n"
+                 b"DTSTART:20660101T000000Z\r\nDTEND:20660101T000001Z\r\nSUMMARY:t\r\n"
+                 b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_a_327_byte_file_with_a_secondly_rule_is_refused_at_once(plugin, emu, oauth_creds):
+    """Issue 28 item 8: before, the dry run walked billions of occurrences (hours)."""
+    assert len(SECONDLY_FILE) < 400
+    before = len(emu.requests)
+    began = time.monotonic()
+    with FileServer() as files:
+        message = fails(plugin, oauth_creds, "import_events_ics", {
+            "file": files.parameter("hostile.ics", SECONDLY_FILE), "dry_run": True})
+    assert time.monotonic() - began < 3  # the process round trip included
+    assert "at most daily" in message and writes_by(emu, before) == []
