@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from types import FunctionType
 from typing import Any
 
@@ -277,6 +278,9 @@ def expand_rule(rule: str, start: datetime, *, stop_before: datetime | None = No
         raise InvalidInputError(parameter, f"{rule!r} repeats {finer[1].lower()}; Google "
                                 "Calendar repeats at most daily", EXAMPLE)
     last_year = start.year + years
+    if _yields_nothing(rule, start, last_year):  # one walk per rule, however often asked
+        judged = stop_before is not None and stop_before.year <= last_year
+        return Expansion((), None if judged else f"gives no date within {years} years")
     moments: list[datetime] = []
     try:
         for moment in _bounded_walk(rrule.rrulestr(rule, dtstart=start), last_year):
@@ -291,6 +295,16 @@ def expand_rule(rule: str, start: datetime, *, stop_before: datetime | None = No
         if stop_before is None or stop_before.year > last_year:
             return Expansion(tuple(moments), f"gives no date within {years} years")
     return Expansion(tuple(moments))
+
+
+@lru_cache(maxsize=256)
+def _yields_nothing(rule: str, start: datetime, last_year: int) -> bool:
+    """True when the rule gives no date before the span cap (an ending rule is judged)."""
+    try:
+        next(iter(_bounded_walk(rrule.rrulestr(rule, dtstart=start), last_year)), None)
+    except _SpanCap:
+        return True
+    return False
 
 
 def _bounded_walk(rule: rrule.rrule, last_year: int):

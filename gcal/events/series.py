@@ -417,7 +417,8 @@ def _rest_of_count(line: str, series: Span, split_at: Span) -> str:
                                 EVENT_ID_EXAMPLE)
     # RFC 5545 3.3.10: "The DTSTART property value always counts as the first occurrence",
     # and Google keeps a start its rule does not give as one; dateutil skips it.
-    stray_start = walk.moments[:1] != (wall_start(series),)
+    stray_start = (wall_start(split_at) > wall_start(series)
+                   and walk.moments[:1] != (wall_start(series),))
     done = len(walk.moments) + stray_start
     return line.replace(count[0], f"COUNT={max(1, int(count[1]) - done)}")
 

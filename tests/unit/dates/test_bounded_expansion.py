@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from gcal.dates import recurrence
 from gcal.dates.recurrence import MAX_YEARS, check_start_on_rule, expand_rule
 from gcal.errors import InvalidInputError
 from gcal.events.input import Span
@@ -18,6 +19,15 @@ from gcal.ics.reading import read_ics
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEVER = "RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"
+
+
+@pytest.fixture(autouse=True)
+def _warm():
+    """The clock measures the rule, not the first import of the iCalendar reader."""
+    read_ics(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\n"
+             b"UID:w@x\r\nDTSTART:20260101T000000Z\r\nSUMMARY:w\r\nEND:VEVENT\r\n"
+             b"END:VCALENDAR\r\n", BERLIN)
+    recurrence._yields_nothing.cache_clear()  # each test walks its rule afresh
 
 
 @contextmanager
