@@ -90,73 +90,56 @@ def test_a_guests_delete_from_an_occurrence_on_is_refused_before_any_write(
 # ----------------------------------------------------------------------------- 2. moved occurrences
 
 
-def move(plugin, creds, event_id: str, start: str, end: str) -> None:
-    plugin.invoke_tool("update_event", {"event_id": event_id, "start": start, "end": end,
-                                        "send_updates": "none"}, creds)
+EARLIER = ("20260309T080000Z", "2026-03-19")  # 9 March moved past the split (Thu 19 March)
+LATER = ("20260330T070000Z", "2026-03-13")  # 30 March moved before the split (Fri 13 March)
+
+
+def split_after_a_move(plugin, emu, creds, moved: tuple[str, str], tool: str, **change):
+    """Weekly series; one occurrence moved; then ``tool`` with scope=following from Monday
+    16 March. Returns the series id, the result and (day, title) of every listed event."""
+    sid = weekly_series(emu)["id"]
+    occurrence, day = moved
+    plugin.invoke_tool("update_event", {
+        "event_id": f"{sid}_{occurrence}", "start": f"{day}T09:00", "end": f"{day}T09:30",
+        "send_updates": "none"}, creds)
+    result = plugin.invoke_tool(tool, {"event_id": f"{sid}_20260316T080000Z",
+                                       "scope": "following", **change}, creds)
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
+                                                "2026-06-30"}, creds)
+    return sid, result, [(e["start"][:10], e["summary"]) for e in listed.variables["events"]]
 
 
 def test_an_earlier_occurrence_moved_past_the_split_survives_delete_following(
         plugin, emu, oauth_creds):
-    series = weekly_series(emu)
-    sid = series["id"]
-    # 9 March moved to Thursday 19 March, after the split at Monday 16 March.
-    move(plugin, oauth_creds, f"{sid}_20260309T080000Z", "2026-03-19T09:00", "2026-03-19T09:30")
-    plugin.invoke_tool("delete_event", {"event_id": f"{sid}_20260316T080000Z",
-                                        "scope": "following"}, oauth_creds)
-    moved = emu.get_stored_event(ALICE, f"{sid}_20260309T080000Z")
-    assert moved.get("status") != "cancelled"
-    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
-                                                "2026-06-30"}, oauth_creds)
-    assert [e["start"][:10] for e in listed.variables["events"]] == [
-        "2026-03-02", "2026-03-19"]
+    sid, _, events = split_after_a_move(plugin, emu, oauth_creds, EARLIER, "delete_event")
+    assert emu.get_stored_event(ALICE, f"{sid}_{EARLIER[0]}").get("status") != "cancelled"
+    assert events == [("2026-03-02", "Standup"), ("2026-03-19", "Standup")]
 
 
 def test_an_earlier_occurrence_moved_past_the_split_stays_with_the_earlier_part(
         plugin, emu, oauth_creds):
-    series = weekly_series(emu)
-    sid = series["id"]
-    move(plugin, oauth_creds, f"{sid}_20260309T080000Z", "2026-03-19T09:00", "2026-03-19T09:30")
-    result = plugin.invoke_tool("update_event", {
-        "event_id": f"{sid}_20260316T080000Z", "scope": "following", "summary": "Later"},
-        oauth_creds)
+    sid, result, events = split_after_a_move(plugin, emu, oauth_creds, EARLIER,
+                                             "update_event", summary="Later")
     assert emu.get_stored_event(ALICE, sid)["recurrence"] == [
         "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260316T075959Z"]
-    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
-                                                "2026-06-30"}, oauth_creds)
-    starts = [(e["start"][:10], e["summary"]) for e in listed.variables["events"]]
-    assert starts[:3] == [("2026-03-02", "Standup"), ("2026-03-16", "Later"),
+    assert events[:3] == [("2026-03-02", "Standup"), ("2026-03-16", "Later"),
                           ("2026-03-19", "Standup")]
-    assert len(starts) == 10 and result.variables["occurrences_changed"] == 8
+    assert len(events) == 10 and result.variables["occurrences_changed"] == 8
 
 
 def test_a_later_occurrence_moved_before_the_split_moves_with_the_new_series(
         plugin, emu, oauth_creds):
-    series = weekly_series(emu)
-    sid = series["id"]
-    # 30 March moved to Friday 13 March, before the split at 16 March.
-    move(plugin, oauth_creds, f"{sid}_20260330T070000Z", "2026-03-13T09:00", "2026-03-13T09:30")
-    result = plugin.invoke_tool("update_event", {
-        "event_id": f"{sid}_20260316T080000Z", "scope": "following", "summary": "Later"},
-        oauth_creds)
-    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
-                                                "2026-06-30"}, oauth_creds)
-    starts = [(e["start"][:10], e["summary"]) for e in listed.variables["events"]]
-    assert ("2026-03-13", "Later") in starts and ("2026-03-30", "Later") not in starts
-    assert ("2026-03-13", "Standup") not in starts and len(starts) == 10
+    _, result, events = split_after_a_move(plugin, emu, oauth_creds, LATER, "update_event",
+                                           summary="Later")
+    assert ("2026-03-13", "Later") in events and ("2026-03-30", "Later") not in events
+    assert ("2026-03-13", "Standup") not in events and len(events) == 10
     assert result.variables["occurrences_changed"] == 8
 
 
 def test_a_later_occurrence_moved_before_the_split_goes_with_delete_following(
         plugin, emu, oauth_creds):
-    series = weekly_series(emu)
-    sid = series["id"]
-    move(plugin, oauth_creds, f"{sid}_20260330T070000Z", "2026-03-13T09:00", "2026-03-13T09:30")
-    plugin.invoke_tool("delete_event", {"event_id": f"{sid}_20260316T080000Z",
-                                        "scope": "following"}, oauth_creds)
-    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
-                                                "2026-06-30"}, oauth_creds)
-    assert [e["start"][:10] for e in listed.variables["events"]] == [
-        "2026-03-02", "2026-03-09"]
+    _, _, events = split_after_a_move(plugin, emu, oauth_creds, LATER, "delete_event")
+    assert events == [("2026-03-02", "Standup"), ("2026-03-09", "Standup")]
 
 
 # ----------------------------------------------------------------------------- 3. same id again
@@ -178,16 +161,23 @@ def test_a_second_change_with_the_same_occurrence_id_changes_the_new_series(
 # ----------------------------------------------------------------------------- 4. answering
 
 
+def bobs_daily(emu, rule: str) -> dict:
+    """Bob's daily 14:00 Berlin check-in with Alice as a guest."""
+    emu.add_user(BOB, time_zone="Europe/Berlin")
+    return emu.add_event(BOB, timed("Daily", "2026-03-02T14:00:00+01:00",
+                                    "2026-03-02T14:15:00+01:00", recurrence=[rule],
+                                    attendees=[{"email": BOB}, {"email": ALICE}]))
+
+
+def declining_from_10_march(series: dict) -> dict:
+    return {"event_id": f"{series['id']}_20260310T130000Z", "scope": "following",
+            "response": "declined"}
+
+
 def test_answering_an_open_ended_daily_series_notifies_the_organizer_once(
         plugin, emu, oauth_creds):
-    emu.add_user(BOB, time_zone="Europe/Berlin")
-    series = emu.add_event(BOB, timed("Daily", "2026-03-02T14:00:00+01:00",
-                                      "2026-03-02T14:15:00+01:00",
-                                      recurrence=["RRULE:FREQ=DAILY"],
-                                      attendees=[{"email": BOB}, {"email": ALICE}]))
+    params = declining_from_10_march(bobs_daily(emu, "RRULE:FREQ=DAILY"))
     before = len(emu.requests)
-    params = {"event_id": f"{series['id']}_20260310T130000Z", "scope": "following",
-              "response": "declined"}
     result = plugin.invoke_tool("respond_to_event", params, oauth_creds)
     assert result.text.startswith("Answered 366 occurrences declined from Tue 2026-03-10 on")
     assert "from 2027-03-11 on" in result.text  # the horizon is stated
@@ -276,15 +266,9 @@ def test_a_series_longer_than_one_page_is_read_to_its_end(plugin, emu, oauth_cre
 
 def test_answering_a_series_that_fails_halfway_says_how_far_and_a_resend_finishes(
         plugin, emu, oauth_creds):
-    emu.add_user(BOB, time_zone="Europe/Berlin")
-    series = emu.add_event(BOB, timed("Daily", "2026-03-02T14:00:00+01:00",
-                                      "2026-03-02T14:15:00+01:00",
-                                      recurrence=["RRULE:FREQ=DAILY;COUNT=30"],
-                                      attendees=[{"email": BOB}, {"email": ALICE}]))
+    params = declining_from_10_march(bobs_daily(emu, "RRULE:FREQ=DAILY;COUNT=30"))
     emu.inject_fault(Fault(method="PATCH", path_regex="_20260320T130000Z", status=400,
                            reason="invalid", times=None))
-    params = {"event_id": f"{series['id']}_20260310T130000Z", "scope": "following",
-              "response": "declined"}
     message = fails(plugin, oauth_creds, "respond_to_event", params)
     assert "Answered 21 of 22 occurrences from Tue 2026-03-10 on" in message
     assert "Call again with the same parameters" in message
