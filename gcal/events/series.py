@@ -130,9 +130,8 @@ def delete_following(client: CalendarClient, event_id: str, calendar_spec: str |
         result.notes.append(_ONE_OFF)
         return result
     if not writes.is_organizer_copy(split.master, calendar.id):
-        raise InvalidInputError("scope", f"{_organizer(split)} organizes this series and you "
-                                "are a guest: ending it from an occurrence on would cancel it "
-                                "for everyone, which only the organizer can do; to leave it "
+        raise InvalidInputError("scope", f"only the organizer ({_organizer(split)}) can end "
+                                "this series for everyone, and you are a guest; to leave it "
                                 "from here on, use respond_to_event with scope=following and "
                                 "response=declined", "instance")
     if _is_first(split):
@@ -187,15 +186,16 @@ def respond_following(client: CalendarClient, event_id: str, calendar_spec: str 
         answer = writes.answer_body(mine, response, comment)
         if mine != answer:  # a resend skips what is answered already: no second e-mail
             todo.append((item, {"attendees": [answer], "attendeesOmitted": True}))
-    send = send_updates or "all"
-    _answer_all(client, split, todo, send if todo and todo[0][0] is items[0] else "none")
+    notifies = bool(todo) and todo[0][0] is items[0]  # the chosen one, not answered before
+    send = (send_updates or "all") if notifies else "none"
+    _answer_all(client, split, todo, send)
     earlier = _count(client, calendar.id, split.master["id"], time_max=_instant(split.start))
     saved = writes.fetch_event(client, calendar.id, items[0]["id"])
     result = writes.WriteResult("responded", event_from_api(saved, calendar.id, viewer),
                                 client.primary_time_zone(), send_updates=send)
     result.headline = (f"Answered {plural(len(items), 'occurrence')} {response} from "
                        f"{split.first_day} on; the earlier {earlier} keep their answer.")
-    if todo and todo[0][0] is items[0] and send != "none":
+    if send != "none":
         result.notes.append("The organizer was told once (for the first of them).")
     if not _finite(split.master):
         result.notes.append(f"Occurrences from {_horizon(split):%Y-%m-%d} on (more than a "
@@ -235,10 +235,10 @@ def _guest_update(client: CalendarClient, split: _Split, fields: EventFields
     shared = _shared_changes(fields)
     if shared:
         raise InvalidInputError(
-            "scope", f"{_organizer(split)} organizes this series and you are a guest, so only "
-            f"they can change its {', '.join(shared)} for everyone (and a guest's change must "
-            "not copy their series); ask them, or answer with respond_to_event scope=following"
-            f" (a comment can propose it); {_PERSONAL_NAMES} are yours to change here",
+            "scope", f"only the organizer ({_organizer(split)}) can change this series' "
+            f"{', '.join(shared)} for everyone, and you are a guest (a guest's change must not "
+            "copy their series); ask them, or answer with respond_to_event scope=following (a "
+            f"comment can propose it); {_PERSONAL_NAMES} are yours to change here",
             "reminders")
     patch = {**{k: v for k, v in fields.simple.items() if k in _PERSONAL},
              **{k: v for k, v in fields.cleared.items() if k in _PERSONAL}}
@@ -280,7 +280,7 @@ def _names(patch: dict) -> list[str]:
 
 def _organizer(split: _Split) -> str:
     organizer = split.master.get("organizer") or {}
-    return organizer.get("email") or organizer.get("displayName") or "Its organizer"
+    return organizer.get("email") or organizer.get("displayName") or "unknown"
 
 
 def _horizon(split: _Split) -> datetime:
