@@ -67,7 +67,7 @@ class _Split:
 _PERSONAL = {"reminders", "colorId", "transparency"}
 _PERSONAL_NAMES = "reminders, color and show_as"
 _HORIZON = timedelta(days=366)  # how far an open-ended series is answered or changed
-_ONE_OFF = "It is a one-off event, not part of a series, so scope=following did not apply."
+_ONE_OFF = writes.one_off_note("following")
 
 
 def update_following(client: CalendarClient, fields: EventFields, event_id: str,

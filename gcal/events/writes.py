@@ -415,6 +415,8 @@ def update_event(
         notes.append("This is a recurring series: the change applies to every occurrence.")
     elif item.get("recurringEventId"):
         notes.append("Only this occurrence changed (scope=series changes the whole series).")
+    elif fields.scope == "series":
+        notes.append(one_off_note("series"))
     event = event_from_api(item, calendar.id, client.viewer())
     conflicts = (_conflicts(client, calendar.id, span_of(item, zone), event.id, notes,
                             free=event.show_as == "free") if span else [])
@@ -597,7 +599,13 @@ def delete_event(
         notes.append("The whole recurring series was deleted.")
     elif item.get("recurringEventId"):
         notes.append("Only this occurrence was deleted (scope=series deletes the series).")
+    elif scope == "series":
+        notes.append(one_off_note("series"))
     return WriteResult("deleted", event, zone, notes=notes, send_updates=send)
+
+
+def one_off_note(scope: str) -> str:
+    return f"It is a one-off event, not part of a series, so scope={scope} did not apply."
 
 
 def is_organizer_copy(item: dict, calendar_id: str) -> bool:

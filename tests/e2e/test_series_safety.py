@@ -252,6 +252,15 @@ def test_following_on_a_one_off_event_says_the_scope_did_not_apply(plugin, emu, 
                                                  "summary": "Still once"}, oauth_creds)
     assert "scope=following did not apply" in result.text
     assert live(emu, ALICE, "Still once")
+    result = plugin.invoke_tool("update_event", {"event_id": one["id"], "scope": "series",
+                                                 "summary": "Once more"}, oauth_creds)
+    assert "scope=series did not apply" in result.text
+    for scope in ("following", "series"):
+        other = emu.add_event(ALICE, timed(scope, "2026-03-03T09:00:00+01:00",
+                                           "2026-03-03T09:30:00+01:00"))
+        result = plugin.invoke_tool("delete_event", {"event_id": other["id"], "scope": scope},
+                                    oauth_creds)
+        assert f"scope={scope} did not apply" in result.text
 
 
 def test_a_series_longer_than_one_page_is_read_to_its_end(plugin, emu, oauth_creds):
