@@ -306,3 +306,19 @@ def test_a_327_byte_file_with_a_secondly_rule_is_refused_at_once(plugin, emu, oa
             "file": files.parameter("hostile.ics", SECONDLY_FILE), "dry_run": True})
     assert time.monotonic() - began < 3  # the process round trip included
     assert "at most daily" in message and writes_by(emu, before) == []
+
+
+def test_a_guests_reminders_change_that_fails_halfway_is_finished_by_a_resend(
+        plugin, emu, oauth_creds):
+    series = bobs_weekly(emu)
+    emu.inject_fault(Fault(method="PATCH", path_regex="_20260330T120000Z", status=400,
+                           reason="invalid", times=None))
+    params = {"event_id": f"{series['id']}_20260316T130000Z", "scope": "following",
+              "reminders": "popup:5"}
+    message = fails(plugin, oauth_creds, "update_event", params)
+    assert "Changed 7 of 8 occurrences from Mon 2026-03-16 on" in message
+    emu.clear_faults()
+    before = len(emu.requests)
+    plugin.invoke_tool("update_event", params, oauth_creds)
+    assert len(writes_by(emu, before)) == 1 and notifying(emu, before) == []
+    assert len(series_on(emu, ALICE)) == 1
