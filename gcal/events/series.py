@@ -11,7 +11,7 @@ shared change is refused, their own fields change per occurrence), and occurrenc
 by their original start. The new series' id is derived from the chosen occurrence's id, so a
 resend after a lost answer finds the split already made and only finishes what is missing
 (never a second new series). Steps run in an order whose every prefix a resend completes:
-insert the new series, carry the exceptions, end the original series. docs/series.md lists
+insert the new series, end the original series, carry the exceptions. docs/series.md lists
 each operation's calls."""
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def update_following(client: CalendarClient, fields: EventFields, event_id: str,
     send = fields.send_updates
     # Read before the first write: the new series needs the cancelled ones, and the changed
     # ones move over, chosen by where they belong (their original start), not where they are.
-    exceptions = _exceptions_from(client, split) if not _ended(split) else []
+    exceptions = _exceptions_from(client, split)
     if follower is None:
         body, send = _follower_body(split, fields, zone, exceptions)
         follower = writes.insert_event(client, calendar.id, body, send)
@@ -105,9 +105,9 @@ def update_following(client: CalendarClient, fields: EventFields, event_id: str,
     else:
         follower, again = _change_again(client, split, follower, fields, zone)
         notes.append(again)
-    if not _ended(split):
-        notes += _carry_exceptions(client, split, follower, fields, exceptions)
+    if not _ended(split):  # right after the insert: both series run for one request only
         _end_before(client, split, fields.send_updates)
+    notes += _carry_exceptions(client, split, follower, fields, exceptions)
     earlier = _count(client, calendar.id, split.master["id"])
     later = _count(client, calendar.id, follower["id"]) if _finite(follower) else None
     changed = plural(later, "occurrence") if later is not None else "every occurrence"
@@ -606,7 +606,7 @@ def _drop_exception(client, calendar_id: str, item: dict) -> None:
 
 
 def _end_before(client, split: _Split, send_updates: str | None) -> dict:
-    # Read again: removing the carried exceptions may have given the series a new etag.
+    # Read again: its etag may have moved since it was read (the If-Match must be current).
     master = writes.fetch_event(client, split.calendar_id, split.master["id"])
     rules = earlier_rules(master.get("recurrence") or [], split.start)
     send = writes.default_send(send_updates, master.get("attendees"))

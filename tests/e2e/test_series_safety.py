@@ -322,3 +322,26 @@ def test_a_guests_reminders_change_that_fails_halfway_is_finished_by_a_resend(
     plugin.invoke_tool("update_event", params, oauth_creds)
     assert len(writes_by(emu, before)) == 1 and notifying(emu, before) == []
     assert len(series_on(emu, ALICE)) == 1
+
+
+def test_a_split_that_fails_while_carrying_an_exception_is_finished_by_a_resend(
+        plugin, emu, oauth_creds):
+    """Insert, end, carry: a failure in the last step leaves the original ended (one series
+    per occurrence); the resend inserts nothing and finishes the carry."""
+    sid = weekly_series(emu)["id"]
+    plugin.invoke_tool("update_event", {"event_id": f"{sid}_20260330T070000Z",
+                                        "summary": "Special"}, oauth_creds)
+    emu.inject_fault(Fault(method="DELETE", path_regex="_20260330T070000Z", status=400,
+                           reason="invalid", times=1))
+    params = {"event_id": f"{sid}_20260316T080000Z", "scope": "following", "location": "R2"}
+    fails(plugin, oauth_creds, "update_event", params)
+    assert emu.get_stored_event(ALICE, sid)["recurrence"] == [
+        "RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260316T075959Z"]
+    before = len(emu.requests)
+    plugin.invoke_tool("update_event", params, oauth_creds)
+    assert [r for r in writes_by(emu, before) if r.method == "POST"] == []
+    assert len(series_on(emu, ALICE)) == 2
+    listed = plugin.invoke_tool("list_events", {"time_min": "2026-03-01", "time_max":
+                                                "2026-06-30"}, oauth_creds)
+    assert [e["start"][:10] for e in listed.variables["events"]].count("2026-03-30") == 1
+    assert len(listed.variables["events"]) == 10
