@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
+from types import FunctionType
 from typing import Any
 
 from dateutil import rrule
@@ -222,13 +224,104 @@ def check_start_on_rule(lines: list[str], span, *, parameter: str = "start") -> 
 
 def _first_from(rule: str, start: datetime) -> datetime | None:
     """The rule's first occurrence on or after ``start`` (dateutil, unlike Google, does not
-    count a start off the rule); None when dateutil cannot judge the rule."""
+    count a start off the rule); None when dateutil cannot read the rule. A rule that gives
+    no date within the span cap is refused here, before any request."""
     kept = [part for part in rule.split(";")
             if part.split("=", 1)[0] not in ("COUNT", "UNTIL", "INTERVAL")]
     try:
-        return rrule.rrulestr(";".join(kept), dtstart=start).after(start, inc=True)
+        walk = expand_rule(";".join(kept), start, stop_after=start, limit=1)
     except (ValueError, TypeError):
         return None
+    if not walk.moments:
+        if not walk.cut:
+            return None
+        raise InvalidInputError("recurrence", f"{rule!r} {walk.cut}; check that its BYMONTH, "
+                                "BYMONTHDAY and BYDAY can hold on the same day", EXAMPLE)
+    return walk.moments[0]
+
+
+# ----------------------------------------------------------------------------- bounded expansion
+
+MAX_OCCURRENCES = 20_000  # cap by count: more than 50 years of a daily series
+MAX_YEARS = 100  # cap by span: walking 100 years of days takes about 0.2 s
+_FINER_THAN_DAILY = ("HOURLY", "MINUTELY", "SECONDLY")
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Occurrences (naive wall times) of one rule, as far as its walk went.
+
+    ``cut`` says why the walk stopped at a cap before it could judge (None: it judged, by
+    reaching the rule's end, ``stop_after`` or the wanted number)."""
+    moments: tuple[datetime, ...]
+    cut: str | None = None
+
+
+class _SpanCap(Exception):
+    pass
+
+
+def expand_rule(rule: str, start: datetime, *, stop_before: datetime | None = None,
+                stop_after: datetime | None = None, limit: int = MAX_OCCURRENCES,
+                years: int = MAX_YEARS, parameter: str = "recurrence") -> Expansion:
+    """Every expansion of a rule (from a model, a file or Google) goes through here, bounded
+    by count and by span, so one hostile rule cannot freeze the process (under gevent a
+    CPU-bound loop stalls every call in it).
+
+    Occurrences of ``rule`` (an RRULE value) with DTSTART ``start``: those before
+    ``stop_before``, or up to the first at or after ``stop_after``; at most ``limit``. A rule
+    finer than daily is refused (Google Calendar repeats at most daily); ValueError or
+    TypeError means dateutil cannot read the rule."""
+    rule = rule.removeprefix("RRULE:")
+    finer = re.search(r"FREQ=(" + "|".join(_FINER_THAN_DAILY) + ")", rule, re.I)
+    if finer:
+        raise InvalidInputError(parameter, f"{rule!r} repeats {finer[1].lower()}; Google "
+                                "Calendar repeats at most daily", EXAMPLE)
+    last_year = start.year + years
+    if _yields_nothing(rule, start, last_year):  # one walk per rule, however often asked
+        judged = stop_before is not None and stop_before.year <= last_year
+        return Expansion((), None if judged else f"gives no date within {years} years")
+    moments: list[datetime] = []
+    try:
+        for moment in _bounded_walk(rrule.rrulestr(rule, dtstart=start), last_year):
+            if stop_before is not None and moment >= stop_before:
+                return Expansion(tuple(moments))
+            moments.append(moment)
+            if len(moments) >= limit or (stop_after is not None and moment >= stop_after):
+                cut = None if len(moments) < MAX_OCCURRENCES else (
+                    f"has more than {MAX_OCCURRENCES:,} occurrences to walk")
+                return Expansion(tuple(moments), cut)
+    except _SpanCap:
+        if stop_before is None or stop_before.year > last_year:
+            return Expansion(tuple(moments), f"gives no date within {years} years")
+    return Expansion(tuple(moments))
+
+
+@lru_cache(maxsize=256)
+def _yields_nothing(rule: str, start: datetime, last_year: int) -> bool:
+    """True when the rule gives no date before the span cap (an ending rule is judged)."""
+    try:
+        next(iter(_bounded_walk(rrule.rrulestr(rule, dtstart=start), last_year)), None)
+    except _SpanCap:
+        return True
+    return False
+
+
+def _bounded_walk(rule: rrule.rrule, last_year: int):
+    """dateutil's own walk, stopped past ``last_year``. dateutil checks UNTIL only against
+    dates a rule yields, so a rule that never yields one (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30)
+    walks every day to the year 9999 (13 s); its walk calls ``_iterinfo.rebuild`` at every
+    new month, where this copy of the walk stops it."""
+
+    class Bounded(rrule._iterinfo):  # no __slots__ here: the base sets its own by name
+        def rebuild(self, year: int, month: int) -> None:
+            if year > last_year:
+                raise _SpanCap
+            super().rebuild(year, month)
+
+    walk = rrule.rrule._iter
+    scope = {**walk.__globals__, "_iterinfo": Bounded}
+    return FunctionType(walk.__code__, scope, walk.__name__)(rule)
 
 
 def utc_stamp(moment: datetime) -> str:

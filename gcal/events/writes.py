@@ -473,6 +473,8 @@ def update_event(
         notes.append("This is a recurring series: the change applies to every occurrence.")
     elif item.get("recurringEventId"):
         notes.append("Only this occurrence changed (scope=series changes the whole series).")
+    elif fields.scope == "series":
+        notes.append(one_off_note("series"))
     event = event_from_api(item, calendar.id, client.viewer())
     conflicts = (_conflicts(client, calendar.id, span_of(item, zone), event.id, notes,
                             free=event.show_as == "free") if span else [])
@@ -583,7 +585,7 @@ def patch_event(client, calendar_id: str, subject: dict, patch: dict, params: di
             # The first PATCH may have landed with its answer lost: then the etag moved
             # because of us. Accept only if Google now holds exactly what we sent.
             current = fetch_event(client, calendar_id, subject["id"])
-            if _holds(current, patch):
+            if holds(current, patch):
                 return current
         raise PreconditionFailedError(
             "Someone changed this event while it was being updated, so nothing was changed "
@@ -591,7 +593,7 @@ def patch_event(client, calendar_id: str, subject: dict, patch: dict, params: di
             status=exc.status, reason=exc.reason) from None
 
 
-def _holds(current: dict, patch: dict) -> bool:
+def holds(current: dict, patch: dict) -> bool:
     if patch.get("attendeesOmitted"):  # only the entries sent were to change
         stored = {a.get("email", "").casefold(): a for a in current.get("attendees") or []}
         return all(_same(stored.get(a["email"].casefold()), a) for a in patch["attendees"])
@@ -645,7 +647,7 @@ def delete_event(
                                notes=["The event was already deleted — nothing to do."])
         # Our resend after a lost answer: the first DELETE most likely did it.
         notes.append("It was deleted, possibly by this call (Google's first answer was lost).")
-    if not _is_organizer_copy(item, calendar.id):
+    if not is_organizer_copy(item, calendar.id):
         notes.append(f"You do not organize it ({event.organizer}): it was removed from your "
                      "calendar only and still takes place for the others; respond_to_event "
                      "declined tells the organizer.")
@@ -655,10 +657,16 @@ def delete_event(
         notes.append("The whole recurring series was deleted.")
     elif item.get("recurringEventId"):
         notes.append("Only this occurrence was deleted (scope=series deletes the series).")
+    elif scope == "series":
+        notes.append(one_off_note("series"))
     return WriteResult("deleted", event, zone, notes=notes, send_updates=send)
 
 
-def _is_organizer_copy(item: dict, calendar_id: str) -> bool:
+def one_off_note(scope: str) -> str:
+    return f"It is a one-off event, not part of a series, so scope={scope} did not apply."
+
+
+def is_organizer_copy(item: dict, calendar_id: str) -> bool:
     """Deleting this copy cancels the event for everyone: it is on the organizer's calendar,
     which on a team calendar is the calendar itself, not the user. Google's organizer.self:
     "Whether the organizer corresponds to the calendar on which this copy of the event
@@ -735,19 +743,19 @@ def answer_invitation(
     """The user's answer to one event already read from ``calendar``."""
     zone = client.primary_time_zone()
     viewer = client.viewer()
-    mine = _my_entry(item, calendar.id, viewer)
+    mine = my_entry(item, calendar.id, viewer)
     if mine is None:
-        raise _not_a_guest(item, calendar, viewer)
+        raise not_a_guest(item, calendar, viewer)
     if not calendar.writable:
         # The invitation lives on the user's own calendar too, under the same id.
         calendar = listed_calendar(client, "primary")
         item = _live(fetch_event(client, calendar.id, item["id"]))
-        mine = _my_entry(item, calendar.id, viewer) or mine
+        mine = my_entry(item, calendar.id, viewer) or mine
     send = send_updates or "all"
     # attendeesOmitted=true: Google then changes only the entries sent, i.e. the user's own
     # answer, even when the list we read was cut short or others answered meanwhile.
     # https://developers.google.com/calendar/api/v3/reference/events#attendeesOmitted
-    answer = {"attendees": [_answer(mine, response, comment)], "attendeesOmitted": True}
+    answer = {"attendees": [answer_body(mine, response, comment)], "attendeesOmitted": True}
     saved = patch_event(client, calendar.id, item, answer, {"sendUpdates": send})
     notes = [f"Your response is now {response}."]
     if response == "declined" and _organized_by(item, calendar.id, viewer):
@@ -757,7 +765,7 @@ def answer_invitation(
                        notes=notes, send_updates=send)
 
 
-def _my_entry(item: dict, calendar_id: str, viewer: Viewer) -> dict | None:
+def my_entry(item: dict, calendar_id: str, viewer: Viewer) -> dict | None:
     """The user's attendee entry: Google's `self` marks the calendar holding this copy, which
     is the user only on their own calendars; elsewhere the user is found by email."""
     attendees = item.get("attendees") or []
@@ -774,7 +782,7 @@ def _organized_by(item: dict, calendar_id: str, viewer: Viewer) -> bool:
     return organizer.get("email", "").casefold() == viewer.email.casefold()
 
 
-def _not_a_guest(item: dict, calendar: Calendar, viewer: Viewer) -> InvalidInputError:
+def not_a_guest(item: dict, calendar: Calendar, viewer: Viewer) -> InvalidInputError:
     organizer = (item.get("organizer") or {})
     if _organized_by(item, calendar.id, viewer):
         problem = ("you organize this event and are not on its guest list, so there is no "
@@ -793,7 +801,7 @@ def _not_a_guest(item: dict, calendar: Calendar, viewer: Viewer) -> InvalidInput
     return InvalidInputError("event_id", problem, EVENT_ID_EXAMPLE)
 
 
-def _answer(entry: dict, response: str, comment: str | None) -> dict:
+def answer_body(entry: dict, response: str, comment: str | None) -> dict:
     answered = {**entry, "responseStatus": response}
     if comment is not None:
         answered["comment"] = comment

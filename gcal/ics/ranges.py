@@ -15,9 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil import rrule
-
-from gcal.dates.recurrence import moved_rules
+from gcal.dates.recurrence import expand_rule, moved_rules
 from gcal.dates.times import parse_rfc3339
 from gcal.errors import InvalidInputError
 from gcal.events.input import Span, shifted_series, span_of
@@ -171,10 +169,14 @@ def _occurs(whole: _Series, original: Span, key: str | None) -> bool:
 
 
 def _generates(rule: str, start: datetime, moment: datetime) -> bool:
-    try:
-        return moment in rrule.rrulestr(rule, dtstart=start)
+    try:  # bounded: a rule finer than daily refuses the file, a cap skips the override
+        walk = expand_rule(rule, start, stop_after=moment, parameter="file")
     except (ValueError, TypeError):  # a rule dateutil cannot expand: Google will judge it
         return True
+    if walk.cut:
+        raise _Skip(f"whether its RECURRENCE-ID names an occurrence cannot be judged: the "
+                    f"series' rule {walk.cut}")
+    return moment in walk.moments
 
 
 def _series_item(uid: str, body: dict, sequence: int) -> ImportItem:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gcal.dates.recurrence import fit_to_event
 from gcal.dates.times import parse_rfc3339
 from gcal.google.serializers import event_time_from_api
 from gcal.models import Attendee, EntryPoint, Event, EventTime
@@ -111,7 +112,10 @@ def _vevent(
     original = original_start(event)
     if original is not None:
         vevent.add("recurrence-id", _value(original, _zone_of(event.start, zone)))
-    _add_recurrence(vevent, event.recurrence)
+    # A date or floating UNTIL is local (RFC 5545 3.3.10): written in UTC, as a zoned
+    # DTSTART requires, so no reader takes it for UTC.
+    _add_recurrence(vevent, fit_to_event(event.recurrence or [], event.start.day is not None,
+                                         _zone_of(event.start, zone)))
     for moment in removed:
         vevent.add("exdate", _value(moment, _zone_of(event.start, zone)))
     _put(vevent, "summary", ical.vText(event.summary))

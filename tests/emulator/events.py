@@ -260,6 +260,11 @@ def expand_master(
         seen.add(inst["id"])
         exc = cal.events.get(inst["id"])
         if exc is not None:
+            # Google filters an exception by where it is now, not where it was: timeMin
+            # bounds its end, timeMax its start (events.list / events.instances).
+            if exc.get("status") != "cancelled" and not overlaps(exc, cal_tz, window_start,
+                                                                   window_end):
+                continue
             inst = exc
         if inst.get("status") == "cancelled" and not include_cancelled:
             continue

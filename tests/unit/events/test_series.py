@@ -40,3 +40,12 @@ def test_all_day_series_ends_the_day_before():
     series = Span(date(2026, 3, 25), date(2026, 3, 26), BERLIN)
     assert following_rules(["RRULE:FREQ=DAILY;UNTIL=20260430"], series, split) == [
         "RRULE:FREQ=DAILY;UNTIL=20260430"]
+
+
+def test_a_start_off_the_rule_counts_as_the_first_occurrence():
+    """RFC 5545 3.3.10: "The DTSTART property value always counts as the first occurrence";
+    a Thursday start of a Monday rule (made outside this plugin) is one of the COUNT."""
+    lines = ["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4"]
+    series = timed("2026-03-05T09:00:00+01:00")  # Thursday
+    split = timed("2026-03-16T09:00:00+01:00")  # after Thu 5 and Mon 9 March
+    assert following_rules(lines, series, split) == ["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=2"]

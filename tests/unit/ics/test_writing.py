@@ -293,3 +293,13 @@ def test_a_series_kept_in_utc_is_written_with_its_zone_not_as_utc_times():
     parsed = icalendar.Calendar.from_ical(content)
     starts = [o["DTSTART"].dt for o in recurring_ical_events.of(parsed).all()]
     assert {(s.utcoffset(), s.hour) for s in starts} == {(timedelta(0), 8)} and len(starts) == 6
+
+
+def test_a_date_until_of_a_timed_series_is_written_as_the_end_of_that_day_in_its_zone():
+    """RFC 5545 3.3.10: with a zoned DTSTART, UNTIL is UTC; Google may hold a date (local:
+    the whole day) for a series made elsewhere. Behind UTC the day ends the next UTC day."""
+    series = api_event("la1", summary="Walk", recurrence=["RRULE:FREQ=DAILY;UNTIL=20260310"],
+                       **timed("2026-03-06T18:00:00-08:00", "2026-03-06T19:00:00-08:00",
+                               "America/Los_Angeles"))
+    until = one(export(series), "la1@google.com")["RRULE"]["UNTIL"][0]
+    assert until == datetime(2026, 3, 11, 6, 59, 59, tzinfo=UTC)  # 23:59:59 PDT
