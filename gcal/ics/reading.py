@@ -339,6 +339,12 @@ _RULE_RANGES = {"COUNT": (1, None), "INTERVAL": (1, None), "BYSECOND": (0, 60),
 def _checked(rule, start: date | datetime):
     """RFC 5545 3.3.10's value ranges; a rule outside them (COUNT=-1, INTERVAL=0) is skipped
     with the reason, never imported to show nothing."""
+    frequency = str((rule.get("FREQ") or [""])[0]).upper()
+    if frequency in ("HOURLY", "MINUTELY", "SECONDLY"):
+        # Google Calendar repeats at most daily, and expanding such a rule over years is
+        # millions of occurrences (issue 28: a 327-byte file could hold the process).
+        raise _Unusable(f"its rule repeats {frequency.lower()}; Google Calendar repeats at "
+                        "most daily")
     for part, (low, high) in _RULE_RANGES.items():
         for value in rule.get(part, []):
             number = int(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -225,6 +226,15 @@ def test_invalid_rule_parts_are_skipped_with_the_reason(rule):
     parsed = read_ics(_vevent("DTSTART:20260316T090000Z", f"RRULE:{rule}"), BERLIN)
     [skipped] = parsed.skipped
     assert parsed.items == [] and "RRULE" in skipped.reason
+
+
+@pytest.mark.parametrize("frequency", ["SECONDLY", "MINUTELY", "HOURLY"])
+def test_a_series_finer_than_daily_is_skipped_at_once(frequency):
+    started = time.monotonic()
+    parsed = read_ics(_vevent("DTSTART:20260316T090000Z", f"RRULE:FREQ={frequency}"), BERLIN)
+    [skipped] = parsed.skipped
+    assert parsed.items == [] and "at most daily" in skipped.reason
+    assert time.monotonic() - started < 1.0
 
 
 def test_exdate_without_rrule_is_one_event_unless_it_excludes_it():
