@@ -47,16 +47,18 @@ def test_a_rule_that_never_gives_a_date_is_refused_at_create():
     assert f"gives no date within {MAX_YEARS} years" in refused.value.message
 
 
-def test_a_secondly_series_with_a_future_range_decades_later_refuses_the_file():
+def test_a_secondly_series_with_a_future_range_decades_later_is_skipped_at_once():
     content = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
                b"BEGIN:VEVENT\r\nUID:s@x\r\nDTSTART:20260101T000000Z\r\n"
                b"DTEND:20260101T000001Z\r\nRRULE:FREQ=SECONDLY\r\nSUMMARY:s\r\nEND:VEVENT\r\n"
                b"BEGIN:VEVENT\r\nUID:s@x\r\nRECURRENCE-ID;RANGE=THISANDFUTURE:20660101T000000Z"
                b"\r\nDTSTART:20660101T000000Z\r\nDTEND:20660101T000001Z\r\nSUMMARY:t\r\n"
                b"END:VEVENT\r\nEND:VCALENDAR\r\n")
-    with within_one_second(), pytest.raises(InvalidInputError) as refused:
-        read_ics(content, BERLIN)
-    assert refused.value.parameter == "file" and "at most daily" in refused.value.message
+    with within_one_second():
+        parsed = read_ics(content, BERLIN)
+    series, override = parsed.skipped
+    assert parsed.items == [] and "at most daily" in series.reason
+    assert "series that is not in the file" in override.reason
 
 
 def test_a_never_matching_series_with_a_future_range_skips_the_override():
