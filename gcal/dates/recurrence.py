@@ -6,6 +6,7 @@ the line and the part that is wrong.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -322,6 +323,32 @@ def _bounded_walk(rule: rrule.rrule, last_year: int):
     walk = rrule.rrule._iter
     scope = {**walk.__globals__, "_iterinfo": Bounded}
     return FunctionType(walk.__code__, scope, walk.__name__)(rule)
+
+
+def series_starts(lines: list[str], start: datetime, *, stop_before: datetime,
+                  limit: int) -> list[datetime]:
+    """The starts (naive wall times) of a whole series — its RRULEs, RDATEs and EXDATEs
+    together — with DTSTART ``start``: those before ``stop_before``, at most ``limit``. Each
+    rule's walk ends at the span cap (a rule that gives no date there, beside an RDATE, would
+    otherwise walk to the year 9999 before the set yields anything); ValueError or TypeError
+    means dateutil cannot read the lines."""
+    last_year = start.year + MAX_YEARS
+    series = rrule.rrulestr("\n".join(lines), dtstart=start, forceset=True, ignoretz=True)
+    for each in (*series._rrule, *series._exrule):  # the set walks each through its _iter
+        each._iter = functools.partial(_walk_to_cap, each, last_year)
+    starts: list[datetime] = []
+    for moment in series:
+        if moment >= stop_before or len(starts) == limit:
+            break
+        starts.append(moment)
+    return starts
+
+
+def _walk_to_cap(rule: rrule.rrule, last_year: int):
+    try:
+        yield from _bounded_walk(rule, last_year)
+    except _SpanCap:
+        return
 
 
 def utc_stamp(moment: datetime) -> str:

@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil import rrule
-
+from gcal.dates.recurrence import series_starts
 from gcal.dates.times import day_start, to_rfc3339
 from gcal.errors import GoogleCalendarError
 from gcal.events.calendars import busy_calendars, list_calendars, shown_calendars
@@ -101,12 +100,7 @@ def first_occurrences(recurrence: list[str], first: Window, zone: ZoneInfo) -> l
     horizon = wall + timedelta(days=SERIES_DAYS)
     lines = [_wall_until(line, zone) for line in recurrence]
     try:
-        starts = []
-        for moment in rrule.rrulestr("\n".join(lines), dtstart=wall, forceset=True,
-                                     ignoretz=True):
-            if moment >= horizon or len(starts) == SERIES_OCCURRENCES:
-                break
-            starts.append(moment)
+        starts = series_starts(lines, wall, stop_before=horizon, limit=SERIES_OCCURRENCES)
     except (ValueError, TypeError):
         return [first]
     windows = [Window(start.replace(tzinfo=zone), start.replace(tzinfo=zone) + length,

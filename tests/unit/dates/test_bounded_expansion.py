@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from gcal.dates import recurrence
-from gcal.dates.recurrence import MAX_YEARS, check_start_on_rule, expand_rule
+from gcal.dates.recurrence import MAX_YEARS, check_start_on_rule, expand_rule, series_starts
 from gcal.errors import InvalidInputError
+from gcal.events.conflicts import Window, first_occurrences
 from gcal.events.input import Span
 from gcal.events.series import following_rules
 from gcal.ics.reading import read_ics
@@ -94,3 +95,21 @@ def test_the_caps_say_why_they_stopped():
     assert leap.moments == (datetime(2028, 2, 29, 9), datetime(2032, 2, 29, 9))
     before = expand_rule(NEVER, start, stop_before=datetime(2030, 1, 1))
     assert before.cut is None and before.moments == ()  # judged: nothing before 2030
+
+
+def test_a_new_series_conflict_check_with_an_rdate_beside_a_never_matching_rule():
+    """The start check leaves a series with an RDATE alone; the conflict check of its first
+    two weeks then expanded the whole set unbounded (5 s walking to the year 9999)."""
+    start = datetime(2026, 3, 10, 9, tzinfo=BERLIN)
+    first = Window(start, start + timedelta(hours=1), False)
+    with within_one_second():
+        windows = first_occurrences([NEVER, "RDATE:20260312T090000"], first, BERLIN)
+    assert [w.start for w in windows] == [datetime(2026, 3, 12, 9, tzinfo=BERLIN)]
+
+
+def test_series_starts_keeps_rules_rdates_and_exdates_together():
+    starts = series_starts(["RRULE:FREQ=WEEKLY;BYDAY=TU,TH", "EXDATE:20260312T090000",
+                            "RDATE:20260314T090000"], datetime(2026, 3, 10, 9),
+                           stop_before=datetime(2026, 3, 24), limit=10)
+    assert starts == [datetime(2026, 3, 10, 9), datetime(2026, 3, 14, 9),
+                      datetime(2026, 3, 17, 9), datetime(2026, 3, 19, 9)]
