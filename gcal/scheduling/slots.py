@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from gcal.dates.intervals import Interval, clip, subtract, widen
+from gcal.dates.intervals import Interval, clip
 from gcal.dates.times import localize
 from gcal.errors import InvalidInputError
 
@@ -228,39 +228,6 @@ def _minutes_text(span: timedelta) -> str:
 
 
 # --- computation -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SlotSearch:
-    slots: list[Interval]
-    total: int
-    start: datetime
-    end: datetime
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.slots)
-
-
-def find_slots(
-    busy: Iterable[Interval], start: datetime, end: datetime, rules: SlotRules, limit: int
-) -> SlotSearch:
-    """The first ``limit`` slots (earliest first) and how many exist in total."""
-    slots: list[Interval] = []
-    total = 0
-    for slot in all_slots(free_time(busy, start, end, rules), rules):
-        total += 1
-        if len(slots) < limit:
-            slots.append(slot)
-    return SlotSearch(slots, total, start, end)
-
-
-def free_time(
-    busy: Iterable[Interval], start: datetime, end: datetime, rules: SlotRules
-) -> list[Interval]:
-    windows = working_windows(start, end, rules.hours, rules.days, rules.zone,
-                              days_off=rules.days_off)
-    return subtract(windows, widen(busy, rules.buffer))
 
 
 def working_windows(

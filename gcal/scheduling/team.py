@@ -116,8 +116,7 @@ def search_team(
     members: Sequence[Member], limit: int, *, offer_least_bad: bool,
 ) -> TeamSearch:
     blocked = widen(busy, rules.buffer)
-    together = reduce(intersect, (m.windows for m in members))
-    free = subtract(clip(together, start, end), blocked)
+    free = free_together(blocked, start, end, members)
     slots: list[Interval] = []
     total, stretches = 0, []
     for stretch in free:
@@ -131,6 +130,14 @@ def search_team(
                           end)
     free_of_busy = subtract([Interval(start, end)], blocked)
     return TeamSearch(least_bad(free_of_busy, rules, members, limit), 0, [], start, end)
+
+
+def free_together(blocked: Iterable[Interval], start: datetime, end: datetime,
+                  members: Sequence[Member]) -> list[Interval]:
+    """[start, end) inside every member's working time and outside ``blocked`` (busy time
+    widened by the buffer)."""
+    together = reduce(intersect, (m.windows for m in members))
+    return subtract(clip(together, start, end), blocked)
 
 
 def least_bad(free: Iterable[Interval], rules: SlotRules, members: Sequence[Member],

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -6,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gcal.dates.intervals import Interval
+from gcal.dates.intervals import Interval, widen
 from gcal.errors import InvalidInputError
+from gcal.scheduling.people import Person
 from gcal.scheduling.slots import (
     ALL_DAY,
     ALL_DAYS,
@@ -15,19 +17,45 @@ from gcal.scheduling.slots import (
     WorkingHours,
     check_fits,
     days_label,
-    find_slots,
-    free_time,
     next_aligned,
     parse_working_days,
     parse_working_hours,
     search_window,
     working_windows,
 )
+from gcal.scheduling.team import free_together, member, search_team
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MINUTE = timedelta(minutes=1)
 WEEKDAYS = frozenset(range(5))
 NINE_TO_SIX = WorkingHours(9 * 60, 18 * 60)
+
+
+@dataclass(frozen=True)
+class Found:
+    slots: list[Interval]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.slots)
+
+
+def alone(r: SlotRules, start: datetime, end: datetime):
+    """The user as the only member of the team search: their hours in the rules' zone."""
+    return member(Person("me@example.com", r.zone, "given", r.hours, is_user=True),
+                  r.days_off, r, start, end)
+
+
+def free_time(busy, start: datetime, end: datetime, r: SlotRules) -> list[Interval]:
+    return free_together(widen(busy, r.buffer), start, end, [alone(r, start, end)])
+
+
+def find_slots(busy, start: datetime, end: datetime, r: SlotRules, limit: int) -> Found:
+    """The first ``limit`` slots and how many exist, as find_free_slots searches them."""
+    found = search_team(busy, start, end, r, [alone(r, start, end)], limit,
+                        offer_least_bad=False)
+    return Found([slot.slot for slot in found.slots], found.total)
 
 
 def berlin(*args, **kwargs) -> datetime:
