@@ -27,7 +27,7 @@ from gcal.dates.recurrence import series_starts
 from gcal.dates.times import day_start, to_rfc3339
 from gcal.errors import GoogleCalendarError
 from gcal.events.calendars import busy_calendars, list_calendars, shown_calendars
-from gcal.events.holiday_marks import is_holiday_calendar, is_public_holiday
+from gcal.events.holiday_marks import is_holiday_calendar, public_holiday_days
 from gcal.google.client import CalendarClient
 from gcal.google.serializers import event_from_api
 from gcal.google.transport import calendar_path
@@ -152,11 +152,8 @@ def find_series_conflicts(
     days = {w.start.astimezone(zone).date() for w in occurrences}
     for cal in holiday_calendars:
         items = found.get(cal)
-        for item in items if isinstance(items, list) else []:
-            day = (item.get("start") or {}).get("date")
-            if day and date.fromisoformat(day) in days and is_public_holiday(
-                    item.get("description")) and item.get("status") != "cancelled":
-                check.holidays.append((date.fromisoformat(day), item.get("summary") or ""))
+        check.holidays.extend(holiday for holiday in public_holiday_days(
+            items if isinstance(items, list) else []) if holiday[0] in days)
     check.holidays.sort()
     return check
 

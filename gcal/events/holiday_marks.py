@@ -8,6 +8,9 @@ Kept in the events wing so listings, exports and conflict checks can tell them a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+
 HOLIDAY_CALENDAR_SUFFIX = "#holiday@group.v.calendar.google.com"
 PUBLIC_HOLIDAY = "public holiday"  # the description's first line, case-folded
 OBSERVANCE = "observance"
@@ -25,3 +28,19 @@ def holiday_marker(description: str | None) -> str:
 
 def is_public_holiday(description: str | None) -> bool:
     return holiday_marker(description) == PUBLIC_HOLIDAY
+
+
+def public_holiday_days(items: Iterable[dict]) -> Iterator[tuple[date, str]]:
+    """Each day a holiday calendar's items (Google's JSON) mark as a public holiday, with its
+    name; an entry of several days gives each of them (the end date is exclusive)."""
+    for item in items:
+        start = (item.get("start") or {}).get("date")
+        if not start or item.get("status") == "cancelled" or not is_public_holiday(
+                item.get("description")):
+            continue
+        first = date.fromisoformat(start)
+        last = date.fromisoformat((item.get("end") or {}).get("date") or start)
+        day = first
+        while day < max(last, first + timedelta(days=1)):
+            yield day, item.get("summary") or "holiday"
+            day += timedelta(days=1)

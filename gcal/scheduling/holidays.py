@@ -27,7 +27,7 @@ from gcal.events.holiday_marks import (
     PUBLIC_HOLIDAY,
     holiday_marker,
     is_holiday_calendar,
-    is_public_holiday,
+    public_holiday_days,
 )
 from gcal.google.client import CalendarClient
 from gcal.google.transport import calendar_path
@@ -133,15 +133,7 @@ def _all_day_items(
 
 
 def _public(items: list[dict], calendar_id: str) -> Iterable[Holiday]:
-    for item in items:
-        if item.get("status") == "cancelled" or not is_public_holiday(item.get("description")):
-            continue
-        first = date.fromisoformat(item["start"]["date"])
-        last = date.fromisoformat((item.get("end") or {}).get("date") or item["start"]["date"])
-        day = first
-        while day < max(last, first + timedelta(days=1)):
-            yield Holiday(day, item.get("summary") or "holiday", calendar_id)
-            day += timedelta(days=1)
+    return (Holiday(day, name, calendar_id) for day, name in public_holiday_days(items))
 
 
 def _kind(item: dict) -> str | None:

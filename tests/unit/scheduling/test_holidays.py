@@ -1,11 +1,10 @@
 from datetime import date
 
 from gcal.dates.times import parse_rfc3339
+from gcal.events.holiday_marks import is_holiday_calendar, is_public_holiday
 from gcal.models import Calendar
 from gcal.scheduling.holidays import (
     Holiday,
-    is_holiday_calendar,
-    is_public_holiday,
     public_holidays,
     shown_holiday_calendars,
 )
