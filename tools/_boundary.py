@@ -30,7 +30,6 @@ _TOOLS_DIR = Path(__file__).resolve().parent
 _EMPTY = {"string": "", "array": [], "object": {}, "boolean": False, "integer": 0, "number": 0}
 
 
-@cache
 @cache  # read once per tool and process, not on every call
 def declared_outputs(tool_module: str) -> Mapping[str, str]:
     """`{output name: JSON type}` from `tools/<name>.yaml` for the tool module `tools.<name>`."""
