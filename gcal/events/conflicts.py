@@ -98,7 +98,7 @@ def first_occurrences(recurrence: list[str], first: Window, zone: ZoneInfo) -> l
     wall = first.start.astimezone(zone).replace(tzinfo=None)
     length = first.end - first.start
     horizon = wall + timedelta(days=SERIES_DAYS)
-    lines = [_wall_until(line, zone) for line in recurrence]
+    lines = [_wall_times(line, zone) for line in recurrence]
     try:
         starts = series_starts(lines, wall, stop_before=horizon, limit=SERIES_OCCURRENCES)
     except (ValueError, TypeError):
@@ -108,12 +108,13 @@ def first_occurrences(recurrence: list[str], first: Window, zone: ZoneInfo) -> l
     return windows or [first]
 
 
-def _wall_until(line: str, zone: ZoneInfo) -> str:
-    """UNTIL in UTC (as Google requires for timed series) as the zone's wall-clock time."""
+def _wall_times(line: str, zone: ZoneInfo) -> str:
+    """UTC times in a line (UNTIL, as Google requires for timed series; an EXDATE or RDATE
+    given in UTC) as the zone's wall-clock times, since the series is expanded on wall time."""
     def local(match: re.Match) -> str:
         utc = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=ZoneInfo("UTC"))
-        return f"UNTIL={utc.astimezone(zone):%Y%m%dT%H%M%S}"
-    return re.sub(r"UNTIL=(\d{8}T\d{6})Z", local, line)
+        return f"{utc.astimezone(zone):%Y%m%dT%H%M%S}"
+    return re.sub(r"(\d{8}T\d{6})Z", local, line)
 
 
 def find_series_conflicts(

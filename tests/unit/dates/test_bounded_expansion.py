@@ -113,3 +113,4 @@ def test_series_starts_keeps_rules_rdates_and_exdates_together():
                            stop_before=datetime(2026, 3, 24), limit=10)
     assert starts == [datetime(2026, 3, 10, 9), datetime(2026, 3, 14, 9),
                       datetime(2026, 3, 17, 9), datetime(2026, 3, 19, 9)]
+

@@ -1,9 +1,9 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from gcal.events.conflicts import Window, find_conflicts, overlapping
+from gcal.events.conflicts import Window, find_conflicts, first_occurrences, overlapping
 from gcal.google.serializers import event_from_api
 from tests.unit.fakes import ListingClient
 
@@ -109,3 +109,11 @@ def test_find_conflicts_queries_the_window_on_every_busy_calendar():
     params = client.transport.calls[0][1]
     assert params["timeMin"] == "2026-03-10T15:00:00+01:00"
     assert params["singleEvents"] == "true"
+
+
+def test_a_new_series_utc_exdate_excludes_its_occurrence_from_the_conflict_check():
+    start = datetime(2026, 3, 10, 9, tzinfo=BERLIN)
+    first = Window(start, start + timedelta(hours=1), False)
+    windows = first_occurrences(["RRULE:FREQ=DAILY;COUNT=4", "EXDATE:20260312T080000Z"],
+                                first, BERLIN)
+    assert [w.start.day for w in windows] == [10, 11, 13]
