@@ -129,6 +129,9 @@ MUTATIONS = (
     Mutation("rule expansion uncapped by count", "gcal/dates/recurrence.py",
              "if len(moments) >= limit or", "if False or",
              ("tests/unit/dates/test_bounded_expansion.py",)),
+    Mutation("a new series' conflict check expands unbounded", "gcal/dates/recurrence.py",
+             "each._iter = functools.partial(_walk_to_cap, each, last_year)", "pass",
+             ("tests/unit/dates/test_bounded_expansion.py",)),
     Mutation("a guest's series change copies the series", "gcal/events/series.py",
              "    if not writes.is_organizer_copy(split.master, calendar.id):\n"
              "        return _guest_update(client, split, fields)",
